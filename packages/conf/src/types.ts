@@ -1,0 +1,68 @@
+/** Portico configuration, in APISIX's conf/config.yaml shape (only the keys Portico reads). */
+
+export type DeploymentRole = 'traditional' | 'control_plane' | 'data_plane';
+
+export interface AdminKey {
+  name: string;
+  key: string;
+  role: 'admin' | 'viewer';
+}
+
+export interface ListenAddr {
+  ip: string;
+  port: number;
+}
+
+export interface EtcdConf {
+  /** URLs, e.g. ["http://127.0.0.1:2379"]. */
+  host: string[];
+  /** Key prefix, default "/apisix". */
+  prefix: string;
+  /** Seconds, default 30. */
+  timeout: number;
+  user?: string;
+  password?: string;
+  /** Seconds between resync attempts after a watch error (APISIX resync_delay, default 5). */
+  resyncDelay: number;
+}
+
+export interface PorticoConf {
+  /** Absolute path of the file this was read from (for write-back of a generated key). */
+  path: string;
+  apisix: {
+    /** Data-plane listeners (apisix.node_listen), default [{ip:"0.0.0.0", port:9080}]. */
+    nodeListen: ListenAddr[];
+    enableServerTokens: boolean;
+    dataEncryption: { enableEncryptFields: boolean; keyring: string[] };
+  };
+  deployment: {
+    role: DeploymentRole;
+    admin: {
+      adminKeyRequired: boolean;
+      /** Empty array when admin_key is null/absent (auth bypassed, as APISIX). */
+      adminKey: AdminKey[];
+      adminListen: ListenAddr;
+      /** CIDRs; undefined = allow all. */
+      allowAdmin: string[] | undefined;
+      enableAdminCors: boolean;
+      adminApiVersion: 'v3' | 'v2';
+    };
+    etcd: EtcdConf;
+  };
+  nginxConfig: {
+    /** "auto" resolved to the core count. */
+    workerProcesses: number;
+    http: {
+      /** nginx log_format string with $vars, APISIX default when unset. */
+      accessLogFormat: string;
+      /** "default" | "json"-like escape names (nginx access_log_format_escape). */
+      accessLogFormatEscape: string;
+      /** false disables the access log; else a file path or "stdout"/"-". */
+      accessLog: string | false;
+    };
+  };
+  /** plugin_attr from config.yaml, by plugin name. */
+  pluginAttr: Record<string, Record<string, unknown>>;
+  /** The raw parsed YAML, after env substitution. */
+  raw: Record<string, unknown>;
+}

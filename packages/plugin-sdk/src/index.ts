@@ -1,0 +1,182 @@
+/**
+ * The plugin contract shared by the admin (schemas, checks) and the data plane (hooks).
+ *
+ * Mirrors APISIX's plugin module shape (apisix/plugin.lua): name, priority, schema,
+ * consumer_schema, metadata_schema, type = "auth", check_schema, and phase functions.
+ * This package has no runtime dependencies on purpose: it is types plus tiny helpers.
+ */
+
+export type JsonSchema = Record<string, unknown>;
+export type MaybePromise<T> = T | Promise<T>;
+
+/** Which schema a configuration is checked against (APISIX `schema_type`). */
+export type SchemaType = 'route' | 'consumer' | 'metadata';
+
+/**
+ * A reply that ends the request, like APISIX `core.response.exit(code, body)`.
+ * body: a plain object/array is JSON-encoded followed by "\n"; a string or Uint8Array is
+ * written raw; an AsyncIterable<Uint8Array> is streamed chunk by chunk (each chunk flushed
+ * as soon as it is produced); undefined writes an empty body.
+ */
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string | readonly string[]>;
+}
+
+export type HookResult = Reply | undefined | void;
+
+/** The part of a plugin the Admin API needs: no runtime, no I/O. */
+export interface PluginDefinition<Conf = any> {
+  name: string;
+  /** APISIX priority: higher runs first within a phase. */
+  priority: number;
+  version?: number;
+  type?: 'auth';
+  schema: JsonSchema;
+  consumerSchema?: JsonSchema;
+  metadataSchema?: JsonSchema;
+  /** Fields stored encrypted in etcd (APISIX `encrypt_fields`), dotted paths. */
+  encryptFields?: readonly string[];
+  /**
+   * Checks that JSON Schema cannot express, run after the schema passed (APISIX
+   * `check_schema` tail). Returns APISIX's error string, or undefined when valid.
+   */
+  check?(conf: Conf, schemaType: SchemaType): string | undefined;
+}
+
+export interface Logger {
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+}
+
+/** Process-wide services handed to plugins when they are prepared. */
+export interface PluginServices {
+  logger: Logger;
+  /** Node's working directory-relative base for files (file-logger paths etc.). */
+  prefixDir: string;
+}
+
+/** Given once per (config revision × plugin instance) to `prepare`. */
+export interface PrepareEnv {
+  /** etcd key of the resource holding this conf, e.g. "/apisix/routes/1" or "/apisix/consumers/jack". */
+  resourceKey: string;
+  /** Where the conf came from. */
+  scope: 'route' | 'service' | 'consumer' | 'consumer_group' | 'plugin_config' | 'global_rule';
+  services: PluginServices;
+}
+
+/** A consumer as the data plane knows it (APISIX ctx.consumer). */
+export interface ConsumerInfo {
+  username: string;
+  /** Credential id when authenticated through `consumers/<u>/credentials/<id>`. */
+  credentialId?: string;
+  groupId?: string;
+  labels?: Record<string, string>;
+  /** Consumer-level plugin confs (auth plugins included). */
+  plugins: Record<string, unknown>;
+  /** etcd key of the consumer, used as the resource key of its plugins. */
+  key: string;
+}
+
+/** Consumer lookups a data-plane snapshot offers to auth plugins. Built once per revision. */
+export interface ConsumerDirectory {
+  /** Find the consumer whose auth plugin `plugin` has `attr` equal to `value` (e.g. key-auth key). */
+  findByAuth(plugin: string, attr: string, value: string): ConsumerInfo | undefined;
+  byUsername(username: string): ConsumerInfo | undefined;
+}
+
+/** A running plugin attached to the current request: its module and prepared state. */
+export interface AttachedPlugin {
+  module: PluginModule;
+  conf: unknown;
+  state: unknown;
+  resourceKey: string;
+}
+
+/** Per-request state visible to plugins. One object per request, never shared. */
+export interface RequestContext {
+  readonly method: string;
+  /** Decoded, normalised path without the query string (nginx $uri). */
+  readonly uri: string;
+  /** Raw query string without '?' (nginx $args); writable so auth plugins can strip credentials. */
+  rawQuery: string;
+  /** Request headers, lower-case names; mutations are what the upstream receives. */
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly remoteAddr: string;
+  readonly remotePort: number;
+  readonly requestId: string;
+  /** process.hrtime.bigint() at request start. */
+  readonly startNs: bigint;
+  /** Aborted when the client goes away; pass it to upstream calls. */
+  readonly signal: AbortSignal;
+
+  /** The whole request body, read once and cached. */
+  readBody(): Promise<Buffer>;
+  /** Replace the body sent upstream (plain-proxy path). */
+  setBody(body: Buffer | string): void;
+
+  /** nginx-style variables: built-ins ($uri, $host, $arg_x, $http_x, $cookie_x, ...) plus plugin-set ones. */
+  readonly vars: VarStore;
+  /** Headers added to the client response by plugins (e.g. X-AI-RateLimit-*). */
+  readonly respHeaders: Record<string, string>;
+  /** Extra top-level fields for logger plugins' entries (llm_summary, llm_request, llm_response_text). */
+  readonly logFields: Record<string, unknown>;
+  /** Scratch space plugins share within one request (APISIX ctx.*). */
+  readonly shared: Map<string, unknown>;
+
+  readonly routeId: string | undefined;
+  /** etcd key of the matched route, e.g. "/apisix/routes/1". */
+  readonly routeKey: string | undefined;
+  readonly consumers: ConsumerDirectory;
+  consumer: ConsumerInfo | undefined;
+  /** Attach an authenticated consumer (sets X-Consumer-Username etc., merges its plugins after rewrite). */
+  attachConsumer(consumer: ConsumerInfo): void;
+  /** Plugins in effect for this request, by name (after route/service/consumer merge). */
+  readonly plugins: ReadonlyMap<string, AttachedPlugin>;
+  readonly logger: Logger;
+  /** Response status sent to the client (set once headers are written). */
+  status: number;
+  /** Bytes of response body sent to the client. */
+  bytesSent: number;
+}
+
+/** nginx variable access. Values are strings as in nginx; undefined when unset. */
+export interface VarStore {
+  get(name: string): string | undefined;
+  set(name: string, value: string | number | undefined): void;
+}
+
+/** A complete plugin: definition plus data-plane hooks. */
+export interface PluginModule<Conf = any, State = any> extends PluginDefinition<Conf> {
+  /**
+   * Derive everything a hook needs from the validated conf (defaults applied), once per
+   * config revision. Never called per request. Defaults to the conf itself.
+   */
+  prepare?(conf: Conf, env: PrepareEnv): State;
+  /** Release what prepare made (timers, pools, checkers) when a revision drops it. */
+  destroy?(state: State): void;
+  rewrite?(ctx: RequestContext, state: State): MaybePromise<HookResult>;
+  access?(ctx: RequestContext, state: State): MaybePromise<HookResult>;
+  /**
+   * Runs after access, before the core proxies to the route's upstream. A plugin that
+   * talks to the upstream itself (ai-proxy) returns its Reply here, streaming body included.
+   */
+  beforeProxy?(ctx: RequestContext, state: State): MaybePromise<HookResult>;
+  /** Adjust the client response status/headers before they are written. */
+  headerFilter?(ctx: RequestContext, state: State, res: ResponseHead): void;
+  /** Runs after the response has been sent (or the client went away). Must not throw. */
+  log?(ctx: RequestContext, state: State): MaybePromise<void>;
+}
+
+export interface ResponseHead {
+  status: number;
+  headers: Record<string, string | readonly string[]>;
+}
+
+/** Identity helper that keeps the literal types of a plugin definition. */
+export function definePlugin<Conf, State = Conf>(p: PluginModule<Conf, State>): PluginModule<Conf, State> {
+  return p;
+}
