@@ -66,7 +66,11 @@ export interface ConfigStore {
   put(key: string, value: string, opts?: PutOptions): Promise<PutResult>;
   /** Delete one key, or every key under a prefix when `prefix` is true. */
   delete(key: string, opts?: { prefix?: boolean }): Promise<DeleteResult>;
-  /** Watch a prefix from a revision. The iterator ends when the signal aborts. */
+  /**
+   * Watch a prefix from a revision. The iterator ends when the signal aborts, when the store
+   * closes, and right after yielding a `reset` (relist, then watch again from list().revision + 1).
+   * It never throws; while the store is unreachable it simply waits.
+   */
   watch(prefix: string, opts: WatchOptions): AsyncIterable<WatchMessage>;
   /** Current store revision (a cheap header read). */
   revision(): Promise<number>;

@@ -1,3 +1,9 @@
 // Test helpers shared by unit, e2e and bench code: real etcd/redis processes, free ports,
 // app processes and mock LLM servers. Each area adds its export line here.
 export {};
+export { startEtcd, startEtcdCluster, type EtcdProcess, type EtcdCluster, type StartEtcdOptions } from './etcd.js';
+export { startRedis, type RedisProcess, type StartRedisOptions } from './redis.js';
+export * from './mock-llm/index.js';
+export { freePort, waitForPort, type WaitForPortOptions } from './ports.js';
+export { spawnProcess, tailFile, type ManagedProcess, type SpawnOptions, type ExitInfo } from './process.js';
+export { startPortico, projectRoot, appEntries, type StartPorticoOptions, type PorticoApps, type DataPlaneHandle } from './apps.js';

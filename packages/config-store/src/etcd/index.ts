@@ -1,0 +1,1 @@
+export { EtcdConfigStore, type EtcdConfigStoreOptions } from './etcd-store.js';

@@ -1,0 +1,1 @@
+export { MemoryConfigStore } from './memory-store.js';
