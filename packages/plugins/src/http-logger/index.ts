@@ -1,0 +1,88 @@
+import { definePlugin, type Logger } from '@portico/plugin-sdk';
+import {
+  Backlog,
+  BatchProcessor,
+  buildLogEntry,
+  captureResponseHead,
+  checkLogExprs,
+  MAX_PENDING_ENTRIES_DEFAULT,
+  prepareLogEntry,
+  readRequestBodyForLog,
+  withDefaults,
+  type LogEntry,
+  type LogEntryPlan,
+} from '../log-util/index.js';
+import { httpLoggerMetadataSchema, httpLoggerProperties, httpLoggerSchema, type HttpLoggerConf } from './schema.js';
+import { HttpLogSender } from './sender.js';
+
+/** Prepared state of one http-logger conf: entry plan, sender and its batch processor. */
+export interface HttpLoggerState {
+  readonly plan: LogEntryPlan;
+  readonly sender: HttpLogSender;
+  readonly processor: BatchProcessor<LogEntry>;
+  readonly logger: Logger;
+}
+
+// Shared by every conf of this plugin in the process, as APISIX's batch_processor_manager is.
+let backlog: Backlog | undefined;
+
+/** http-logger: POSTs batches of APISIX log entries to an HTTP(S) collector (apisix/plugins/http-logger.lua). */
+export const httpLogger = definePlugin<HttpLoggerConf, HttpLoggerState>({
+  name: 'http-logger',
+  priority: 410,
+  version: 0.1,
+  schema: httpLoggerSchema,
+  metadataSchema: httpLoggerMetadataSchema,
+  encryptFields: ['auth_header'],
+
+  check(conf, schemaType) {
+    if (schemaType === 'metadata') return undefined;
+    return checkLogExprs(conf);
+  },
+
+  prepare(rawConf, env) {
+    const conf = withDefaults(rawConf, httpLoggerProperties);
+    const logger = env.services.logger;
+    backlog ??= new Backlog(MAX_PENDING_ENTRIES_DEFAULT, logger);
+    const sender = new HttpLogSender(conf);
+    return {
+      plan: prepareLogEntry(conf, logger),
+      sender,
+      processor: new BatchProcessor<LogEntry>(conf, sender.send, logger, backlog),
+      logger,
+    };
+  },
+
+  destroy(state) {
+    // Flush what is buffered, then drop the connection pool; never throws.
+    state.processor
+      .close()
+      .then(() => state.sender.close())
+      .catch((err: Error) => state.logger.error({ err: err.message }, 'http-logger: failed to close'));
+  },
+
+  access(ctx, state) {
+    // Stay synchronous (no promise per request) unless this conf logs request bodies.
+    return state.plan.mayNeedBody ? readRequestBodyForLog(ctx, state.plan) : undefined;
+  },
+
+  headerFilter(ctx, _state, res) {
+    captureResponseHead(ctx, res);
+  },
+
+  log(ctx, state) {
+    try {
+      const entry = buildLogEntry(ctx, state.plan);
+      if (!entry) return;
+      if (entry['route_id'] === undefined) entry['route_id'] = 'no-matched';
+      state.processor.push(entry);
+    } catch (err) {
+      ctx.logger.error({ err: (err as Error).message }, 'http-logger: failed to build log entry');
+    }
+  },
+});
+
+/** Reset the process-wide backlog (tests only). */
+export function resetHttpLoggerBacklog(): void {
+  backlog = undefined;
+}

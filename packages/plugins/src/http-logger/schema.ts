@@ -1,0 +1,41 @@
+import type { JsonSchema } from '@portico/plugin-sdk';
+import { batchProcessorProperties, logEntryProperties, maxPendingEntriesProperty } from '../log-util/index.js';
+import type { BatchConf, LogEntryConf } from '../log-util/index.js';
+
+/** http-logger conf after defaults (apisix/plugins/http-logger.lua `schema`). */
+export interface HttpLoggerConf extends LogEntryConf, BatchConf {
+  uri: string;
+  auth_header?: string;
+  timeout: number;
+  concat_method: 'json' | 'new_line';
+  ssl_verify: boolean;
+}
+
+/** Top-level properties, batch fields included (batch-processor-manager.lua wrap_schema). */
+export const httpLoggerProperties: Record<string, JsonSchema> = {
+  // core.schema.uri_def: a string matching APISIX's URI pattern.
+  uri: { type: 'string', pattern: '^[^\\/]+:\\/\\/([\\da-zA-Z.-]+|\\[[\\da-fA-F:]+\\])(:\\d+)?' },
+  auth_header: { type: 'string' },
+  timeout: { type: 'integer', minimum: 1, default: 3 },
+  ...logEntryProperties(),
+  concat_method: { type: 'string', default: 'json', enum: ['json', 'new_line'] },
+  ssl_verify: { type: 'boolean', default: false },
+  ...batchProcessorProperties('http logger'),
+};
+
+/** The route/service conf schema. */
+export const httpLoggerSchema: JsonSchema = {
+  type: 'object',
+  properties: httpLoggerProperties,
+  required: ['uri'],
+};
+
+/** plugin_metadata schema (accepted; Portico does not read metadata yet, see docs). */
+export const httpLoggerMetadataSchema: JsonSchema = {
+  type: 'object',
+  properties: {
+    log_format_extra: { type: 'object' },
+    log_format: { type: 'object' },
+    max_pending_entries: maxPendingEntriesProperty(),
+  },
+};
