@@ -1,0 +1,43 @@
+import { checkPluginConf } from '@portico/schemas';
+import { describe, expect, it } from 'vitest';
+import { aiProxyDefinition } from './schema.js';
+
+const check = (conf: Record<string, unknown>) => checkPluginConf(aiProxyDefinition, conf, 'route');
+
+describe('ai-proxy schema', () => {
+  it('applies APISIX defaults', () => {
+    const conf: Record<string, unknown> = { provider: 'openai', auth: { header: { Authorization: 'Bearer x' } } };
+    expect(check(conf)).toBeUndefined();
+    expect(conf).toMatchObject({ timeout: 30000, keepalive: true, keepalive_timeout: 60000, keepalive_pool: 30, ssl_verify: true });
+  });
+
+  it('rejects an unknown provider with the APISIX message', () => {
+    expect(check({ provider: 'bedrock', auth: {} })).toBe('property "provider" validation failed: matches none of the enum values');
+  });
+
+  it('requires provider and auth', () => {
+    expect(check({ auth: {} })).toBe('property "provider" is required');
+    expect(check({ provider: 'openai' })).toBe('property "auth" is required');
+  });
+
+  it('keeps the unanchored patternProperties quirk of auth', () => {
+    expect(check({ provider: 'openai', auth: {} })).toBeUndefined();
+    expect(check({ provider: 'openai', auth: { x_header_y: { a: 'b' } } })).toBeUndefined();
+    expect(check({ provider: 'openai', auth: { foo: {} } })).toBe(
+      'property "auth" validation failed: additional properties forbidden, found foo',
+    );
+  });
+
+  it('accepts undeclared provider_conf and rejects a keepalive_timeout below 1000', () => {
+    expect(check({ provider: 'vertex-ai', auth: {}, provider_conf: { project_id: 'p', region: 'r' } })).toBeUndefined();
+    expect(check({ provider: 'openai', auth: {}, keepalive_timeout: 999 })).toBe(
+      'property "keepalive_timeout" validation failed: expected 999 to be at least 1000',
+    );
+  });
+
+  it('rejects an invalid gcp service_account_json with the cjson message', () => {
+    expect(check({ provider: 'vertex-ai', auth: { gcp: { service_account_json: '{bad' } } })).toBe(
+      'invalid gcp service_account_json: Expected object key string but found invalid token at character 2',
+    );
+  });
+});

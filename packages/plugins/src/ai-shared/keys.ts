@@ -1,0 +1,59 @@
+import type { RequestContext } from '@portico/plugin-sdk';
+import type { TokenUsage } from '@portico/providers';
+import type { AiRequest } from './types.js';
+
+/**
+ * ctx.shared keys other plugins read (APISIX ctx.* fields of the same names):
+ * - picked_ai_instance_name: "ai-proxy-<provider>" or the ai-proxy-multi instance name
+ * - picked_ai_instance: the instance conf object
+ * - ai_token_usage: {prompt_tokens, completion_tokens, total_tokens}, set as soon as known
+ *   (absent when the upstream reported no usage)
+ * - llm_raw_usage: the provider's `usage` object as sent
+ */
+export const SHARED = {
+  pickedName: 'picked_ai_instance_name',
+  picked: 'picked_ai_instance',
+  usage: 'ai_token_usage',
+  rawUsage: 'llm_raw_usage',
+  /** Internal to ai-shared: the validated request and per-request measurements. */
+  state: 'ai_shared.state',
+} as const;
+
+/** Per-request measurements for logging (numbers kept as numbers, unlike nginx vars). */
+export interface AiRunState {
+  request: AiRequest;
+  stream: boolean;
+  requestModel: string | undefined;
+  model: string | undefined;
+  ttftMs?: number;
+  upstreamMs?: number;
+  usage?: TokenUsage;
+  /** Values of the llm_prompt_tokens / llm_completion_tokens vars once set. */
+  promptTokens?: number;
+  completionTokens?: number;
+  responseText?: string;
+  /** `messages` of the final body sent (after options merge). */
+  messages?: unknown;
+}
+
+/** The state stored by validateAiRequest, if the access phase ran. */
+export function getRunState(ctx: RequestContext): AiRunState | undefined {
+  return ctx.shared.get(SHARED.state) as AiRunState | undefined;
+}
+
+/** Record the picked instance (APISIX ctx.picked_ai_instance_name / picked_ai_instance). */
+export function setPickedInstance(ctx: RequestContext, name: string, conf: unknown): void {
+  ctx.shared.set(SHARED.pickedName, name);
+  ctx.shared.set(SHARED.picked, conf);
+}
+
+/** Publish token usage to vars and shared keys as soon as it is known. */
+export function publishUsage(ctx: RequestContext, state: AiRunState, usage: TokenUsage, raw: unknown): void {
+  state.usage = usage;
+  state.promptTokens = usage.prompt_tokens;
+  state.completionTokens = usage.completion_tokens;
+  ctx.shared.set(SHARED.usage, usage);
+  ctx.shared.set(SHARED.rawUsage, raw);
+  ctx.vars.set('llm_prompt_tokens', usage.prompt_tokens);
+  ctx.vars.set('llm_completion_tokens', usage.completion_tokens);
+}

@@ -1,0 +1,68 @@
+import type { JsonSchema } from '@portico/plugin-sdk';
+import { PROVIDER_NAMES } from '@portico/providers';
+
+// Schema pieces of apisix/plugins/ai-proxy/schema.lua (3.16), shared by ai-proxy and ai-proxy-multi.
+
+const authItemSchema: JsonSchema = {
+  type: 'object',
+  patternProperties: { '^[a-zA-Z0-9._-]+$': { type: 'string' } },
+};
+
+/**
+ * `auth`: sub-keys are declared under patternProperties (unanchored regexes), so any key whose
+ * name *contains* "header", "query" or "gcp" validates against that sub-schema. Kept on purpose.
+ */
+const authSchema: JsonSchema = {
+  type: 'object',
+  patternProperties: {
+    header: authItemSchema,
+    query: authItemSchema,
+    gcp: {
+      type: 'object',
+      properties: {
+        service_account_json: { type: 'string' },
+        max_ttl: { type: 'integer', minimum: 1 },
+        expire_early_secs: { type: 'integer', minimum: 0, default: 60 },
+      },
+    },
+  },
+  additionalProperties: false,
+};
+
+const modelOptionsSchema: JsonSchema = {
+  type: 'object',
+  properties: { model: { type: 'string' } },
+  additionalProperties: true,
+};
+
+const loggingSchema: JsonSchema = {
+  type: 'object',
+  properties: {
+    summaries: { type: 'boolean', default: false },
+    payloads: { type: 'boolean', default: false },
+  },
+};
+
+const overrideSchema: JsonSchema = {
+  type: 'object',
+  properties: { endpoint: { type: 'string' } },
+};
+
+/** Plugin-level transport fields (same in ai-proxy and ai-proxy-multi). */
+const transportProperties: Record<string, JsonSchema> = {
+  timeout: { type: 'integer', minimum: 1, default: 30000 },
+  keepalive: { type: 'boolean', default: true },
+  keepalive_timeout: { type: 'integer', minimum: 1000, default: 60000 },
+  keepalive_pool: { type: 'integer', minimum: 1, default: 30 },
+  ssl_verify: { type: 'boolean', default: true },
+};
+
+/** Building blocks for ai-proxy / ai-proxy-multi schemas. Treat as read-only. */
+export const aiSharedSchemas = {
+  provider: { type: 'string', enum: [...PROVIDER_NAMES] } as JsonSchema,
+  auth: authSchema,
+  options: modelOptionsSchema,
+  logging: loggingSchema,
+  override: overrideSchema,
+  transportProperties,
+} as const;

@@ -1,0 +1,151 @@
+import type { Reply, RequestContext } from '@portico/plugin-sdk';
+import type { Dispatcher } from 'undici';
+import { buildBody } from './body.js';
+import { Deadline } from './deadline.js';
+import { classifyTransportError } from './errors.js';
+import { buildUpstreamHeaders } from './headers.js';
+import { resolveTarget, type PreparedInstance } from './instance.js';
+import { getRunState, SHARED, type AiRunState } from './keys.js';
+import type { AiPool } from './pool.js';
+import { bufferedReply, elapsedMs, isEventStream, readAll, responseHeaders, streamReply } from './response.js';
+import { AiProxyError, type AiRequest, type AttemptResult } from './types.js';
+
+export interface SendOptions {
+  /** Start of the LLM request for llm_time_to_first_token; defaults to now. */
+  startNs?: bigint;
+}
+
+function stateFor(ctx: RequestContext, req: AiRequest): AiRunState {
+  let state = getRunState(ctx);
+  if (!state || state.request !== req) {
+    const requestModel = typeof req.body.model === 'string' ? req.body.model : undefined;
+    state = { request: req, stream: req.clientStream, requestModel, model: requestModel };
+    ctx.shared.set(SHARED.state, state);
+  }
+  return state;
+}
+
+const jsonFailure = (status: number, message: string, error: AiProxyError): AttemptResult => ({
+  ok: false,
+  status,
+  body: Buffer.from(`${JSON.stringify({ message })}\n`),
+  headers: { 'content-type': 'application/json' },
+  error,
+});
+
+/**
+ * Send `req` to one instance and resolve once the response head is known.
+ *
+ * - `{ok: true, reply}`: a 2xx/3xx/4xx (not 429) answer. The Reply streams the rest (SSE) or
+ *   carries the whole body; usage and timings are recorded on ctx as they arrive.
+ * - `{ok: false, status, body?, headers?, error?}`: nothing reached the client. Upstream
+ *   429/5xx (body buffered), 502 connect error, 504 timeout, 499 client gone, 500 local
+ *   failure (no host, GCP token), 400 request conversion failure. Another instance may be tried.
+ *
+ * The outgoing body is rebuilt from the validated request on every call, so attempts
+ * never leak edits into each other.
+ */
+export async function sendToInstance(
+  ctx: RequestContext,
+  pool: AiPool,
+  inst: PreparedInstance,
+  req: AiRequest,
+  opts: SendOptions = {},
+): Promise<AttemptResult> {
+  const state = stateFor(ctx, req);
+  const built = buildBody(req, inst);
+  state.stream = built.stream;
+  state.model = built.model;
+  state.messages = built.body.messages;
+  ctx.vars.set('request_type', built.stream ? 'ai_stream' : 'ai_chat');
+  if (built.model !== undefined) ctx.vars.set('llm_model', built.model);
+
+  let wire = built.body;
+  if (inst.descriptor.encodeRequest) {
+    const enc = inst.descriptor.encodeRequest(built.body, built.capability);
+    if (!enc.ok) {
+      const msg = `failed to convert to vertex predict request: ${enc.error}`;
+      return jsonFailure(400, msg, new AiProxyError('AI_REQUEST_CONVERSION', msg));
+    }
+    wire = enc.value;
+  }
+
+  const target = resolveTarget(inst, built.capability, built.model);
+  if (!target) {
+    const msg = `no upstream host for provider ${inst.conf.provider}: set override.endpoint`;
+    ctx.logger.error({ requestId: ctx.requestId, instance: inst.name }, msg);
+    return { ok: false, status: 500, error: new AiProxyError('AI_UPSTREAM_NO_HOST', msg) };
+  }
+
+  let bearer: string | undefined;
+  if (inst.gcp) {
+    try {
+      bearer = await inst.gcp.getToken();
+    } catch (err) {
+      const msg = `failed to get gcp access token: ${(err as Error).message}`;
+      ctx.logger.error({ requestId: ctx.requestId, instance: inst.name }, msg);
+      return { ok: false, status: 500, error: new AiProxyError('AI_GCP_AUTH', msg) };
+    }
+  }
+
+  const endpointQuery = inst.endpoint?.query;
+  ctx.vars.set('upstream_scheme', target.scheme);
+  ctx.vars.set('upstream_host', target.host);
+  ctx.vars.set('upstream_addr', `${target.host}:${target.port}`);
+  // auth.query may hold keys: the logged URI only carries the endpoint's own query.
+  ctx.vars.set('upstream_uri', endpointQuery ? `${target.path}?${endpointQuery}` : target.path);
+
+  const startNs = opts.startNs ?? process.hrtime.bigint();
+  const deadline = new Deadline(pool.conf.timeout, ctx.signal);
+  let res: Dispatcher.ResponseData;
+  try {
+    res = await pool.agent.request({
+      origin: target.origin,
+      path: inst.query ? `${target.path}?${inst.query}` : target.path,
+      method: 'POST',
+      headers: buildUpstreamHeaders(ctx.headers, inst.auth.headers, bearer),
+      body: JSON.stringify(wire),
+      signal: deadline.signal,
+      reset: !pool.conf.keepalive,
+    });
+  } catch (err) {
+    deadline.clear();
+    const c = classifyTransportError(err, ctx.signal.aborted, deadline.timedOut);
+    state.upstreamMs = elapsedMs(startNs);
+    ctx.vars.set('apisix_upstream_response_time', state.upstreamMs);
+    ctx.logger.warn({ requestId: ctx.requestId, instance: inst.name, code: c.error.code }, c.error.message);
+    return { ok: false, status: c.status, error: c.error };
+  }
+  ctx.vars.set('upstream_status', res.statusCode);
+  deadline.arm();
+
+  if (res.statusCode === 429 || res.statusCode >= 500) {
+    let body: Buffer;
+    try {
+      body = await readAll(res, deadline);
+    } catch (err) {
+      const c = classifyTransportError(err, ctx.signal.aborted, deadline.timedOut);
+      return { ok: false, status: res.statusCode, error: c.error };
+    } finally {
+      deadline.clear();
+    }
+    state.upstreamMs = elapsedMs(startNs);
+    ctx.vars.set('apisix_upstream_response_time', state.upstreamMs);
+    return {
+      ok: false,
+      status: res.statusCode,
+      ...(body.length > 0 ? { body } : {}),
+      headers: responseHeaders(res),
+    };
+  }
+  if (isEventStream(res)) return { ok: true, reply: streamReply(ctx, state, res, startNs, deadline) };
+  return bufferedReply(ctx, state, res, startNs, deadline, inst.descriptor, built.capability);
+}
+
+/** The client reply for a failure nobody recovered from (upstream body and content-type kept). */
+export function failureReply(f: Extract<AttemptResult, { ok: false }>): Reply {
+  const reply: Reply = { status: f.status };
+  if (f.body) reply.body = f.body;
+  if (f.headers && Object.keys(f.headers).length > 0) reply.headers = f.headers;
+  return reply;
+}

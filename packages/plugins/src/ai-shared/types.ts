@@ -1,0 +1,73 @@
+import type { Reply } from '@portico/plugin-sdk';
+import type { AuthConf, JsonObject, ProviderConf, ProviderName } from '@portico/providers';
+
+/** The provider part of an ai-proxy conf or of one ai-proxy-multi instance. */
+export interface AiInstanceConf {
+  provider: ProviderName;
+  auth: AuthConf;
+  options?: JsonObject;
+  override?: { endpoint?: string };
+  provider_conf?: ProviderConf;
+}
+
+/** Connection settings shared by ai-proxy and ai-proxy-multi (plugin top level). */
+export interface TransportConf {
+  timeout: number;
+  keepalive: boolean;
+  keepalive_timeout: number;
+  keepalive_pool: number;
+  ssl_verify: boolean;
+}
+
+export interface LoggingConf {
+  summaries?: boolean;
+  payloads?: boolean;
+}
+
+/** A client request that passed validation in the access phase. Never mutated afterwards. */
+export interface AiRequest {
+  /** Parsed client body (a JSON object). */
+  readonly body: Readonly<JsonObject>;
+  /** The client asked for a stream (`stream: true`). */
+  readonly clientStream: boolean;
+}
+
+/**
+ * Outcome of one upstream attempt, known once the response head arrived.
+ * A failure means no byte reached the client yet, so a caller may try another instance.
+ */
+export type AttemptResult =
+  | { ok: true; reply: Reply }
+  | {
+      ok: false;
+      /** Status to give the client if nothing else is tried: upstream 429/5xx, 502 connect error, 504 timeout, 500 local error. */
+      status: number;
+      /** Upstream error body, fully buffered (429/5xx only). */
+      body?: Buffer;
+      /** Upstream headers worth forwarding with `body` (content-type). */
+      headers?: Record<string, string>;
+      /** Set when the failure is not an upstream HTTP status. */
+      error?: AiProxyError;
+    };
+
+/** Stable codes of AI transport failures. */
+export type AiErrorCode =
+  | 'AI_UPSTREAM_TIMEOUT'
+  | 'AI_UPSTREAM_CONNECT'
+  | 'AI_UPSTREAM_NO_HOST'
+  | 'AI_CLIENT_ABORTED'
+  | 'AI_GCP_AUTH'
+  | 'AI_REQUEST_CONVERSION'
+  | 'AI_RESPONSE_CONVERSION'
+  | 'AI_INTERNAL';
+
+/** Typed AI transport error; `message` never contains credentials. */
+export class AiProxyError extends Error {
+  constructor(
+    readonly code: AiErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AiProxyError';
+  }
+}

@@ -1,0 +1,108 @@
+/** One decoded server-sent event. */
+export interface SseEvent {
+  /** `event:` field, "message" when absent. */
+  event: string;
+  /** `data:` lines joined with "\n". */
+  data: string;
+  id?: string;
+  retry?: number;
+  /** True for the OpenAI terminator `data: [DONE]`. */
+  done: boolean;
+}
+
+/**
+ * Incremental SSE decoder (WHATWG "event stream interpretation"): bytes may be split anywhere
+ * — inside a UTF-8 sequence, inside a line, between CR and LF — and events come out only once
+ * their blank line arrived. APISIX 3.16 decoded each TCP chunk alone and lost split events
+ * (ai-drivers/sse.lua); this keeps a carry-over buffer instead. It only observes: callers
+ * forward the raw bytes themselves.
+ */
+export class SseDecoder {
+  private readonly text = new TextDecoder('utf-8');
+  private pending = '';
+  /** A CR ended the previous chunk: an LF starting the next one belongs to it. */
+  private skipLf = false;
+  private dataLines: string[] = [];
+  private eventType = '';
+  private id: string | undefined;
+  private retry: number | undefined;
+  private sawField = false;
+
+  /** Feed bytes; returns the events completed by them. */
+  push(chunk: Uint8Array | string): SseEvent[] {
+    const s = typeof chunk === 'string' ? chunk : this.text.decode(chunk, { stream: true });
+    return this.consume(s);
+  }
+
+  /** End of stream: flush the decoder. An event without its blank line is dropped (per spec). */
+  end(): SseEvent[] {
+    const events = this.consume(this.text.decode());
+    this.pending = '';
+    return events;
+  }
+
+  private consume(s: string): SseEvent[] {
+    const events: SseEvent[] = [];
+    let buf = this.pending + s;
+    if (this.skipLf && buf.startsWith('\n')) buf = buf.slice(1);
+    this.skipLf = false;
+    let start = 0;
+    for (let i = 0; i < buf.length; i++) {
+      const ch = buf.charCodeAt(i);
+      if (ch !== 10 && ch !== 13) continue;
+      const line = buf.slice(start, i);
+      if (ch === 13) {
+        if (i + 1 === buf.length) this.skipLf = true;
+        else if (buf.charCodeAt(i + 1) === 10) i++;
+      }
+      start = i + 1;
+      const ev = this.line(line);
+      if (ev) events.push(ev);
+    }
+    this.pending = buf.slice(start);
+    return events;
+  }
+
+  private line(line: string): SseEvent | undefined {
+    if (line === '') return this.dispatch();
+    if (line.charCodeAt(0) === 58 /* ':' comment */) return undefined;
+    const colon = line.indexOf(':');
+    const field = colon === -1 ? line : line.slice(0, colon);
+    let value = colon === -1 ? '' : line.slice(colon + 1);
+    if (value.charCodeAt(0) === 32) value = value.slice(1);
+    switch (field) {
+      case 'data':
+        this.dataLines.push(value);
+        this.sawField = true;
+        break;
+      case 'event':
+        this.eventType = value;
+        this.sawField = true;
+        break;
+      case 'id':
+        if (!value.includes('\0')) this.id = value;
+        this.sawField = true;
+        break;
+      case 'retry':
+        if (/^\d+$/.test(value)) this.retry = Number(value);
+        this.sawField = true;
+        break;
+      default:
+        break;
+    }
+    return undefined;
+  }
+
+  private dispatch(): SseEvent | undefined {
+    if (!this.sawField) return undefined;
+    const data = this.dataLines.join('\n');
+    const ev: SseEvent = { event: this.eventType || 'message', data, done: data.trim() === '[DONE]' };
+    if (this.id !== undefined) ev.id = this.id;
+    if (this.retry !== undefined) ev.retry = this.retry;
+    this.dataLines = [];
+    this.eventType = '';
+    this.retry = undefined;
+    this.sawField = false;
+    return ev;
+  }
+}

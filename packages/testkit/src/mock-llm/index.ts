@@ -1,0 +1,2 @@
+export { startMockLlm } from './server.js';
+export type { MockBehavior, MockLlm, MockLlmOptions, RecordedRequest } from './types.js';
