@@ -1,0 +1,48 @@
+import { chashKey } from '@portico/balancer';
+import type { RequestContext } from '@portico/plugin-sdk';
+import { checkInstanceStatus } from '../ai-rate-limiting/index.js';
+import type { MultiState } from './state.js';
+
+const TRIED = 'ai_proxy_multi.tried';
+const HASH_KEY = 'ai_proxy_multi.hash_key';
+
+/** Instances already tried (or skipped for quota) by this request. */
+export function triedSet(ctx: RequestContext): Set<string> {
+  let t = ctx.shared.get(TRIED) as Set<string> | undefined;
+  if (!t) ctx.shared.set(TRIED, (t = new Set()));
+  return t;
+}
+
+function hashKey(ctx: RequestContext, state: MultiState): string | undefined {
+  if (state.algorithm !== 'chash') return undefined;
+  let k = ctx.shared.get(HASH_KEY) as string | undefined;
+  if (k === undefined) {
+    const b = state.conf.balancer;
+    const r = chashKey(b.hash_on ?? 'vars', b.key, { var: (n) => ctx.vars.get(n), consumerName: ctx.consumer?.username });
+    if (r.usedFallback) ctx.logger.warn(`chash_key fetch is nil, use default chash_key remote_addr: ${r.key}`);
+    k = r.key;
+    ctx.shared.set(HASH_KEY, k);
+  }
+  return k;
+}
+
+/**
+ * Pick the next instance (ai-proxy-multi.lua pick_target): skip tried and unhealthy ones,
+ * and with a rate_limiting strategy dry-check ai-rate-limiting, marking exhausted instances
+ * tried. Returns the name, or `{error}` with the picker's exhaustion string.
+ */
+export async function pickInstance(ctx: RequestContext, state: MultiState): Promise<string | { error: string }> {
+  const first = state.instances.keys().next().value as string;
+  if (state.single || !state.picker) return first;
+  const picker = state.picker;
+  const tried = triedSet(ctx);
+  const key = hashKey(ctx, state);
+  for (;;) {
+    const skip = state.unhealthy.size === 0 ? tried : new Set([...tried, ...state.unhealthy]);
+    const name = picker.pick(skip, key);
+    if (name === undefined) return { error: picker.exhaustedError };
+    if (!state.checkRateLimit || (await checkInstanceStatus(ctx, name))) return name;
+    ctx.logger.info(`ai instance: ${name} is not available, try to pick another one`);
+    tried.add(name);
+  }
+}

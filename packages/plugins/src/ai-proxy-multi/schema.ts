@@ -1,0 +1,153 @@
+import type { JsonSchema, PluginDefinition } from '@portico/plugin-sdk';
+import { compileSchema } from '@portico/schemas';
+import { checkAiProxyConf } from '../ai-proxy/schema.js';
+import { aiSharedSchemas as s } from '../ai-shared/schema.js';
+import type { AiInstanceConf, LoggingConf, TransportConf } from '../ai-shared/types.js';
+import { healthCheckerActiveSchema, type ActiveCheckConf } from '../healthcheck/schema.js';
+
+/** One `instances[]` entry after schema defaults. */
+export interface MultiInstanceConf extends AiInstanceConf {
+  name: string;
+  priority: number;
+  weight: number;
+  checks?: { active: ActiveCheckConf };
+}
+
+export type FallbackStrategy =
+  | 'instance_health_and_rate_limiting'
+  | 'http_429'
+  | 'http_5xx'
+  | ('rate_limiting' | 'http_429' | 'http_5xx')[];
+
+/** ai-proxy-multi conf after schema defaults. */
+export interface AiProxyMultiConf extends TransportConf {
+  instances: MultiInstanceConf[];
+  balancer: { algorithm?: 'roundrobin' | 'chash'; hash_on?: 'vars' | 'header' | 'cookie' | 'consumer' | 'vars_combinations'; key?: string };
+  fallback_strategy?: FallbackStrategy;
+  fallback_http_statuses?: number[];
+  max_retries?: number;
+  logging?: LoggingConf;
+}
+
+const instanceSchema: JsonSchema = {
+  type: 'object',
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 100, description: 'Name of the AI service instance.' },
+    provider: { ...s.provider, description: 'Type of the AI service instance.' },
+    priority: { type: 'integer', description: 'Priority of the provider for load balancing', default: 0 },
+    weight: { type: 'integer', minimum: 0 },
+    auth: s.auth,
+    options: s.options,
+    override: s.override,
+    checks: {
+      type: 'object',
+      properties: { active: healthCheckerActiveSchema },
+      required: ['active'],
+    },
+  },
+  required: ['name', 'provider', 'auth', 'weight'],
+  if: { properties: { provider: { enum: ['vertex-ai'] } } },
+  then: {
+    properties: {
+      provider_conf: {
+        type: 'object',
+        properties: {
+          project_id: { type: 'string', description: 'Google Cloud Project ID' },
+          region: { type: 'string', description: 'Google Cloud Region' },
+        },
+        required: ['project_id', 'region'],
+      },
+    },
+    oneOf: [{ required: ['provider_conf'] }, { required: ['override'] }],
+  },
+  else: {},
+};
+
+/**
+ * `_M.ai_proxy_multi_schema` of apisix/plugins/ai-proxy/schema.lua (3.16) plus the 3.17+
+ * `fallback_http_statuses` and `max_retries`. Key order follows the Lua source.
+ */
+export const aiProxyMultiSchema: JsonSchema = {
+  type: 'object',
+  properties: {
+    balancer: {
+      type: 'object',
+      properties: {
+        algorithm: { type: 'string', enum: ['chash', 'roundrobin'] },
+        hash_on: { type: 'string', default: 'vars', enum: ['vars', 'header', 'cookie', 'consumer', 'vars_combinations'] },
+        key: { description: 'the key of chash for dynamic load balancing', type: 'string' },
+      },
+      default: { algorithm: 'roundrobin' },
+    },
+    instances: { type: 'array', minItems: 1, items: instanceSchema },
+    logging: s.logging,
+    fallback_strategy: {
+      anyOf: [
+        { type: 'string', enum: ['instance_health_and_rate_limiting', 'http_429', 'http_5xx'] },
+        { type: 'array', items: { type: 'string', enum: ['rate_limiting', 'http_429', 'http_5xx'] } },
+      ],
+    },
+    fallback_http_statuses: {
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: { type: 'integer', minimum: 400, maximum: 599 },
+    },
+    max_retries: { type: 'integer', minimum: 0 },
+    ...s.transportProperties,
+  },
+  required: ['instances'],
+};
+
+// ai-proxy-multi.lua endpoint_regex `^(https?)://([^:/]+):?(%d*)/?.*$` as a JS RegExp.
+const ENDPOINT_RE = /^(https?):\/\/([^:/]+):?(\d*)\/?.*$/s;
+
+// apisix/schema_def.lua upstream_hash_*_schema, used for balancer.key (A-z kept as in APISIX).
+const hashKeySchemas: Record<string, JsonSchema | undefined> = {
+  vars: {
+    type: 'string',
+    pattern: '^((uri|server_name|server_addr|request_uri|remote_port|remote_addr|query_string|host|hostname|mqtt_client_id)|arg_[0-9a-zA-z_-]+)$',
+  },
+  header: { type: 'string', pattern: '^[a-zA-Z0-9-_]+$' },
+  cookie: { type: 'string', pattern: '^[a-zA-Z0-9-_]+$' },
+  vars_combinations: { type: 'string' },
+  consumer: undefined,
+};
+
+/** ai-proxy-multi.lua check_schema after the JSON schema, with APISIX's error strings (3.18 order). */
+export function checkAiProxyMultiConf(conf: AiProxyMultiConf): string | undefined {
+  const seen = new Map<string, number>();
+  for (const [i0, inst] of conf.instances.entries()) {
+    const i = i0 + 1;
+    const prev = seen.get(inst.name);
+    if (prev !== undefined) return `duplicate instance name '${inst.name}' at instances[${prev}] and instances[${i}]`;
+    seen.set(inst.name, i);
+    const endpoint = inst.override?.endpoint;
+    if (endpoint !== undefined && !ENDPOINT_RE.test(endpoint)) return 'invalid endpoint';
+    const gcpErr = checkAiProxyConf(inst);
+    if (gcpErr) return gcpErr;
+  }
+  const { algorithm, hash_on: hashOn, key } = conf.balancer ?? {};
+  if (algorithm === 'chash') {
+    if (!hashOn) return 'must configure `hash_on` when balancer algorithm is chash';
+    if (hashOn !== 'consumer' && key === undefined) {
+      return 'must configure `hash_key` when balancer `hash_on` is not set to cookie';
+    }
+    if (!(hashOn in hashKeySchemas)) return `type is chash, err: invalid hash_on type ${hashOn}`;
+    const ks = hashKeySchemas[hashOn];
+    if (ks) {
+      const err = compileSchema(ks)(key);
+      if (err !== undefined) return `invalid configuration: ${err}`;
+    }
+  }
+  return undefined;
+}
+
+/** Admin-side definition of ai-proxy-multi (name, priority, schema, check). */
+export const aiProxyMultiDefinition = {
+  name: 'ai-proxy-multi',
+  priority: 1041,
+  version: 0.5,
+  schema: aiProxyMultiSchema,
+  check: (conf: AiProxyMultiConf) => checkAiProxyMultiConf(conf),
+} satisfies PluginDefinition<AiProxyMultiConf>;

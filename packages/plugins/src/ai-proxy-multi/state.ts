@@ -1,0 +1,97 @@
+import { createPicker, type Picker } from '@portico/balancer';
+import type { Logger, PrepareEnv } from '@portico/plugin-sdk';
+import { prepareInstance, resolveTarget, type PreparedInstance } from '../ai-shared/instance.js';
+import { createPool, type AiPool } from '../ai-shared/pool.js';
+import { ActiveHealthChecker } from '../healthcheck/checker.js';
+import { resolveActiveCheck } from '../healthcheck/schema.js';
+import { checksRateLimit } from './fallback.js';
+import type { AiProxyMultiConf, MultiInstanceConf } from './schema.js';
+
+/** Derived once per config revision; `picker` is rebuilt when an instance's health flips. */
+export interface MultiState {
+  conf: AiProxyMultiConf;
+  pool: AiPool;
+  /** Prepared instances by name, in config order. */
+  instances: ReadonlyMap<string, { prepared: PreparedInstance; conf: MultiInstanceConf }>;
+  /** One instance: no balancer, no health checks, no fallback (ai-proxy-multi.lua). */
+  single: boolean;
+  algorithm: 'roundrobin' | 'chash';
+  checkRateLimit: boolean;
+  checkers: ReadonlyMap<string, ActiveHealthChecker>;
+  /** Current picker (undefined when single). */
+  picker: Picker | undefined;
+  /** Names to skip because unhealthy (chash keeps a stable ring and skips them instead). */
+  unhealthy: ReadonlySet<string>;
+}
+
+/**
+ * Healthy subset for the picker: instances without checks count as healthy; when none is
+ * healthy APISIX warns `all upstream nodes is unhealthy, use default` and uses all of them.
+ */
+function rebuild(state: MultiState, logger: Logger): void {
+  if (state.single) return;
+  const all = [...state.instances.values()].map((i) => i.conf);
+  const down = new Set([...state.checkers].filter(([, c]) => !c.healthy).map(([n]) => n));
+  let nodes = all;
+  let skip: ReadonlySet<string> = down;
+  if (down.size === all.length) {
+    logger.warn('all upstream nodes is unhealthy, use default');
+    skip = new Set();
+  } else if (state.algorithm === 'roundrobin') {
+    nodes = all.filter((n) => !down.has(n.name));
+    skip = new Set();
+  }
+  // chash (3.18): the ring always holds every instance, so health changes do not remap keys.
+  state.picker = createPicker(nodes, state.algorithm);
+  state.unhealthy = skip;
+}
+
+/** Build the per-revision state and start one active checker per instance with `checks`. */
+export function prepareMulti(conf: AiProxyMultiConf, env: PrepareEnv): MultiState {
+  const instances = new Map<string, { prepared: PreparedInstance; conf: MultiInstanceConf }>();
+  for (const i of conf.instances) instances.set(i.name, { prepared: prepareInstance(i.name, i), conf: i });
+  const single = conf.instances.length === 1;
+  const checkers = new Map<string, ActiveHealthChecker>();
+  const state: MultiState = {
+    conf,
+    pool: createPool(conf),
+    instances,
+    single,
+    algorithm: conf.balancer?.algorithm ?? 'roundrobin',
+    checkRateLimit: checksRateLimit(conf.fallback_strategy),
+    checkers,
+    picker: undefined,
+    unhealthy: new Set(),
+  };
+  const logger = env.services.logger;
+  if (!single) {
+    for (const { prepared, conf: ic } of instances.values()) {
+      if (!ic.checks?.active) continue;
+      const target = resolveTarget(prepared, 'chat', undefined);
+      if (!target) {
+        logger.warn(`no endpoint to health check for ai instance ${ic.name}`);
+        continue;
+      }
+      // 3.18 construct_upstream: probes carry the instance's auth headers and auth.query.
+      const query = new URLSearchParams(prepared.auth.query).toString();
+      const checker = new ActiveHealthChecker({ host: target.host, port: target.port }, resolveActiveCheck(ic.checks.active), {
+        headers: prepared.auth.headers,
+        ...(query ? { query } : {}),
+        onChange: (healthy) => {
+          logger.info(`ai instance ${ic.name} is now ${healthy ? 'healthy' : 'unhealthy'}`);
+          rebuild(state, logger);
+        },
+      });
+      checkers.set(ic.name, checker);
+    }
+  }
+  rebuild(state, logger);
+  for (const c of checkers.values()) c.start();
+  return state;
+}
+
+/** Stop the checkers and close the pool (a revision dropped this conf). */
+export function destroyMulti(state: MultiState): void {
+  for (const c of state.checkers.values()) c.stop();
+  void state.pool.close();
+}
