@@ -39,7 +39,7 @@ export interface PorticoConf {
     role: DeploymentRole;
     admin: {
       adminKeyRequired: boolean;
-      /** Empty array when admin_key is null/absent (auth bypassed, as APISIX). */
+      /** APISIX default [{name: admin, key: '', role: admin}] when absent; empty when `admin_key: null` (auth bypassed, as APISIX). */
       adminKey: AdminKey[];
       adminListen: ListenAddr;
       /** CIDRs; undefined = allow all. */
