@@ -1,7 +1,15 @@
 import type { PluginModule } from '@portico/plugin-sdk';
+import { aiProxy } from './ai-proxy/index.js';
+import { aiProxyMulti } from './ai-proxy-multi/index.js';
+import { aiRateLimiting } from './ai-rate-limiting/index.js';
+import { fileLogger } from './file-logger/index.js';
+import { httpLogger } from './http-logger/index.js';
+import { keyAuth } from './key-auth/index.js';
+
+export { reopenFileLoggers } from './file-logger/index.js';
 
 /** Every plugin Portico ships, in no particular order (the pipeline sorts by priority). */
-export const allPlugins: readonly PluginModule[] = [];
+export const allPlugins: readonly PluginModule[] = [httpLogger, fileLogger, aiProxy, keyAuth, aiProxyMulti, aiRateLimiting];
 
 const byName = new Map(allPlugins.map((p) => [p.name, p]));
 

@@ -1,0 +1,195 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type {
+  AttachedPlugin,
+  ConsumerDirectory,
+  ConsumerInfo,
+  Logger,
+  RequestContext,
+} from '@portico/plugin-sdk';
+import type { Chain } from './pipeline/chain.js';
+import { normalizeRemoteAddr } from './router/ip.js';
+import { normalizePath, splitTarget } from './uri.js';
+import { Vars } from './vars.js';
+
+/** What the proxy reports about the upstream exchange ($upstream_* variables). */
+export interface UpstreamVars {
+  addr: string | undefined;
+  status: string | undefined;
+  responseTime: string | undefined;
+  scheme: string | undefined;
+  host: string | undefined;
+  uri: string | undefined;
+}
+
+const EMPTY_PLUGINS: ReadonlyMap<string, AttachedPlugin> = new Map();
+
+/**
+ * The per-request context handed to plugins (APISIX `api_ctx`). Everything not needed by
+ * every request (request id, abort signal, maps, vars) is created on first use.
+ */
+export class RequestCtx implements RequestContext {
+  readonly method: string;
+  readonly uri: string;
+  /** Path as received (before normalisation), forwarded upstream when unchanged. */
+  readonly rawPath: string;
+  rawQuery: string;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly remoteAddr: string;
+  readonly remotePort: number;
+  readonly startNs: bigint;
+  readonly vars: Vars;
+  readonly upstream: UpstreamVars = {
+    addr: undefined,
+    status: undefined,
+    responseTime: undefined,
+    scheme: undefined,
+    host: undefined,
+    uri: undefined,
+  };
+
+  routeId: string | undefined;
+  routeKey: string | undefined;
+  routeName: string | undefined;
+  serviceId: string | undefined;
+  serviceName: string | undefined;
+  consumer: ConsumerInfo | undefined;
+  plugins: ReadonlyMap<string, AttachedPlugin> = EMPTY_PLUGINS;
+  status = 0;
+  bytesSent = 0;
+  /** Set when the pipeline must merge consumer plugins after rewrite. */
+  consumerAttached = false;
+  /** A replacement request body set by a plugin. */
+  bodyOverride: Buffer | undefined;
+  /** The route's plugin chain in effect (after consumer merge); header filter and log use it. */
+  chain: Chain | undefined;
+  /** Global rule chains of the snapshot serving this request. */
+  globals: readonly Chain[] = [];
+  /** Called when the client goes away (the proxy aborts the upstream call). */
+  onClientAbort: (() => void) | undefined;
+
+  private _requestId: string | undefined;
+  private _abort: AbortController | undefined;
+  private _respHeaders: Record<string, string> | undefined;
+  private _logFields: Record<string, unknown> | undefined;
+  private _shared: Map<string, unknown> | undefined;
+  private _body: Promise<Buffer> | undefined;
+  private _host: string | undefined;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly consumers: ConsumerDirectory,
+    readonly logger: Logger,
+  ) {
+    this.startNs = process.hrtime.bigint();
+    this.method = req.method ?? 'GET';
+    const { path, query } = splitTarget(req.url ?? '/');
+    this.rawPath = path;
+    this.rawQuery = query;
+    this.uri = normalizePath(path);
+    this.headers = req.headers;
+    this.remoteAddr = normalizeRemoteAddr(req.socket.remoteAddress ?? '');
+    this.remotePort = req.socket.remotePort ?? 0;
+    this.vars = new Vars(this);
+  }
+
+  /** $host: Host header lower-cased without port (nginx), else the listener address. */
+  get host(): string {
+    if (this._host === undefined) {
+      const h = this.req.headers.host;
+      if (!h) this._host = this.req.socket.localAddress ?? '';
+      else {
+        const lower = h.toLowerCase();
+        const end = lower.startsWith('[') ? lower.indexOf(']') + 1 : lower.indexOf(':');
+        this._host = end > 0 ? lower.slice(0, end) : lower;
+      }
+    }
+    return this._host;
+  }
+
+  /** $http_host lower-cased: what hosts written with a port are compared with. */
+  get httpHost(): string {
+    return (this.req.headers.host ?? '').toLowerCase();
+  }
+
+  get requestId(): string {
+    // nginx $request_id: 16 random bytes in hex.
+    if (this._requestId === undefined) this._requestId = randomBytes(16).toString('hex');
+    return this._requestId;
+  }
+
+  get signal(): AbortSignal {
+    if (this._abort === undefined) {
+      this._abort = new AbortController();
+      if (this.clientGone) this._abort.abort();
+    }
+    return this._abort.signal;
+  }
+
+  /** True once the client connection closed before the response finished. */
+  clientGone = false;
+
+  /** Called by the server when the response closes. */
+  onClose(): void {
+    if (!this.res.writableFinished) {
+      this.clientGone = true;
+      this._abort?.abort();
+      this.onClientAbort?.();
+    }
+  }
+
+  get respHeaders(): Record<string, string> {
+    if (this._respHeaders === undefined) this._respHeaders = {};
+    return this._respHeaders;
+  }
+  /** respHeaders without forcing allocation. */
+  get respHeadersIfAny(): Record<string, string> | undefined {
+    return this._respHeaders;
+  }
+
+  get logFields(): Record<string, unknown> {
+    if (this._logFields === undefined) this._logFields = {};
+    return this._logFields;
+  }
+
+  get shared(): Map<string, unknown> {
+    if (this._shared === undefined) this._shared = new Map();
+    return this._shared;
+  }
+
+  readBody(): Promise<Buffer> {
+    if (this.bodyOverride !== undefined) return Promise.resolve(this.bodyOverride);
+    if (this._body === undefined) {
+      this._body = new Promise<Buffer>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        this.req.on('data', (c: Buffer) => chunks.push(c));
+        this.req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+        this.req.on('error', reject);
+      });
+    }
+    return this._body;
+  }
+
+  /** Whether the request body was (or is being) read by a plugin. */
+  get bodyRead(): boolean {
+    return this._body !== undefined;
+  }
+
+  setBody(body: Buffer | string): void {
+    this.bodyOverride = typeof body === 'string' ? Buffer.from(body) : body;
+  }
+
+  /** apisix/consumer.lua attach_consumer: ctx.consumer + X-Consumer-* upstream headers. */
+  attachConsumer(consumer: ConsumerInfo): void {
+    this.consumer = consumer;
+    this.consumerAttached = true;
+    const h = this.headers;
+    h['x-consumer-username'] = consumer.username;
+    if (consumer.credentialId !== undefined) h['x-credential-identifier'] = consumer.credentialId;
+    else delete h['x-credential-identifier'];
+    const customId = consumer.labels?.custom_id;
+    if (customId !== undefined) h['x-consumer-custom-id'] = customId;
+    else delete h['x-consumer-custom-id'];
+  }
+}

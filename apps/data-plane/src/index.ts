@@ -1,0 +1,6 @@
+export { startDataPlane, APISIX_VERSION, type DataPlane, type DataPlaneDeps } from './server.js';
+export { Router, type RouteSpec, type MatchRequest } from './router/router.js';
+export { compileExpr, type CompiledExpr, type VarSource } from './router/expr.js';
+export { compileLogFormat, DEFAULT_ACCESS_LOG_FORMAT } from './logging/access-log-format.js';
+export { nginxErrorPage } from './http-errors.js';
+export type { Snapshot } from './snapshot/snapshot.js';

@@ -1,0 +1,143 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger, Reply } from '@portico/plugin-sdk';
+import { RequestCtx } from '../context.js';
+import { forward } from '../proxy/forward.js';
+import type { Snapshot } from '../snapshot/snapshot.js';
+import type { Chain, PreparedPlugin } from './chain.js';
+import { runPhase } from './phases.js';
+import { sendReply } from './respond.js';
+
+/** What the request handler needs from the server. */
+export interface HandlerDeps {
+  current(): Snapshot | undefined;
+  logger: Logger;
+  /** `APISIX/3.16.0` (or `APISIX` with enable_server_tokens off). */
+  serverHeader: string;
+  /** Called once per request after log hooks ran (access log). */
+  onDone?(ctx: RequestCtx): void;
+}
+
+/** apisix/init.lua: no route matched. */
+const NOT_FOUND: Reply = { status: 404, body: { error_msg: '404 Route Not Found' } };
+
+type Outcome = Reply | undefined | Promise<Reply | undefined>;
+
+/**
+ * Phases in APISIX order (apisix/init.lua http_access_phase): global rules (rewrite then
+ * access, per rule), route rewrite, consumer merge + rewrite of added plugins, access,
+ * before_proxy, then the proxy. Resolves a Reply to send, or undefined when the proxy
+ * already relayed the upstream response.
+ */
+async function runPipeline(ctx: RequestCtx, snap: Snapshot, serverHeader: string): Promise<Reply | undefined> {
+  const routeId = snap.router.match(ctx);
+  const route = routeId === undefined ? undefined : snap.routes.get(routeId);
+  if (route !== undefined) {
+    ctx.routeId = route.id;
+    ctx.routeKey = route.key;
+    ctx.routeName = route.name;
+    ctx.serviceId = route.serviceId;
+    ctx.serviceName = route.serviceName;
+    ctx.chain = route.chain;
+    ctx.plugins = route.chain.byName;
+  }
+  let r: Outcome;
+  for (const g of snap.globals) {
+    r = runPhase(g.rewrite, 'rewrite', ctx);
+    if (r !== undefined && (r = await r) !== undefined) return r;
+    r = runPhase(g.access, 'access', ctx);
+    if (r !== undefined && (r = await r) !== undefined) return r;
+  }
+  if (route === undefined) return NOT_FOUND;
+  if (route.failStatus !== undefined) return { status: route.failStatus };
+
+  r = runPhase(route.chain.rewrite, 'rewrite', ctx);
+  if (r !== undefined && (r = await r) !== undefined) return r;
+
+  let chain: Chain = route.chain;
+  if (ctx.consumerAttached && ctx.consumer !== undefined) {
+    const set = snap.consumers.pluginsFor(ctx.consumer);
+    if (set === null) return { status: 503 };
+    const merged = chain.withConsumer(set);
+    chain = merged.chain;
+    ctx.chain = chain;
+    ctx.plugins = chain.byName;
+    r = runPhase(merged.addedRewrite, 'rewrite', ctx);
+    if (r !== undefined && (r = await r) !== undefined) return r;
+  }
+
+  r = runPhase(chain.access, 'access', ctx);
+  if (r !== undefined && (r = await r) !== undefined) return r;
+  for (const g of snap.globals) {
+    r = runPhase(g.beforeProxy, 'beforeProxy', ctx);
+    if (r !== undefined && (r = await r) !== undefined) return r;
+  }
+  r = runPhase(chain.beforeProxy, 'beforeProxy', ctx);
+  if (r !== undefined && (r = await r) !== undefined) return r;
+
+  if (route.upstream === undefined) {
+    ctx.logger.error({ route_id: route.id }, 'missing upstream configuration in Route or Service');
+    return { status: 503 };
+  }
+  return forward(ctx, route.upstream, route.timeouts, serverHeader);
+}
+
+async function runLogHooks(ctx: RequestCtx): Promise<void> {
+  const lists: (readonly PreparedPlugin[])[] = ctx.globals.map((g) => g.log);
+  if (ctx.chain !== undefined) lists.push(ctx.chain.log);
+  for (const list of lists) {
+    for (const p of list) {
+      if (p.filter !== undefined && !p.filter(ctx.vars)) continue;
+      try {
+        const r = p.module.log!(ctx, p.state);
+        if (r !== undefined) await r;
+      } catch (e) {
+        ctx.logger.error({ plugin: p.name, err: (e as Error).message }, 'log phase failed');
+      }
+    }
+  }
+}
+
+/** The node:http request listener of the data plane. */
+export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const { logger, serverHeader } = deps;
+  return (req, res) => {
+    const snap = deps.current();
+    if (snap === undefined) {
+      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', server: serverHeader });
+      res.end('config not loaded yet\n');
+      return;
+    }
+    const ctx = new RequestCtx(req, res, snap.consumers, logger);
+    ctx.globals = snap.globals;
+    // Log hooks run once both the response is over (or the client left) and the pipeline
+    // settled, so loggers see final usage numbers.
+    let pending = 2;
+    const settle = (): void => {
+      if (--pending !== 0) return;
+      if (!res.headersSent && ctx.status === 0) ctx.status = 499;
+      void runLogHooks(ctx).then(() => deps.onDone?.(ctx));
+    };
+    res.once('close', () => {
+      ctx.onClose();
+      settle();
+    });
+    void process(ctx, snap, serverHeader).finally(settle);
+  };
+}
+
+async function process(ctx: RequestCtx, snap: Snapshot, serverHeader: string): Promise<void> {
+  let reply: Reply | undefined;
+  try {
+    reply = await runPipeline(ctx, snap, serverHeader);
+  } catch (e) {
+    ctx.logger.error({ route_id: ctx.routeId, err: (e as Error).message, stack: (e as Error).stack }, 'request failed');
+    reply = { status: 500 };
+  }
+  if (reply === undefined || ctx.clientGone) return;
+  try {
+    await sendReply(ctx, reply, serverHeader);
+  } catch (e) {
+    ctx.logger.error({ err: (e as Error).message }, 'failed to send reply');
+    ctx.res.destroy();
+  }
+}

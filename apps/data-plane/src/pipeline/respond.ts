@@ -1,0 +1,125 @@
+import type { Reply, ResponseHead } from '@portico/plugin-sdk';
+import type { RequestCtx } from '../context.js';
+import { nginxErrorPage } from '../http-errors.js';
+import type { PreparedPlugin } from './chain.js';
+
+/** Content type nginx gives Lua-generated bodies in APISIX (default_type text/plain + charset utf-8). */
+const TEXT_PLAIN = 'text/plain; charset=utf-8';
+const TEXT_HTML = 'text/html; charset=utf-8';
+
+/**
+ * Final response head: plugin `respHeaders` merged in, `Server` set as APISIX's header
+ * filter does (apisix/init.lua http_header_filter_phase), then every plugin's headerFilter
+ * (global rules first). A throwing filter is logged and skipped.
+ */
+export function finalizeHead(
+  ctx: RequestCtx,
+  status: number,
+  headers: Record<string, string | readonly string[]>,
+  serverHeader: string,
+): ResponseHead {
+  const extra = ctx.respHeadersIfAny;
+  if (extra !== undefined) for (const k in extra) headers[k.toLowerCase()] = extra[k]!;
+  headers.server = serverHeader;
+  const head: ResponseHead = { status, headers };
+  for (const g of ctx.globals) runHeaderFilters(ctx, g.headerFilter, head);
+  if (ctx.chain !== undefined) runHeaderFilters(ctx, ctx.chain.headerFilter, head);
+  return head;
+}
+
+function runHeaderFilters(ctx: RequestCtx, list: readonly PreparedPlugin[], head: ResponseHead): void {
+  for (let i = 0; i < list.length; i++) {
+    const p = list[i]!;
+    if (p.filter !== undefined && !p.filter(ctx.vars)) continue;
+    try {
+      p.module.headerFilter!(ctx, p.state, head);
+    } catch (e) {
+      ctx.logger.error({ plugin: p.name, err: (e as Error).message }, 'header_filter failed');
+    }
+  }
+}
+
+function isAsyncIterable(v: unknown): v is AsyncIterable<Uint8Array> {
+  return v !== null && typeof v === 'object' && typeof (v as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
+}
+
+function lowerHeaders(h: Reply['headers']): Record<string, string | readonly string[]> {
+  const out: Record<string, string | readonly string[]> = {};
+  if (h) for (const k in h) out[k.toLowerCase()] = h[k]!;
+  return out;
+}
+
+/**
+ * Write a Reply as `core.response.exit` would: objects → JSON + "\n", strings/bytes raw,
+ * async iterables streamed chunk by chunk, no body with status >= 300 → nginx's HTML page.
+ */
+export async function sendReply(ctx: RequestCtx, reply: Reply, serverHeader: string): Promise<void> {
+  const res = ctx.res;
+  if (res.headersSent || res.destroyed) return;
+  const headers = lowerHeaders(reply.headers);
+  const body = reply.body;
+  let payload: Buffer | string | undefined;
+  if (body === undefined) {
+    if (reply.status >= 300) {
+      payload = nginxErrorPage(reply.status);
+      if (payload !== undefined) headers['content-type'] = TEXT_HTML;
+    }
+  } else if (typeof body === 'string' || body instanceof Uint8Array) {
+    payload = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  } else if (!isAsyncIterable(body)) {
+    payload = JSON.stringify(body) + '\n';
+  }
+  if (headers['content-type'] === undefined && (payload !== undefined || body !== undefined)) {
+    headers['content-type'] = TEXT_PLAIN;
+  }
+  if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));
+  else if (!isAsyncIterable(body)) headers['content-length'] = '0';
+  const head = finalizeHead(ctx, reply.status, headers, serverHeader);
+  ctx.status = head.status;
+  res.writeHead(head.status, head.headers as Record<string, string | string[]>);
+  if (payload !== undefined) {
+    ctx.bytesSent = Buffer.byteLength(payload);
+    res.end(ctx.method === 'HEAD' ? undefined : payload);
+    return;
+  }
+  if (isAsyncIterable(body)) {
+    await streamBody(ctx, body);
+    return;
+  }
+  res.end();
+}
+
+async function streamBody(ctx: RequestCtx, body: AsyncIterable<Uint8Array>): Promise<void> {
+  const res = ctx.res;
+  const it = body[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      if (ctx.clientGone) {
+        await it.return?.();
+        return;
+      }
+      const { value, done } = await it.next();
+      if (done) break;
+      if (value === undefined || value.byteLength === 0) continue;
+      ctx.bytesSent += value.byteLength;
+      // Written as produced: an SSE event must reach the client without waiting for the next.
+      if (!res.write(value)) await drainOrClose(res);
+    }
+    res.end();
+  } catch (e) {
+    ctx.logger.error({ err: (e as Error).message }, 'streaming reply body failed');
+    res.destroy(e as Error);
+  }
+}
+
+function drainOrClose(res: RequestCtx['res']): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}

@@ -1,0 +1,199 @@
+import type { IncomingMessage } from 'node:http';
+import type { Reply } from '@portico/plugin-sdk';
+import type { Dispatcher } from 'undici';
+import type { RequestCtx } from '../context.js';
+import { finalizeHead } from '../pipeline/respond.js';
+import { encodePath } from '../uri.js';
+import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import type { Timeouts, UpstreamNode, UpstreamRuntime } from './upstream.js';
+
+const RETRYABLE_CONNECT = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+]);
+const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT']);
+
+type Attempt = { ok: true } | { ok: false; timeout: boolean; retryable: boolean; err: Error };
+
+function hasBody(req: IncomingMessage): boolean {
+  const cl = req.headers['content-length'];
+  return (cl !== undefined && cl !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+/** Host header for the upstream (apisix/init.lua set_upstream_host, balancer.lua parse_server_for_upstream_host). */
+function upstreamHost(ctx: RequestCtx, up: UpstreamRuntime, node: UpstreamNode): string {
+  if (up.passHost === 'rewrite' && up.upstreamHost) return up.upstreamHost;
+  if (up.passHost === 'node') {
+    const std = up.scheme === 'https' ? 443 : 80;
+    const h = node.host.includes(':') ? `[${node.host}]` : node.host;
+    return node.port === std ? h : `${h}:${node.port}`;
+  }
+  const h = ctx.headers.host;
+  return (Array.isArray(h) ? h[0] : h) ?? '';
+}
+
+function appendVar(cur: string | undefined, v: string): string {
+  return cur === undefined ? v : `${cur}, ${v}`;
+}
+
+/**
+ * Proxy the request to the upstream with retries on connection failures and timeouts
+ * before any response byte (nginx proxy_next_upstream error timeout). Bodies stream both
+ * ways without buffering. Resolves undefined once the upstream response was relayed (or the
+ * client left), or a Reply for APISIX's error statuses: 502 connect error, 504 timeout,
+ * 503 no node.
+ */
+export async function forward(
+  ctx: RequestCtx,
+  up: UpstreamRuntime,
+  routeTimeouts: Timeouts | undefined,
+  serverHeader: string,
+): Promise<Reply | undefined> {
+  const req = ctx.req;
+  // The client left while plugins ran: do not start an upstream call nobody will read.
+  if (ctx.clientGone) return undefined;
+  let body: Buffer | IncomingMessage | null;
+  if (ctx.bodyOverride !== undefined) body = ctx.bodyOverride;
+  else if (ctx.bodyRead) body = await ctx.readBody();
+  else body = hasBody(req) ? req : null;
+  const override = ctx.vars.override('upstream_uri');
+  const path =
+    override ??
+    (ctx.uri === ctx.rawPath ? ctx.rawPath : encodePath(ctx.uri)) + (ctx.rawQuery === '' ? '' : '?' + ctx.rawQuery);
+  const timeouts = routeTimeouts ?? up.timeouts;
+  ctx.upstream.scheme = up.scheme;
+  ctx.upstream.uri = path;
+
+  let tried: Set<string> | undefined;
+  let attempts = 0;
+  for (;;) {
+    const node = up.pick(ctx, tried ?? EMPTY);
+    if (node === undefined) {
+      if (tried === undefined) {
+        ctx.logger.error({ route_id: ctx.routeId }, 'failed to pick server: no valid upstream node');
+        return { status: 503 };
+      }
+      return { status: 502 };
+    }
+    const host = upstreamHost(ctx, up, node);
+    ctx.upstream.host = host;
+    ctx.upstream.addr = appendVar(attempts ? ctx.upstream.addr : undefined, node.name);
+    const started = process.hrtime.bigint();
+    const headers = upstreamRequestHeaders(ctx, host, Buffer.isBuffer(body) ? body.length : undefined);
+    const result = await dispatchOnce(ctx, up, node, path, headers, body, timeouts, serverHeader, started);
+    if (result.ok) return undefined;
+    if (ctx.clientGone) return undefined;
+    const status = result.timeout ? '504' : '502';
+    ctx.upstream.status = appendVar(attempts ? ctx.upstream.status : undefined, status);
+    ctx.upstream.responseTime = appendVar(
+      attempts ? ctx.upstream.responseTime : undefined,
+      (Number(process.hrtime.bigint() - started) / 1e9).toFixed(3),
+    );
+    ctx.logger.error(
+      { upstream: node.name, route_id: ctx.routeId, err: result.err.message, code: (result.err as { code?: string }).code },
+      'upstream request failed',
+    );
+    const bodyConsumed = body === req && (req.readableDidRead || req.destroyed);
+    if (!result.retryable || bodyConsumed || attempts >= up.retries) {
+      return { status: result.timeout ? 504 : 502 };
+    }
+    (tried ??= new Set()).add(node.name);
+    attempts++;
+  }
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
+
+function dispatchOnce(
+  ctx: RequestCtx,
+  up: UpstreamRuntime,
+  node: UpstreamNode,
+  path: string,
+  headers: Record<string, string | string[]>,
+  body: Buffer | IncomingMessage | null,
+  t: Timeouts,
+  serverHeader: string,
+  started: bigint,
+): Promise<Attempt> {
+  return new Promise<Attempt>((resolve) => {
+    const agent = up.agent(t.connect);
+    const temporary = up.isClosed;
+    const res = ctx.res;
+    let startedResponse = false;
+    let controller: Dispatcher.DispatchController | undefined;
+    let waitingDrain = false;
+    const done = (a: Attempt): void => {
+      ctx.onClientAbort = undefined;
+      if (temporary) void agent.close().catch(() => undefined);
+      resolve(a);
+    };
+    const onDrain = (): void => {
+      waitingDrain = false;
+      controller?.resume();
+    };
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(c) {
+        controller = c;
+        ctx.onClientAbort = () => c.abort(new Error('client closed the connection'));
+      },
+      onResponseStart(_c, statusCode, rawHeaders) {
+        if (statusCode < 200) return;
+        startedResponse = true;
+        ctx.upstream.status = appendVar(ctx.upstream.status, String(statusCode));
+        const head = finalizeHead(ctx, statusCode, clientResponseHeaders(rawHeaders), serverHeader);
+        ctx.status = head.status;
+        res.writeHead(head.status, head.headers as Record<string, string | string[]>);
+      },
+      onResponseData(c, chunk) {
+        ctx.bytesSent += chunk.length;
+        if (!res.write(chunk) && !waitingDrain) {
+          waitingDrain = true;
+          c.pause();
+          res.once('drain', onDrain);
+        }
+      },
+      onResponseEnd() {
+        ctx.upstream.responseTime = appendVar(
+          ctx.upstream.responseTime,
+          (Number(process.hrtime.bigint() - started) / 1e9).toFixed(3),
+        );
+        res.end();
+        done({ ok: true });
+      },
+      onResponseError(_c, err) {
+        if (startedResponse || ctx.clientGone) {
+          // Headers are out: nothing to answer with, cut the client connection like nginx.
+          if (!res.destroyed) res.destroy(err);
+          done({ ok: true });
+          return;
+        }
+        const code = (err as { code?: string }).code ?? '';
+        const timeout = TIMEOUTS.has(code);
+        done({ ok: false, timeout, retryable: timeout || RETRYABLE_CONNECT.has(code), err });
+      },
+    };
+    try {
+      agent.dispatch(
+        {
+          origin: node.origin,
+          path,
+          method: ctx.method as Dispatcher.HttpMethod,
+          headers,
+          body,
+          headersTimeout: t.read,
+          bodyTimeout: t.read,
+        },
+        handler,
+      );
+    } catch (e) {
+      done({ ok: false, timeout: false, retryable: false, err: e as Error });
+    }
+  });
+}

@@ -1,0 +1,94 @@
+import type { KeyValue } from '@portico/config-store';
+import type { JsonSchema, PrepareEnv } from '@portico/plugin-sdk';
+import {
+  checkUpstream,
+  compileSchema,
+  consumerGroupSchema,
+  consumerSchema,
+  credentialSchema,
+  globalRuleSchema,
+  pluginConfigSchema,
+  routeSchema,
+  serviceSchema,
+  upstreamSchema,
+  type Validator,
+} from '@portico/schemas';
+import { classifyKey, type Item, type Kind } from '../snapshot/items.js';
+import type { PluginPreparer } from '../snapshot/preparer.js';
+
+/** An etcd value the data plane refuses (logged, then skipped). */
+export class InvalidItemError extends Error {
+  readonly code = 'invalid_item';
+}
+
+const SCHEMAS: Partial<Record<Kind, JsonSchema>> = {
+  routes: routeSchema,
+  services: serviceSchema,
+  upstreams: upstreamSchema,
+  consumers: consumerSchema,
+  credentials: credentialSchema,
+  global_rules: globalRuleSchema,
+  plugin_configs: pluginConfigSchema,
+  consumer_groups: consumerGroupSchema,
+};
+
+const SCOPES: Partial<Record<Kind, PrepareEnv['scope']>> = {
+  routes: 'route',
+  services: 'service',
+  plugin_configs: 'plugin_config',
+  global_rules: 'global_rule',
+  consumers: 'consumer',
+  credentials: 'consumer',
+  consumer_groups: 'consumer_group',
+};
+
+const validators = new Map<Kind, Validator>();
+function validatorFor(kind: Kind): Validator | undefined {
+  const schema = SCHEMAS[kind];
+  if (!schema) return undefined;
+  let v = validators.get(kind);
+  if (!v) {
+    v = compileSchema(schema);
+    validators.set(kind, v);
+  }
+  return v;
+}
+
+/**
+ * Turn one etcd entry into a validated Item (apisix/core/config_etcd.lua load/sync): ignore
+ * keys outside the known directories and `init_dir` placeholders, require a JSON object,
+ * set `value.id` to the key suffix, check the resource schema, then prepare its plugins.
+ * Returns undefined for ignored keys; throws InvalidItemError for invalid values.
+ */
+export function parseItem(prefix: string, kv: KeyValue, preparer: PluginPreparer): Item | undefined {
+  const where = classifyKey(prefix, kv.key);
+  if (!where) return undefined;
+  if (kv.value === 'init_dir') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(kv.value);
+  } catch {
+    throw new InvalidItemError(`invalid item data of [${kv.key}]: not JSON`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidItemError(`invalid item data of [${kv.key}], it should be an object`);
+  }
+  const obj = value as Record<string, unknown>;
+  obj.id = where.id;
+  const err = validatorFor(where.kind)?.(obj);
+  if (err !== undefined) throw new InvalidItemError(`failed to check item data of [${kv.key}] err:${err}`);
+  if (where.kind === 'upstreams') {
+    const uerr = checkUpstream(obj);
+    if (uerr !== undefined) throw new InvalidItemError(`failed to check item data of [${kv.key}] err:${uerr}`);
+  }
+  const item: Item = { kind: where.kind, key: kv.key, id: where.id, modRevision: kv.modRevision, value: obj };
+  const scope = SCOPES[where.kind];
+  if (scope) {
+    try {
+      item.plugins = preparer.prepare(kv.key, kv.modRevision, scope, obj.plugins);
+    } catch (e) {
+      throw new InvalidItemError(`failed to check item data of [${kv.key}] err:${(e as Error).message}`);
+    }
+  }
+  return item;
+}
