@@ -12,7 +12,7 @@ import {
 import type { Dispatcher } from 'undici';
 import type { Deadline } from './deadline.js';
 import { classifyTransportError } from './errors.js';
-import { publishUsage, type AiRunState } from './keys.js';
+import { publishUsage, recordUpstreamTime, type AiRunState } from './keys.js';
 import type { AttemptResult } from './types.js';
 import { AiProxyError } from './types.js';
 
@@ -84,9 +84,9 @@ export function streamReply(
     try {
       for await (const chunk of body as AsyncIterable<Buffer>) {
         deadline.arm();
+        // Only a number per chunk; the vars are published once when the stream ends.
         const ms = elapsedMs(startNs);
         state.upstreamMs = ms;
-        ctx.vars.set('apisix_upstream_response_time', ms);
         if (first) {
           first = false;
           state.ttftMs = ms;
@@ -102,6 +102,7 @@ export function streamReply(
       throw error;
     } finally {
       deadline.clear();
+      if (state.upstreamMs !== undefined) recordUpstreamTime(ctx, state, state.upstreamMs);
       state.responseText = texts.join('');
       if (!body.destroyed) body.destroy();
     }
@@ -134,9 +135,8 @@ export async function bufferedReply(
   }
   const ms = elapsedMs(startNs);
   state.ttftMs = ms;
-  state.upstreamMs = ms;
   ctx.vars.set('llm_time_to_first_token', ms);
-  ctx.vars.set('apisix_upstream_response_time', ms);
+  recordUpstreamTime(ctx, state, ms);
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw.toString('utf8'));

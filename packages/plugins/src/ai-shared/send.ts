@@ -5,7 +5,7 @@ import { Deadline } from './deadline.js';
 import { classifyTransportError } from './errors.js';
 import { buildUpstreamHeaders } from './headers.js';
 import { resolveTarget, type PreparedInstance } from './instance.js';
-import { getRunState, SHARED, type AiRunState } from './keys.js';
+import { getRunState, recordUpstreamTime, SHARED, type AiRunState } from './keys.js';
 import type { AiPool } from './pool.js';
 import { bufferedReply, elapsedMs, isEventStream, readAll, responseHeaders, streamReply } from './response.js';
 import { AiProxyError, type AiRequest, type AttemptResult } from './types.js';
@@ -111,8 +111,7 @@ export async function sendToInstance(
   } catch (err) {
     deadline.clear();
     const c = classifyTransportError(err, ctx.signal.aborted, deadline.timedOut);
-    state.upstreamMs = elapsedMs(startNs);
-    ctx.vars.set('apisix_upstream_response_time', state.upstreamMs);
+    recordUpstreamTime(ctx, state, elapsedMs(startNs));
     ctx.logger.warn({ requestId: ctx.requestId, instance: inst.name, code: c.error.code }, c.error.message);
     return { ok: false, status: c.status, error: c.error };
   }
@@ -129,8 +128,7 @@ export async function sendToInstance(
     } finally {
       deadline.clear();
     }
-    state.upstreamMs = elapsedMs(startNs);
-    ctx.vars.set('apisix_upstream_response_time', state.upstreamMs);
+    recordUpstreamTime(ctx, state, elapsedMs(startNs));
     return {
       ok: false,
       status: res.statusCode,
