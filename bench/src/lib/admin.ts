@@ -1,0 +1,47 @@
+import { request } from 'undici';
+
+/** PUT an APISIX Admin API resource (e.g. `routes/1`), throwing on a non-2xx answer. */
+export async function adminPut(adminUrl: string, key: string, path: string, body: unknown): Promise<void> {
+  const res = await request(`${adminUrl}/apisix/admin/${path}`, {
+    method: 'PUT',
+    headers: { 'x-api-key': key, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await res.body.text();
+  if (res.statusCode >= 300) throw new Error(`PUT ${path}: ${res.statusCode} ${text.slice(0, 400)}`);
+}
+
+/** One request; resolves with status and body text (connection errors give status 0). */
+export async function fetchText(url: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: string }> {
+  try {
+    const res = await request(url, {
+      method: (init.method ?? (init.body ? 'POST' : 'GET')) as 'GET',
+      headers: { ...(init.body ? { 'content-type': 'application/json' } : {}), ...init.headers },
+      body: init.body ?? null,
+    });
+    return { status: res.statusCode, body: await res.body.text() };
+  } catch (e) {
+    return { status: 0, body: (e as Error).message };
+  }
+}
+
+/** Poll `check` every `everyMs` until it returns true; false after `timeoutMs`. */
+export async function pollUntil(check: () => Promise<boolean>, timeoutMs: number, everyMs = 20): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Resident set size of a process in MB (Linux /proc), NaN when unknown. */
+export async function rssMb(pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}

@@ -1,0 +1,106 @@
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { freePort, startEtcd, startPortico, startRedis, type EtcdProcess, type PorticoApps, type RedisProcess } from '@portico/testkit';
+import { findNginx, startNginx } from '../servers/nginx.js';
+import { portkeyMissing, startPortkey } from '../servers/portkey.js';
+import { adminPut, fetchText, pollUntil } from './admin.js';
+import type { Procs } from './procs.js';
+import { porticoRoutes } from './routes.js';
+
+/** Everything the scenarios measure, started once per run. */
+export interface BenchEnv {
+  dir: string;
+  mockPort: number;
+  /** Base URLs (no trailing slash); undefined when that reference is skipped. */
+  urls: { direct: string; undici: string; nginx?: string; portkey?: string; portico: string };
+  portkeyPort?: number;
+  portico: PorticoApps;
+  etcd: EtcdProcess;
+  redis?: RedisProcess;
+  /** Reference → why it was skipped. */
+  skipped: Record<string, string>;
+  /** Stream profile served under /long/ (chunks, interval); /held/ has 4× the interval. */
+  long: { chunks: number; intervalMs: number };
+}
+
+const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
+
+export interface EnvOptions {
+  dir: string;
+  long: { chunks: number; intervalMs: number };
+  /** Profile the data plane(s) with --cpu-prof into this dir. */
+  cpuProfDir?: string;
+  withPortkey: boolean;
+  withNginx: boolean;
+}
+
+/** Start the mock, the references, etcd, redis and one Portico data plane, and load the bench routes. */
+export async function startEnv(procs: Procs, o: EnvOptions): Promise<BenchEnv> {
+  const skipped: Record<string, string> = {};
+  const mockPort = await freePort();
+  await procs.start('mock-llm', process.execPath, [here('../servers/mock-llm.js'), '--port', String(mockPort), '--profile', ':8:0', '--profile', `long:${o.long.chunks}:${o.long.intervalMs}`, '--profile', `held:${o.long.chunks}:${o.long.intervalMs * 4}`], mockPort);
+  const upstream = `http://127.0.0.1:${mockPort}`;
+
+  const undiciPort = await freePort();
+  await procs.start('undici-proxy', process.execPath, [here('../servers/undici-proxy.js'), '--port', String(undiciPort), '--upstream', upstream], undiciPort);
+
+  let nginxUrl: string | undefined;
+  const nginxBin = findNginx();
+  if (!o.withNginx) skipped.nginx = 'not requested';
+  else if (!nginxBin) skipped.nginx = 'nginx not installed (apt-get install nginx-light)';
+  else {
+    const port = await freePort();
+    const dir = `${o.dir}/nginx`;
+    mkdirSync(dir, { recursive: true });
+    await startNginx(procs, nginxBin, dir, port, mockPort);
+    nginxUrl = `http://127.0.0.1:${port}`;
+  }
+
+  let portkeyUrl: string | undefined;
+  let portkeyPort: number | undefined;
+  const why = o.withPortkey ? portkeyMissing() : 'not requested';
+  if (why) skipped.portkey = why;
+  else {
+    portkeyPort = await freePort();
+    try {
+      await startPortkey(procs, portkeyPort);
+      portkeyUrl = `http://127.0.0.1:${portkeyPort}`;
+    } catch (e) {
+      skipped.portkey = `failed to start: ${(e as Error).message.slice(0, 200)}`;
+    }
+  }
+
+  const etcd = await startEtcd();
+  procs.own({ name: 'etcd', stop: () => etcd.cleanup() });
+  let redis: RedisProcess | undefined;
+  try {
+    redis = await startRedis();
+    const r = redis;
+    procs.own({ name: 'redis', stop: () => r.cleanup() });
+  } catch (e) {
+    skipped.redis = `redis-server failed: ${(e as Error).message.slice(0, 200)}`;
+  }
+
+  // Node 20 refuses --cpu-prof in NODE_OPTIONS; a preload starts the inspector's profiler instead.
+  const env: NodeJS.ProcessEnv = o.cpuProfDir ? { NODE_OPTIONS: `--import=${new URL('./cpu-prof-preload.js', import.meta.url).href}`, BENCH_CPU_PROF_DIR: o.cpuProfDir } : {};
+  const portico = await startPortico({ etcdEndpoint: etcd.endpoint, dataPlanes: 1, env, extraConf: { nginx_config: { http: { enable_access_log: false } } } });
+  procs.own({ name: 'portico', stop: () => portico.stop() });
+
+  const routes = porticoRoutes(mockPort, redis?.port);
+  for (const [path, body] of routes) await adminPut(portico.adminUrl, portico.adminKey, path, body);
+  const dp = portico.dataPlanes[0]!.url;
+  const ready = await pollUntil(async () => (await fetchText(`${dp}/plain/ready`)).status === 200, 10_000);
+  if (!ready) throw new Error(`data plane never served /plain/ready:\n${portico.logs(30)}`);
+
+  return {
+    dir: o.dir,
+    mockPort,
+    urls: { direct: upstream, undici: `http://127.0.0.1:${undiciPort}`, portico: dp, ...(nginxUrl ? { nginx: nginxUrl } : {}), ...(portkeyUrl ? { portkey: portkeyUrl } : {}) },
+    ...(portkeyPort ? { portkeyPort } : {}),
+    portico,
+    etcd,
+    ...(redis ? { redis } : {}),
+    skipped,
+    long: o.long,
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * The floor for a Node data plane: a minimal undici reverse proxy (its own process).
+ *   node dist/servers/undici-proxy.js --port <p> --upstream http://127.0.0.1:<m>
+ * Like the issue's reference it parses and re-serialises a JSON request body, forwards the
+ * request to the same path upstream and streams the response back chunk by chunk.
+ */
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { Pool } from 'undici';
+
+const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'host', 'content-length', 'upgrade', 'proxy-connection', 'te', 'trailer']);
+const HOP_RESPONSE = new Set(['connection', 'keep-alive', 'transfer-encoding']);
+
+function arg(name: string): string {
+  const i = process.argv.indexOf(name);
+  const v = i >= 0 ? process.argv[i + 1] : undefined;
+  if (!v) throw new Error(`missing ${name}`);
+  return v;
+}
+
+function forwardHeaders(h: IncomingHttpHeaders): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const k in h) {
+    const v = h[k];
+    if (v !== undefined && !HOP.has(k)) out[k] = v;
+  }
+  return out;
+}
+
+const port = Number(arg('--port'));
+const pool = new Pool(arg('--upstream'), { keepAliveTimeout: 60_000 });
+
+createServer((req, res) => {
+  const parts: Buffer[] = [];
+  req.on('data', (d: Buffer) => parts.push(d));
+  req.on('end', () => {
+    let body: string | Buffer | undefined = parts.length ? Buffer.concat(parts) : undefined;
+    if (body && (req.headers['content-type'] ?? '').includes('json')) body = JSON.stringify(JSON.parse(body.toString('utf8')));
+    pool
+      .request({ method: req.method as 'POST', path: req.url ?? '/', headers: forwardHeaders(req.headers), body: body ?? null })
+      .then(async (up) => {
+        const headers: Record<string, string | string[]> = {};
+        for (const k in up.headers) {
+          const v = up.headers[k];
+          if (v !== undefined && !HOP_RESPONSE.has(k)) headers[k] = v;
+        }
+        res.writeHead(up.statusCode, headers);
+        for await (const chunk of up.body) res.write(chunk);
+        res.end();
+      })
+      .catch((e: Error) => {
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end(`bad gateway: ${e.message}`);
+      });
+  });
+}).listen(port, '127.0.0.1');
