@@ -17,3 +17,15 @@ const byName = new Map(allPlugins.map((p) => [p.name, p]));
 export function getPlugin(name: string): PluginModule | undefined {
   return byName.get(name);
 }
+
+/** Secret redaction shared with the data plane's access log (docs/compatibility.md). */
+export {
+  authSources,
+  isSecretHeader,
+  isSecretQueryArg,
+  NO_AUTH_SOURCES,
+  redactRawQuery,
+  redactUrl,
+  REDACTED,
+  type AuthSources,
+} from './log-util/redact.js';

@@ -1,3 +1,12 @@
+import {
+  isSecretHeader,
+  isSecretQueryArg,
+  NO_AUTH_SOURCES,
+  redactRawQuery,
+  redactUrl,
+  REDACTED,
+  type AuthSources,
+} from '@portico/plugins';
 import type { VarSource } from '../router/expr.js';
 
 /** APISIX's default `nginx_config.http.access_log_format` (conf/config-default.yaml). */
@@ -27,7 +36,37 @@ function escapeJson(v: string): string {
 }
 
 /** A compiled log format: variables in, one line out (no trailing newline). */
-export type LogTemplate = (vars: VarSource) => string;
+export type LogTemplate = (vars: VarSource, sources?: AuthSources) => string;
+
+type Redactor = (value: string, sources: AuthSources) => string;
+
+/**
+ * Secrets never reach the access log — a deliberate deviation from nginx, which logs the raw
+ * request line. Chosen once per variable name when the format is compiled: URL-shaped
+ * variables get secret query values replaced, credential headers/args/cookies entirely.
+ */
+function redactorFor(name: string): Redactor | undefined {
+  switch (name) {
+    case 'request_line':
+    case 'request':
+    case 'request_uri':
+    case 'upstream_uri':
+      return redactUrl;
+    case 'args':
+    case 'query_string':
+      return redactRawQuery;
+  }
+  if (name.startsWith('cookie_')) return () => REDACTED;
+  if (name.startsWith('http_')) {
+    const header = name.slice(5).replace(/_/g, '-');
+    return (v, src) => (isSecretHeader(header, src) ? REDACTED : v);
+  }
+  if (name.startsWith('arg_')) {
+    const arg = name.slice(4);
+    return (v, src) => (isSecretQueryArg(arg, src) ? REDACTED : v);
+  }
+  return undefined;
+}
 
 /**
  * Compile an nginx log format (`$name` and `${name}`) once. Unset variables print `-` as
@@ -46,10 +85,13 @@ export function compileLogFormat(format: string, escape: LogEscape = 'default'):
   literals.push(format.slice(last));
   const esc = escape === 'none' ? (v: string) => v : escape === 'json' ? escapeJson : escapeDefault;
   const n = names.length;
-  return (vars) => {
+  const redactors = names.map(redactorFor);
+  return (vars, sources = NO_AUTH_SOURCES) => {
     let out = literals[0]!;
     for (let i = 0; i < n; i++) {
-      const v = vars.get(names[i]!);
+      let v = vars.get(names[i]!);
+      const redact = redactors[i];
+      if (v !== undefined && redact !== undefined) v = redact(v, sources);
       out += (v === undefined ? '-' : esc(v)) + literals[i + 1]!;
     }
     return out;

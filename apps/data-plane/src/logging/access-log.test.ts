@@ -24,6 +24,26 @@ describe('compileLogFormat', () => {
   });
 });
 
+describe('access log redaction', () => {
+  it('replaces secret query values in the request line and keeps every other byte', () => {
+    const f = compileLogFormat('"$request_line" $args');
+    const line = f(vars({ request_line: 'POST /logged?from=query&apikey=s3cr3t HTTP/1.1', args: 'from=query&apikey=s3cr3t' }));
+    expect(line).toBe('"POST /logged?from=query&apikey=[REDACTED] HTTP/1.1" from=query&apikey=[REDACTED]');
+  });
+
+  it('redacts credential headers, cookies and args but not ordinary ones', () => {
+    const f = compileLogFormat('$http_authorization $http_x_api_key $http_user_agent $cookie_session $arg_token $arg_page');
+    const m = { http_authorization: 'Bearer sk', http_x_api_key: 'k', http_user_agent: 'ua', cookie_session: 'c', arg_token: 't', arg_page: '2' };
+    expect(f(vars(m))).toBe('[REDACTED] [REDACTED] ua [REDACTED] [REDACTED] 2');
+  });
+
+  it('redacts a header that a plugin in effect names as its credential source', () => {
+    const f = compileLogFormat('$http_x_my_cred');
+    expect(f(vars({ http_x_my_cred: 'v' }))).toBe('v');
+    expect(f(vars({ http_x_my_cred: 'v' }), { headers: new Set(['x-my-cred']), query: new Set() })).toBe('[REDACTED]');
+  });
+});
+
 describe('access log', () => {
   it('writes one line per request in the APISIX default format', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'portico-al-'));

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import type { AuthSources } from '@portico/plugins';
 import pino from 'pino';
 import type { VarSource } from '../router/expr.js';
 import { compileLogFormat, DEFAULT_ACCESS_LOG_FORMAT, type LogEscape, type LogTemplate } from './access-log-format.js';
@@ -26,8 +27,9 @@ export class AccessLog {
     }
   }
 
-  write(vars: VarSource): void {
-    this.dest.write(this.template(vars) + '\n');
+  /** Write one line; `sources` names the credential headers/args of the plugins in effect. */
+  write(vars: VarSource, sources?: AuthSources): void {
+    this.dest.write(this.template(vars, sources) + '\n');
   }
 
   /** Flush buffered lines and close the file. */

@@ -33,7 +33,9 @@ export interface AuthSources {
   query: ReadonlySet<string>;
 }
 
-const EMPTY: AuthSources = { headers: new Set(), query: new Set() };
+/** No plugin-named credential sources: only the fixed rule applies. */
+export const NO_AUTH_SOURCES: AuthSources = { headers: new Set(), query: new Set() };
+const EMPTY = NO_AUTH_SOURCES;
 /** Per-conf cache: plugin confs are immutable per config revision, so this is derived once. */
 const byConf = new WeakMap<object, AuthSources>();
 
