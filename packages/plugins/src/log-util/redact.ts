@@ -3,7 +3,7 @@ import type { RequestContext } from '@portico/plugin-sdk';
 /**
  * Redaction rules for log entries — a deliberate deviation from APISIX, whose loggers
  * write request headers verbatim (apisix/utils/log-util.lua get_full_log). Portico never
- * logs secrets. The rule (documented in docs/compatibility-loggers.md):
+ * logs secrets. The rule (documented in docs/compatibility.md, loggers section):
  *
  * * a header is secret when its lower-cased name is `authorization`, `proxy-authorization`,
  *   `cookie` or `set-cookie`, contains one of {@link SECRET_MARKERS}, or is named as a
