@@ -7,7 +7,16 @@ import { startAdmin } from './server.js';
 
 async function main(): Promise<void> {
   const logger = pino({ name: 'portico-admin' });
-  const conf = await ensureAdminKey(await loadConf(process.argv[2]));
+  const loaded = await loadConf(process.argv[2]);
+  if (loaded.deployment.role === 'data_plane') {
+    // APISIX turns the Admin API off for a data plane (apisix/cli/file.lua sets enable_admin
+    // false): the admin process has nothing to run. Exit 0: a configuration, not a failure.
+    console.error(
+      `portico admin: deployment.role is data_plane in ${loaded.path}: a data plane serves no Admin API (run apps/data-plane), so the admin does not start`,
+    );
+    process.exit(0);
+  }
+  const conf = await ensureAdminKey(loaded);
   const etcd = conf.deployment.etcd;
   const store = new EtcdConfigStore({
     hosts: etcd.host,

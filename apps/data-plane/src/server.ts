@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { PorticoConf } from '@portico/conf';
 import type { ConfigStore } from '@portico/config-store';
 import type { Logger, PluginModule } from '@portico/plugin-sdk';
+import { drainServer } from './cluster/drain.js';
 import { AccessLog } from './logging/access-log.js';
 import { createLogger } from './logging/logger.js';
 import { createHandler } from './pipeline/handle.js';
@@ -22,21 +23,33 @@ export interface DataPlaneDeps {
   logger?: Logger;
   /** Plugin conf checker (defaults to @portico/schemas checkPluginConf). */
   checkConf?: ConfChecker;
+  /**
+   * Do not listen yet: start the config sync only and let the caller open the port with
+   * `listen()` (a cluster worker waits until every worker of the pod has loaded its config).
+   */
+  deferListen?: boolean;
 }
 
 export interface DataPlane {
-  /** The bound port. */
+  /** The bound port (0 until listening). */
   readonly port: number;
+  /** Open the listener (at once unless `deferListen`); resolves with the bound port. */
+  listen(): Promise<number>;
   /** Resolves once the first config snapshot is being served. */
   readonly ready: Promise<void>;
   /** Store revision of the config being served. */
   revision(): number;
   /** The snapshot being served (diagnostics and tests). */
   snapshot(): Snapshot | undefined;
-  close(): Promise<void>;
+  /**
+   * Stop: no new connections, in-flight requests and streams finish for up to `deadlineMs`
+   * (default 2000; the process passes nginx_config.worker_shutdown_timeout), then the rest
+   * is closed.
+   */
+  close(opts?: { deadlineMs?: number }): Promise<void>;
 }
 
-/** Start a data plane: config sync + HTTP listener. Resolves once listening. */
+/** Start a data plane: config sync + HTTP listener. Resolves once listening (unless deferListen). */
 export async function startDataPlane(conf: PorticoConf, deps: DataPlaneDeps): Promise<DataPlane> {
   const logger = deps.logger ?? createLogger();
   const plugins = new Map(deps.plugins.map((p) => [p.name, p]));
@@ -71,32 +84,39 @@ export async function startDataPlane(conf: PorticoConf, deps: DataPlaneDeps): Pr
   });
   // nginx keepalive_timeout 60s (APISIX default).
   const server: Server = createServer({ keepAliveTimeout: 60_000 }, handler);
-  const listen = deps.listen ?? { port: conf.apisix.nodeListen[0]?.port ?? 9080, host: conf.apisix.nodeListen[0]?.ip };
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(listen.port, listen.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  const addr = deps.listen ?? { port: conf.apisix.nodeListen[0]?.port ?? 9080, host: conf.apisix.nodeListen[0]?.ip };
+  let port = 0;
+  let listening: Promise<number> | undefined;
+  const listen = (): Promise<number> =>
+    (listening ??= new Promise<number>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(addr.port, addr.host, () => {
+        server.off('error', reject);
+        port = (server.address() as AddressInfo).port;
+        logger.info({ port, prefix: conf.deployment.etcd.prefix }, 'data plane listening');
+        resolve(port);
+      });
+    }));
+  if (!deps.deferListen) await listen();
   const ready = sync.start();
-  const port = (server.address() as AddressInfo).port;
-  logger.info({ port, prefix: conf.deployment.etcd.prefix }, 'data plane listening');
 
   let closing: Promise<void> | undefined;
   return {
-    port,
+    get port() {
+      return port;
+    },
+    listen,
     ready,
     revision: () => sync.revision(),
     snapshot: () => sync.current,
-    close() {
+    close(opts) {
       closing ??= (async () => {
-        await sync.stop();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-          setTimeout(() => server.closeAllConnections(), 2000).unref();
-        });
+        const stopped = sync.stop();
+        const drained = await drainServer(server, opts?.deadlineMs ?? 2000);
+        // A sync blocked on an unreachable etcd (a list waits up to deployment.etcd.timeout)
+        // must not hold the process after its connections are gone.
+        await Promise.race([stopped, new Promise((r) => setTimeout(r, 1000).unref())]);
+        if (drained.forced > 0) logger.warn({ connections: drained.forced }, 'drain deadline reached, connections closed');
         upstreams.closeAll();
         preparer.sweep(() => false);
         await accessLog?.close();

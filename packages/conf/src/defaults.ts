@@ -13,6 +13,7 @@ export function defaultConf(): Record<string, unknown> {
     },
     nginx_config: {
       worker_processes: 'auto',
+      worker_shutdown_timeout: '240s',
       http: {
         enable_access_log: true,
         access_log: 'logs/access.log',

@@ -16,6 +16,7 @@ export function normalizeConf(tree: Record<string, unknown>, path: string): Port
     apisix: {
       nodeListen: nodeListen(r, tree),
       enableServerTokens: r.bool(tree, 'apisix.enable_server_tokens', true),
+      ...optional('status', statusAddr(r, tree)),
       dataEncryption: {
         enableEncryptFields: r.bool(tree, 'apisix.data_encryption.enable_encrypt_fields', true),
         keyring,
@@ -42,6 +43,7 @@ export function normalizeConf(tree: Record<string, unknown>, path: string): Port
     },
     nginxConfig: {
       workerProcesses: workerProcesses(r, tree),
+      workerShutdownTimeout: nginxSeconds(r, tree, 'nginx_config.worker_shutdown_timeout', 240),
       http: {
         accessLogFormat: r.str(tree, 'nginx_config.http.access_log_format', ''),
         accessLogFormatEscape: r.str(tree, 'nginx_config.http.access_log_format_escape', 'default'),
@@ -138,6 +140,37 @@ function workerProcesses(r: TreeReader, tree: unknown): number {
     r.fail('nginx_config.worker_processes', 'must be "auto" or a positive integer', v);
   }
   return n;
+}
+
+// apisix.status is off unless present; an empty mapping (or null) turns it on with APISIX's
+// defaults 127.0.0.1:7085 (apisix/cli/ops.lua validate_and_get_listen_addr).
+function statusAddr(r: TreeReader, tree: unknown): ListenAddr | undefined {
+  const v = r.at(tree, 'apisix.status');
+  if (v === undefined) return undefined;
+  if (v === null) return { ip: '127.0.0.1', port: 7085 };
+  if (typeof v !== 'object' || Array.isArray(v)) r.fail('apisix.status', 'must be a mapping {ip, port}', v);
+  const o = v as Record<string, unknown>;
+  return listenAddr(r, { ip: o.ip ?? '127.0.0.1', port: o.port ?? 7085 }, 'apisix.status', 7085);
+}
+
+// nginx's time units (ngx_parse_time): ms, s, m, h, d, w, M (30 days), y (365 days).
+const NGINX_TIME_UNITS: Record<string, number> = {
+  ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400, w: 604_800, M: 2_592_000, y: 31_536_000,
+};
+
+/** An nginx time value ("240s", "1m30s", "500ms", or a bare number of seconds) in seconds. */
+function nginxSeconds(r: TreeReader, tree: unknown, path: string, dflt: number): number {
+  const v = r.at(tree, path);
+  if (v === undefined) return dflt;
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
+  if (typeof v === 'string' && /^(?:\d+(?:ms|[smhdwMy]))*\d+(?:ms|[smhdwMy])?$/.test(v.trim())) {
+    let total = 0;
+    for (const [, n, unit] of v.trim().matchAll(/(\d+)(ms|[smhdwMy])?/g)) {
+      total += Number(n) * NGINX_TIME_UNITS[unit ?? 's']!;
+    }
+    return total;
+  }
+  return r.fail(path, 'must be an nginx time such as "240s", "4m" or a number of seconds', v);
 }
 
 // A relative access_log is relative to the project root (APISIX's prefix, the parent of conf/).

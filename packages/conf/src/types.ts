@@ -33,6 +33,12 @@ export interface PorticoConf {
     /** Data-plane listeners (apisix.node_listen), default [{ip:"0.0.0.0", port:9080}]. */
     nodeListen: ListenAddr[];
     enableServerTokens: boolean;
+    /**
+     * Status API listener (apisix.status): GET /status and /status/ready. Undefined when the
+     * key is absent, as in APISIX (apisix/cli/ops.lua only renders the server when configured);
+     * `ip` defaults to 127.0.0.1 and `port` to 7085.
+     */
+    status?: ListenAddr;
     dataEncryption: { enableEncryptFields: boolean; keyring: string[] };
   };
   deployment: {
@@ -52,6 +58,11 @@ export interface PorticoConf {
   nginxConfig: {
     /** "auto" resolved to the core count. */
     workerProcesses: number;
+    /**
+     * Seconds a draining data plane waits for in-flight requests and streams after SIGTERM
+     * (nginx_config.worker_shutdown_timeout, APISIX default "240s"). Absent means 240.
+     */
+    workerShutdownTimeout?: number;
     http: {
       /** nginx log_format string with $vars, APISIX default when unset. */
       accessLogFormat: string;

@@ -44,6 +44,14 @@ export interface StartPorticoOptions {
   env?: NodeJS.ProcessEnv;
   /** Max wait for each port to answer (default 20000 ms). */
   readyTimeoutMs?: number;
+  /**
+   * nginx_config.worker_processes of each data plane (default 1, not APISIX's "auto": one
+   * worker keeps per-process state such as local rate-limit counters and round-robin order
+   * deterministic for tests).
+   */
+  workers?: number;
+  /** Give each data plane the status API (apisix.status) on a free port (default false). */
+  status?: boolean;
 }
 
 /** One running data-plane process. */
@@ -55,6 +63,10 @@ export interface DataPlaneHandle {
   /** The JSON access log file of this data plane. */
   accessLog: string;
   process: ManagedProcess;
+  /** Status API port (GET /status, /status/ready, /status/revision) when `status` was set. */
+  statusPort?: number;
+  /** http://127.0.0.1:<statusPort> when `status` was set. */
+  statusUrl?: string;
 }
 
 /** A running set of Portico processes sharing one temp dir and admin key. */
@@ -111,11 +123,14 @@ export async function startPortico(opts: StartPorticoOptions): Promise<PorticoAp
   const dataPlanes: DataPlaneHandle[] = [];
   let admin: ManagedProcess | undefined;
 
-  const writeConf = (name: string, nodePort: number, accessLog: string): string => {
+  const writeConf = (name: string, nodePort: number, accessLog: string, statusPort?: number): string => {
     const conf = deepMerge(
       {
-        apisix: { node_listen: [nodePort] },
-        nginx_config: { http: { access_log: accessLog } },
+        apisix: {
+          node_listen: [nodePort],
+          ...(statusPort === undefined ? {} : { status: { ip: '127.0.0.1', port: statusPort } }),
+        },
+        nginx_config: { worker_processes: opts.workers ?? 1, http: { access_log: accessLog } },
         deployment: {
           role,
           admin: {
@@ -168,9 +183,14 @@ export async function startPortico(opts: StartPorticoOptions): Promise<PorticoAp
     const n = dataPlanes.length + 1;
     const p = port ?? (n === 1 ? firstDpPort : await freePort());
     const accessLog = join(dir, `dp${n}-access.log`);
-    const confPath = writeConf(`dp${n}`, p, accessLog);
+    const statusPort = opts.status ? await freePort() : undefined;
+    const confPath = writeConf(`dp${n}`, p, accessLog, statusPort);
     const proc = await launch(`dp${n}`, appEntries.dataPlane, confPath, p);
-    const h = { port: p, url: `http://127.0.0.1:${p}`, confPath, accessLog, process: proc };
+    const h: DataPlaneHandle = { port: p, url: `http://127.0.0.1:${p}`, confPath, accessLog, process: proc };
+    if (statusPort !== undefined) {
+      h.statusPort = statusPort;
+      h.statusUrl = `http://127.0.0.1:${statusPort}`;
+    }
     dataPlanes.push(h);
     return h;
   };
