@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { PorticoConf } from '@portico/conf';
 import type { ConfigStore } from '@portico/config-store';
 import type { Logger, PluginModule } from '@portico/plugin-sdk';
+import { authSources } from '@portico/plugins';
 import { drainServer } from './cluster/drain.js';
 import { AccessLog } from './logging/access-log.js';
 import { createLogger } from './logging/logger.js';
@@ -80,7 +81,7 @@ export async function startDataPlane(conf: PorticoConf, deps: DataPlaneDeps): Pr
     current: () => sync.current,
     logger,
     serverHeader,
-    ...(accessLog ? { onDone: (ctx) => accessLog.write(ctx.vars) } : {}),
+    ...(accessLog ? { onDone: (ctx) => accessLog.write(ctx.vars, authSources(ctx)) } : {}),
   });
   // nginx keepalive_timeout 60s (APISIX default).
   const server: Server = createServer({ keepAliveTimeout: 60_000 }, handler);
