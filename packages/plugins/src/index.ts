@@ -7,6 +7,8 @@ import { httpLogger } from './http-logger/index.js';
 import { keyAuth } from './key-auth/index.js';
 
 export { reopenFileLoggers } from './file-logger/index.js';
+/** Pod-wide `policy: local` ai-rate-limiting counters, hosted by the data plane's cluster primary. */
+export { hostSharedCounters, type SharedCountersHost } from './ai-rate-limiting/store/ipc-host.js';
 
 /** Every plugin Portico ships, in no particular order (the pipeline sorts by priority). */
 export const allPlugins: readonly PluginModule[] = [httpLogger, fileLogger, aiProxy, keyAuth, aiProxyMulti, aiRateLimiting];

@@ -54,6 +54,12 @@ export async function runPrimary(conf: PorticoConf, logger: Logger, opts: Primar
       revisions: () => pool.revisions(),
     });
   }
+  // policy: local ai-rate-limiting counters are one set per pod, as APISIX's lua_shared_dict
+  // is per node: this process holds them for every worker (before the first fork, whose env
+  // carries the flag). One worker keeps them in-process, with no IPC.
+  if (opts.fork === undefined && conf.nginxConfig.workerProcesses > 1) {
+    (await import('@portico/plugins')).hostSharedCounters();
+  }
   pool.start();
   logger.info(
     { workers: conf.nginxConfig.workerProcesses, status: conf.apisix.status, pid: process.pid },

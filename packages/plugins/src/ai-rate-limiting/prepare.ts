@@ -1,8 +1,8 @@
 import { crc32 } from 'node:zlib';
 import type { QuotaSpec } from './quota.js';
 import type { AiRateLimitingConf } from './schema.js';
-import { localCounterStore } from './store/local.js';
 import { RedisCounterStore } from './store/redis.js';
+import { localPolicyStore } from './store/select.js';
 import type { CounterStore } from './store/types.js';
 
 /** Everything a request needs, derived once per config revision. */
@@ -37,7 +37,7 @@ function instanceHeaders(name: string) {
 
 /** Build the per-revision state (apisix/plugins/ai-rate-limiting.lua transform_limit_conf). */
 export function prepareState(conf: AiRateLimitingConf, resourceKey: string): AiRateLimitingState {
-  const store = conf.policy === 'local' ? localCounterStore : RedisCounterStore.acquire(conf);
+  const store = conf.policy === 'local' ? localPolicyStore() : RedisCounterStore.acquire(conf);
   const keyPrefix = `${resourceKey}:${crc32(stableJson(conf)).toString(16).padStart(8, '0')}:`;
   if (conf.rules && conf.rules.length > 0) {
     const rules = conf.rules.map((r, i) => {
