@@ -23,6 +23,7 @@ export interface UpstreamVars {
 }
 
 const EMPTY_PLUGINS: ReadonlyMap<string, AttachedPlugin> = new Map();
+const NOOP = (): void => undefined;
 
 /**
  * The per-request context handed to plugins (APISIX `api_ctx`). Everything not needed by
@@ -130,13 +131,33 @@ export class RequestCtx implements RequestContext {
   /** True once the client connection closed before the response finished. */
   clientGone = false;
 
+  private _goneCbs: (() => void)[] | undefined;
+
   /** Called by the server when the response closes. */
   onClose(): void {
     if (!this.res.writableFinished) {
       this.clientGone = true;
       this._abort?.abort();
       this.onClientAbort?.();
+      const cbs = this._goneCbs;
+      this._goneCbs = undefined;
+      if (cbs !== undefined) for (const cb of cbs) cb();
     }
+  }
+
+  /** RequestContext.onClientGone: a callback list instead of an AbortController per request. */
+  onClientGone(cb: () => void): () => void {
+    if (this.clientGone) {
+      cb();
+      return NOOP;
+    }
+    (this._goneCbs ??= []).push(cb);
+    return () => {
+      const cbs = this._goneCbs;
+      if (cbs === undefined) return;
+      const i = cbs.indexOf(cb);
+      if (i >= 0) cbs.splice(i, 1);
+    };
   }
 
   get respHeaders(): Record<string, string> {

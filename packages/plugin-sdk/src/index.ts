@@ -15,8 +15,8 @@ export type SchemaType = 'route' | 'consumer' | 'metadata';
 /**
  * A reply that ends the request, like APISIX `core.response.exit(code, body)`.
  * body: a plain object/array is JSON-encoded followed by "\n"; a string or Uint8Array is
- * written raw; an AsyncIterable<Uint8Array> is streamed chunk by chunk (each chunk flushed
- * as soon as it is produced); undefined writes an empty body.
+ * written raw; an AsyncIterable<Uint8Array> or a PushBody is streamed chunk by chunk (each
+ * chunk flushed as soon as it is produced); undefined writes an empty body.
  */
 export interface Reply {
   status: number;
@@ -25,6 +25,34 @@ export interface Reply {
 }
 
 export type HookResult = Reply | undefined | void;
+
+/** Where a PushBody writes: the client response. */
+export interface BodySink {
+  /** Write a chunk now; false when the client's buffer is full (wait for `onDrain`). */
+  write(chunk: Uint8Array): boolean;
+  /** Call `cb` once when the client can take more data (or went away). */
+  onDrain(cb: () => void): void;
+  /** Finish the response. */
+  end(): void;
+  /** Abort the client connection (the producer failed after the head was sent). */
+  destroy(err: Error): void;
+}
+
+/**
+ * A streamed Reply body driven by its producer (no promise per chunk, unlike an
+ * AsyncIterable): the data plane calls `pushTo` once, after writing the head, and the
+ * producer calls the sink as data arrives. A producer that also implements AsyncIterable
+ * may be consumed either way. Stopping on client disconnect is the producer's job
+ * (`RequestContext.onClientGone` or `signal`).
+ */
+export interface PushBody {
+  pushTo(sink: BodySink): void;
+}
+
+/** True when `v` is a PushBody. */
+export function isPushBody(v: unknown): v is PushBody {
+  return v !== null && typeof v === 'object' && typeof (v as PushBody).pushTo === 'function';
+}
 
 /** The part of a plugin the Admin API needs: no runtime, no I/O. */
 export interface PluginDefinition<Conf = any> {
@@ -112,6 +140,12 @@ export interface RequestContext {
   readonly startNs: bigint;
   /** Aborted when the client goes away; pass it to upstream calls. */
   readonly signal: AbortSignal;
+  /**
+   * Optional cheaper alternative to `signal`: call `cb` once if the client goes away before
+   * the response finished. Returns a function that unregisters it. Called at once (sync) when
+   * the client is already gone.
+   */
+  onClientGone?(cb: () => void): () => void;
 
   /** The whole request body, read once and cached. */
   readBody(): Promise<Buffer>;

@@ -1,4 +1,4 @@
-import type { Reply, ResponseHead } from '@portico/plugin-sdk';
+import { isPushBody, type BodySink, type PushBody, type Reply, type ResponseHead } from '@portico/plugin-sdk';
 import type { RequestCtx } from '../context.js';
 import { nginxErrorPage } from '../http-errors.js';
 import type { PreparedPlugin } from './chain.js';
@@ -43,6 +43,11 @@ function isAsyncIterable(v: unknown): v is AsyncIterable<Uint8Array> {
   return v !== null && typeof v === 'object' && typeof (v as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
 }
 
+/** A body streamed chunk by chunk (no content-length): a PushBody or an AsyncIterable. */
+function isStreamed(v: unknown): boolean {
+  return isPushBody(v) || isAsyncIterable(v);
+}
+
 function lowerHeaders(h: Reply['headers']): Record<string, string | readonly string[]> {
   const out: Record<string, string | readonly string[]> = {};
   if (h) for (const k in h) out[k.toLowerCase()] = h[k]!;
@@ -66,22 +71,25 @@ export async function sendReply(ctx: RequestCtx, reply: Reply, serverHeader: str
     }
   } else if (typeof body === 'string' || body instanceof Uint8Array) {
     payload = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  } else if (!isAsyncIterable(body)) {
+  } else if (!isStreamed(body)) {
     payload = JSON.stringify(body) + '\n';
   }
   if (headers['content-type'] === undefined && (payload !== undefined || body !== undefined)) {
     headers['content-type'] = TEXT_PLAIN;
   }
   if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));
-  else if (!isAsyncIterable(body)) headers['content-length'] = '0';
+  else if (!isStreamed(body)) headers['content-length'] = '0';
   const head = finalizeHead(ctx, reply.status, headers, serverHeader);
   ctx.status = head.status;
   res.writeHead(head.status, head.headers as Record<string, string | string[]>);
   if (payload !== undefined) {
     ctx.bytesSent = Buffer.byteLength(payload);
-    res.end(ctx.method === 'HEAD' ? undefined : payload);
+    if (ctx.method === 'HEAD') res.end();
+    else if (typeof payload === 'string') res.end(payload);
+    else endWithBuffer(res, payload);
     return;
   }
+  if (isPushBody(body)) return pushBody(ctx, body);
   if (isAsyncIterable(body)) {
     await streamBody(ctx, body);
     return;
@@ -110,6 +118,74 @@ async function streamBody(ctx: RequestCtx, body: AsyncIterable<Uint8Array>): Pro
     ctx.logger.error({ err: (e as Error).message }, 'streaming reply body failed');
     res.destroy(e as Error);
   }
+}
+
+/**
+ * Let a PushBody write straight into the response: each chunk is written from the
+ * producer's own callback (the upstream socket read), with no promise or await per chunk.
+ * Resolves when the producer ended or failed, or the client left.
+ */
+function pushBody(ctx: RequestCtx, body: PushBody): Promise<void> {
+  const res = ctx.res;
+  return new Promise<void>((resolve) => {
+    let settled = false;
+    const settle = (): void => {
+      if (settled) return;
+      settled = true;
+      res.off('close', settle);
+      resolve();
+    };
+    res.once('close', settle);
+    let first = true;
+    const sink: BodySink = {
+      write(chunk) {
+        if (ctx.clientGone || res.destroyed || chunk.byteLength === 0) return true;
+        ctx.bytesSent += chunk.byteLength;
+        if (!first) return res.write(chunk);
+        first = false;
+        return writeFirstChunk(res, Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      },
+      onDrain(cb) {
+        void drainOrClose(res).then(cb);
+      },
+      end() {
+        if (!res.destroyed) res.end();
+        settle();
+      },
+      destroy(err) {
+        if (!ctx.clientGone) ctx.logger.error({ err: err.message }, 'streaming reply body failed');
+        if (!res.destroyed) res.destroy(err);
+        settle();
+      },
+    };
+    try {
+      body.pushTo(sink);
+    } catch (e) {
+      sink.destroy(e as Error);
+    }
+  });
+}
+
+/** Bodies up to this size are sent in the same write as the head (see endWithBuffer). */
+const ONE_WRITE_MAX = 16 * 1024;
+
+/**
+ * End a response with a Buffer body in one socket write: node:http glues the head to the
+ * first body chunk only when the chunk is a latin1/utf8 string, and a Buffer goes out as a
+ * separate writev entry after it. latin1 maps bytes 1:1, so the bytes sent are unchanged.
+ */
+export function endWithBuffer(res: RequestCtx['res'], body: Buffer): void {
+  if (body.length <= ONE_WRITE_MAX) res.end(body.toString('latin1'), 'latin1');
+  else res.end(body);
+}
+
+/**
+ * Write the first body chunk after writeHead in the same socket write as the head (latin1,
+ * as in endWithBuffer); later chunks go as they are.
+ */
+export function writeFirstChunk(res: RequestCtx['res'], chunk: Buffer): boolean {
+  if (chunk.length <= ONE_WRITE_MAX) return res.write(chunk.toString('latin1'), 'latin1');
+  return res.write(chunk);
 }
 
 function drainOrClose(res: RequestCtx['res']): Promise<void> {

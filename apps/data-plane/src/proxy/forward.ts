@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Reply } from '@portico/plugin-sdk';
 import type { Dispatcher } from 'undici';
 import type { RequestCtx } from '../context.js';
-import { finalizeHead } from '../pipeline/respond.js';
+import { endWithBuffer, finalizeHead, writeFirstChunk } from '../pipeline/respond.js';
 import { encodePath } from '../uri.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import type { Timeouts, UpstreamNode, UpstreamRuntime } from './upstream.js';
@@ -25,6 +25,14 @@ type Attempt = { ok: true } | { ok: false; timeout: boolean; retryable: boolean;
 function hasBody(req: IncomingMessage): boolean {
   const cl = req.headers['content-length'];
   return (cl !== undefined && cl !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+/** Request bodies up to this size are buffered before the upstream call. */
+const BUFFER_BODY_MAX = 64 * 1024;
+
+function smallBody(req: IncomingMessage): boolean {
+  const cl = req.headers['content-length'];
+  return cl !== undefined && req.headers['transfer-encoding'] === undefined && Number(cl) <= BUFFER_BODY_MAX;
 }
 
 /** Host header for the upstream (apisix/init.lua set_upstream_host, balancer.lua parse_server_for_upstream_host). */
@@ -62,7 +70,18 @@ export async function forward(
   let body: Buffer | IncomingMessage | null;
   if (ctx.bodyOverride !== undefined) body = ctx.bodyOverride;
   else if (ctx.bodyRead) body = await ctx.readBody();
-  else body = hasBody(req) ? req : null;
+  else if (!hasBody(req)) body = null;
+  // Small bodies with a known length are read first and sent with the request head in one
+  // write, as nginx does (proxy_request_buffering on); larger ones stream.
+  else if (smallBody(req)) {
+    try {
+      body = await ctx.readBody();
+    } catch (e) {
+      if (ctx.clientGone || req.destroyed) return undefined;
+      throw e;
+    }
+  }
+  else body = req;
   const override = ctx.vars.override('upstream_uri');
   const path =
     override ??
@@ -129,6 +148,16 @@ function dispatchOnce(
     let startedResponse = false;
     let controller: Dispatcher.DispatchController | undefined;
     let waitingDrain = false;
+    let firstChunk = true;
+    // The first body chunk waits one tick: when the whole response came in one socket read
+    // (small answers), head and body leave in a single `res.end` write.
+    let held: Buffer | undefined;
+    const flushHeld = (): void => {
+      if (held === undefined) return;
+      const c = held;
+      held = undefined;
+      if (!res.destroyed) writeFirstChunk(res, c);
+    };
     const done = (a: Attempt): void => {
       ctx.onClientAbort = undefined;
       if (temporary) void agent.close().catch(() => undefined);
@@ -153,6 +182,13 @@ function dispatchOnce(
       },
       onResponseData(c, chunk) {
         ctx.bytesSent += chunk.length;
+        if (firstChunk) {
+          firstChunk = false;
+          held = chunk;
+          process.nextTick(flushHeld);
+          return;
+        }
+        flushHeld();
         if (!res.write(chunk) && !waitingDrain) {
           waitingDrain = true;
           c.pause();
@@ -164,10 +200,15 @@ function dispatchOnce(
           ctx.upstream.responseTime,
           (Number(process.hrtime.bigint() - started) / 1e9).toFixed(3),
         );
-        res.end();
+        if (held !== undefined) {
+          const c = held;
+          held = undefined;
+          endWithBuffer(res, c);
+        } else res.end();
         done({ ok: true });
       },
       onResponseError(_c, err) {
+        held = undefined;
         if (startedResponse || ctx.clientGone) {
           // Headers are out: nothing to answer with, cut the client connection like nginx.
           if (!res.destroyed) res.destroy(err);

@@ -8,6 +8,11 @@ export interface BuiltBody {
   capability: Capability;
   stream: boolean;
   model: string | undefined;
+  /**
+   * Whether `body` differs from the client's: when not, the client's raw bytes are sent
+   * (APISIX 3.17+ forwards them verbatim when nothing changed) instead of a re-encoding.
+   */
+  changed: boolean;
 }
 
 /**
@@ -19,11 +24,22 @@ export interface BuiltBody {
  */
 export function buildBody(req: AiRequest, inst: PreparedInstance): BuiltBody {
   const body: JsonObject = { ...req.body };
-  for (const [k, v] of inst.optionEntries) body[k] = v;
+  let changed = false;
+  for (const [k, v] of inst.optionEntries) {
+    // An option equal to the client's scalar value changes nothing (objects always count).
+    if (body[k] !== v || typeof v === 'object') changed = true;
+    body[k] = v;
+  }
   const stream = body.stream === true;
   // APISIX overwrites the client's stream_options; a configured options.stream_options still wins.
-  if (stream && !inst.optionsHasStreamOptions) body.stream_options = { include_usage: true };
+  if (stream && !inst.optionsHasStreamOptions) {
+    body.stream_options = { include_usage: true };
+    changed = true;
+  }
   const model = typeof body.model === 'string' ? body.model : undefined;
-  if (inst.descriptor.removeModel) delete body.model;
-  return { body, capability: classifyRequest(body), stream, model };
+  if (inst.descriptor.removeModel && 'model' in body) {
+    delete body.model;
+    changed = true;
+  }
+  return { body, capability: classifyRequest(body), stream, model, changed };
 }

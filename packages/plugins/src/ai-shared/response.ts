@@ -1,4 +1,4 @@
-import type { Reply, RequestContext } from '@portico/plugin-sdk';
+import type { BodySink, PushBody, Reply, RequestContext } from '@portico/plugin-sdk';
 import {
   deltaTexts,
   messageTexts,
@@ -9,8 +9,7 @@ import {
   type ProviderDescriptor,
   type SseEvent,
 } from '@portico/providers';
-import type { Dispatcher } from 'undici';
-import type { Deadline } from './deadline.js';
+import type { ExchangeHead, LlmExchange } from './exchange.js';
 import { classifyTransportError } from './errors.js';
 import { publishUsage, recordUpstreamTime, type AiRunState } from './keys.js';
 import type { AttemptResult } from './types.js';
@@ -26,23 +25,13 @@ function firstHeader(v: string | string[] | undefined): string | undefined {
 }
 
 /** Only Content-Type is copied from the LLM response (openai-base.lua read_response). */
-export function responseHeaders(res: Dispatcher.ResponseData): Record<string, string> {
+export function responseHeaders(res: ExchangeHead): Record<string, string> {
   const ct = firstHeader(res.headers['content-type']);
   return ct ? { 'content-type': ct } : {};
 }
 
-/** Read a whole body, re-arming the idle deadline on every chunk. */
-export async function readAll(res: Dispatcher.ResponseData, deadline: Deadline): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of res.body as AsyncIterable<Buffer>) {
-    deadline.arm();
-    parts.push(chunk);
-  }
-  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-}
-
-export function isEventStream(res: Dispatcher.ResponseData): boolean {
-  return (firstHeader(res.headers['content-type']) ?? '').includes('text/event-stream');
+export function isEventStream(head: ExchangeHead): boolean {
+  return (firstHeader(head.headers['content-type']) ?? '').includes('text/event-stream');
 }
 
 function observeEvent(ctx: RequestContext, state: AiRunState, ev: SseEvent, texts: string[]): void {
@@ -64,50 +53,147 @@ function observeEvent(ctx: RequestContext, state: AiRunState, ev: SseEvent, text
 }
 
 /**
- * Stream an SSE response: every upstream chunk is yielded as soon as it arrives, untouched;
- * events are decoded on the side (across chunk boundaries) for usage, response text and
- * time to first token. Stopping the iteration destroys the upstream body; an upstream read
- * error is thrown as AiProxyError (the client connection must then be aborted).
+ * Stream an SSE response: every upstream chunk goes to the client as soon as it arrives,
+ * untouched; events are decoded on the side (across chunk boundaries) for usage, response
+ * text and time to first token. The body is a PushBody (the data plane's fast path, no
+ * promise per chunk) that is also AsyncIterable. Stopping the iteration cancels the upstream;
+ * an upstream read error is reported as AiProxyError (the client connection is then aborted).
  */
 export function streamReply(
   ctx: RequestContext,
   state: AiRunState,
-  res: Dispatcher.ResponseData,
+  ex: LlmExchange,
+  head: ExchangeHead,
   startNs: bigint,
-  deadline: Deadline,
+  release: () => void,
 ): Reply {
-  const body = res.body;
-  async function* chunks(): AsyncGenerator<Uint8Array> {
-    const decoder = new SseDecoder();
-    const texts: string[] = [];
-    let first = true;
-    try {
-      for await (const chunk of body as AsyncIterable<Buffer>) {
-        deadline.arm();
-        // Only a number per chunk; the vars are published once when the stream ends.
-        const ms = elapsedMs(startNs);
-        state.upstreamMs = ms;
-        if (first) {
-          first = false;
-          state.ttftMs = ms;
-          ctx.vars.set('llm_time_to_first_token', ms);
-        }
-        for (const ev of decoder.push(chunk)) observeEvent(ctx, state, ev, texts);
-        yield chunk;
-      }
-      for (const ev of decoder.end()) observeEvent(ctx, state, ev, texts);
-    } catch (err) {
-      const { error } = classifyTransportError(err, ctx.signal.aborted, deadline.timedOut);
-      ctx.logger.warn({ requestId: ctx.requestId, code: error.code }, `failed to read response chunk: ${error.message}`);
-      throw error;
-    } finally {
-      deadline.clear();
-      if (state.upstreamMs !== undefined) recordUpstreamTime(ctx, state, state.upstreamMs);
-      state.responseText = texts.join('');
-      if (!body.destroyed) body.destroy();
+  return { status: head.statusCode, headers: responseHeaders(head), body: new SseBody(ctx, state, ex, startNs, release) };
+}
+
+/** The client-facing SSE body: observes each chunk, then hands it on unchanged. */
+class SseBody implements PushBody, AsyncIterable<Uint8Array> {
+  private readonly decoder = new SseDecoder();
+  private readonly texts: string[] = [];
+  private first = true;
+  private used = false;
+  private done = false;
+
+  constructor(
+    private readonly ctx: RequestContext,
+    private readonly state: AiRunState,
+    private readonly ex: LlmExchange,
+    private readonly startNs: bigint,
+    private readonly release: () => void,
+  ) {}
+
+  private observe(chunk: Buffer): void {
+    // Only a number per chunk; the vars are published once when the stream ends.
+    const ms = elapsedMs(this.startNs);
+    this.state.upstreamMs = ms;
+    if (this.first) {
+      this.first = false;
+      this.state.ttftMs = ms;
+      this.ctx.vars.set('llm_time_to_first_token', ms);
     }
+    for (const ev of this.decoder.push(chunk)) observeEvent(this.ctx, this.state, ev, this.texts);
   }
-  return { status: res.statusCode, headers: responseHeaders(res), body: chunks() };
+
+  private finish(ok: boolean): void {
+    if (this.done) return;
+    this.done = true;
+    if (ok) for (const ev of this.decoder.end()) observeEvent(this.ctx, this.state, ev, this.texts);
+    this.ex.close();
+    this.release();
+    const st = this.state;
+    if (st.upstreamMs !== undefined) recordUpstreamTime(this.ctx, st, st.upstreamMs);
+    st.responseText = this.texts.join('');
+  }
+
+  private fail(err: Error): AiProxyError {
+    const { error } = classifyTransportError(err, this.ex.clientGone || this.ctx.signal.aborted, this.ex.timedOut);
+    if (this.done) return error;
+    this.ctx.logger.warn({ requestId: this.ctx.requestId, code: error.code }, `failed to read response chunk: ${error.message}`);
+    this.finish(false);
+    return error;
+  }
+
+  private claim(): void {
+    if (this.used) throw new Error('SSE reply body consumed twice');
+    this.used = true;
+  }
+
+  pushTo(sink: BodySink): void {
+    this.claim();
+    const ex = this.ex;
+    let paused = false;
+    const onDrain = (): void => {
+      paused = false;
+      ex.resume();
+    };
+    ex.pipe({
+      data: (chunk) => {
+        this.observe(chunk);
+        if (!sink.write(chunk) && !paused) {
+          paused = true;
+          ex.pause();
+          sink.onDrain(onDrain);
+        }
+      },
+      end: () => {
+        this.finish(true);
+        sink.end();
+      },
+      error: (err) => sink.destroy(this.fail(err)),
+    });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    this.claim();
+    const queue: Buffer[] = [];
+    let ended = false;
+    let failure: AiProxyError | undefined;
+    let waiter: (() => void) | undefined;
+    const wake = (): void => {
+      const w = waiter;
+      waiter = undefined;
+      w?.();
+    };
+    this.ex.pipe({
+      data: (chunk) => {
+        this.observe(chunk);
+        queue.push(chunk);
+        wake();
+      },
+      end: () => {
+        this.finish(true);
+        ended = true;
+        wake();
+      },
+      error: (err) => {
+        failure = this.fail(err);
+        wake();
+      },
+    });
+    let stopped = false;
+    const next = async (): Promise<IteratorResult<Uint8Array>> => {
+      for (;;) {
+        if (queue.length > 0) return { value: queue.shift()!, done: false };
+        if (failure) throw failure;
+        if (ended || stopped) return { value: undefined, done: true };
+        await new Promise<void>((r) => (waiter = r));
+      }
+    };
+    return {
+      next,
+      return: async () => {
+        if (!stopped && !ended && !failure) {
+          stopped = true;
+          this.finish(false);
+        }
+        return { value: undefined, done: true };
+      },
+    };
+  }
 }
 
 /**
@@ -117,21 +203,19 @@ export function streamReply(
 export async function bufferedReply(
   ctx: RequestContext,
   state: AiRunState,
-  res: Dispatcher.ResponseData,
+  ex: LlmExchange,
+  res: ExchangeHead,
   startNs: bigint,
-  deadline: Deadline,
   descriptor: ProviderDescriptor,
   capability: Capability,
 ): Promise<AttemptResult> {
   let raw: Buffer;
   try {
-    raw = await readAll(res, deadline);
+    raw = await ex.collect();
   } catch (err) {
-    const c = classifyTransportError(err, ctx.signal.aborted, deadline.timedOut);
+    const c = classifyTransportError(err, ex.clientGone || ctx.signal.aborted, ex.timedOut);
     ctx.logger.warn({ requestId: ctx.requestId, code: c.error.code }, `failed to read response body: ${c.error.message}`);
     return { ok: false, status: c.status, error: c.error };
-  } finally {
-    deadline.clear();
   }
   const ms = elapsedMs(startNs);
   state.ttftMs = ms;

@@ -1,13 +1,12 @@
 import type { Reply, RequestContext } from '@portico/plugin-sdk';
-import type { Dispatcher } from 'undici';
 import { buildBody } from './body.js';
-import { Deadline } from './deadline.js';
 import { classifyTransportError } from './errors.js';
+import { LlmExchange, type ExchangeHead } from './exchange.js';
 import { buildUpstreamHeaders } from './headers.js';
 import { resolveTarget, type PreparedInstance } from './instance.js';
 import { getRunState, recordUpstreamTime, SHARED, type AiRunState } from './keys.js';
 import type { AiPool } from './pool.js';
-import { bufferedReply, elapsedMs, isEventStream, readAll, responseHeaders, streamReply } from './response.js';
+import { bufferedReply, elapsedMs, isEventStream, responseHeaders, streamReply } from './response.js';
 import { AiProxyError, type AiRequest, type AttemptResult } from './types.js';
 
 export interface SendOptions {
@@ -96,48 +95,74 @@ export async function sendToInstance(
   ctx.vars.set('upstream_uri', endpointQuery ? `${target.path}?${endpointQuery}` : target.path);
 
   const startNs = opts.startNs ?? process.hrtime.bigint();
-  const deadline = new Deadline(pool.conf.timeout, ctx.signal);
-  let res: Dispatcher.ResponseData;
+  const ex = new LlmExchange(pool.conf.timeout);
+  const release = watchClient(ctx, ex);
+  let head: ExchangeHead;
   try {
-    res = await pool.agent.request({
-      origin: target.origin,
-      path: inst.query ? `${target.path}?${inst.query}` : target.path,
-      method: 'POST',
-      headers: buildUpstreamHeaders(ctx.headers, inst.auth.headers, bearer),
-      body: JSON.stringify(wire),
-      signal: deadline.signal,
-      reset: !pool.conf.keepalive,
-    });
+    pool.agent.dispatch(
+      {
+        origin: target.origin,
+        path: inst.query ? `${target.path}?${inst.query}` : target.path,
+        method: 'POST',
+        headers: buildUpstreamHeaders(ctx.headers, inst.auth.headers, bearer),
+        body: wire === built.body && !built.changed && req.raw !== undefined ? req.raw : Buffer.from(JSON.stringify(wire)),
+        reset: !pool.conf.keepalive,
+      },
+      ex,
+    );
+    head = await ex.head;
   } catch (err) {
-    deadline.clear();
-    const c = classifyTransportError(err, ctx.signal.aborted, deadline.timedOut);
+    ex.close();
+    release();
+    const c = classifyTransportError(err, ex.clientGone || ctx.signal.aborted, ex.timedOut);
     recordUpstreamTime(ctx, state, elapsedMs(startNs));
     ctx.logger.warn({ requestId: ctx.requestId, instance: inst.name, code: c.error.code }, c.error.message);
     return { ok: false, status: c.status, error: c.error };
   }
-  ctx.vars.set('upstream_status', res.statusCode);
-  deadline.arm();
+  ctx.vars.set('upstream_status', head.statusCode);
 
-  if (res.statusCode === 429 || res.statusCode >= 500) {
+  if (head.statusCode === 429 || head.statusCode >= 500) {
     let body: Buffer;
     try {
-      body = await readAll(res, deadline);
+      body = await ex.collect();
     } catch (err) {
-      const c = classifyTransportError(err, ctx.signal.aborted, deadline.timedOut);
-      return { ok: false, status: res.statusCode, error: c.error };
+      const c = classifyTransportError(err, ex.clientGone || ctx.signal.aborted, ex.timedOut);
+      return { ok: false, status: head.statusCode, error: c.error };
     } finally {
-      deadline.clear();
+      release();
     }
     recordUpstreamTime(ctx, state, elapsedMs(startNs));
     return {
       ok: false,
-      status: res.statusCode,
+      status: head.statusCode,
       ...(body.length > 0 ? { body } : {}),
-      headers: responseHeaders(res),
+      headers: responseHeaders(head),
     };
   }
-  if (isEventStream(res)) return { ok: true, reply: streamReply(ctx, state, res, startNs, deadline) };
-  return bufferedReply(ctx, state, res, startNs, deadline, inst.descriptor, built.capability);
+  if (isEventStream(head)) return { ok: true, reply: streamReply(ctx, state, ex, head, startNs, release) };
+  try {
+    return await bufferedReply(ctx, state, ex, head, startNs, inst.descriptor, built.capability);
+  } finally {
+    release();
+  }
+}
+
+const NOOP = (): void => undefined;
+
+/**
+ * Cancel the exchange when the client goes away: the context's cheap callback hook when it
+ * has one, else its AbortSignal. Returns the unregister function.
+ */
+function watchClient(ctx: RequestContext, ex: LlmExchange): () => void {
+  if (ctx.onClientGone) return ctx.onClientGone(() => ex.clientAbort());
+  const signal = ctx.signal;
+  if (signal.aborted) {
+    ex.clientAbort();
+    return NOOP;
+  }
+  const onAbort = (): void => ex.clientAbort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  return () => signal.removeEventListener('abort', onAbort);
 }
 
 /** The client reply for a failure nobody recovered from (upstream body and content-type kept). */

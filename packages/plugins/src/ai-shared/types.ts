@@ -30,6 +30,8 @@ export interface AiRequest {
   readonly body: Readonly<JsonObject>;
   /** The client asked for a stream (`stream: true`). */
   readonly clientStream: boolean;
+  /** The client's body bytes, forwarded as they are when no field changed. */
+  readonly raw?: Buffer;
 }
 
 /**

@@ -35,7 +35,7 @@ export async function validateAiRequest(ctx: RequestContext): Promise<Reply | Ai
     return bad('could not get parse JSON request body: request body must be a JSON object');
   }
   const body = parsed as JsonObject;
-  const request: AiRequest = { body, clientStream: body.stream === true };
+  const request: AiRequest = { body, clientStream: body.stream === true, raw };
   const requestModel = typeof body.model === 'string' ? body.model : undefined;
   const state: AiRunState = { request, stream: request.clientStream, requestModel, model: requestModel };
   ctx.shared.set(SHARED.state, state);
