@@ -109,19 +109,26 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
     }
     const ctx = new RequestCtx(req, res, snap.consumers, logger);
     ctx.globals = snap.globals;
-    // Log hooks run once both the response is over (or the client left) and the pipeline
-    // settled, so loggers see final usage numbers.
-    let pending = 2;
-    const settle = (): void => {
-      if (--pending !== 0) return;
+    // Log hooks run once the pipeline settled and the response has been handed to the socket
+    // in full (or the client left), so loggers see final usage numbers. They start in the same
+    // turn of the event loop as the last write — as nginx's log phase follows the last byte —
+    // so a token commit is in place before the client can send its next request.
+    let pipelineDone = false;
+    let logged = false;
+    const runLog = (): void => {
+      if (logged) return;
+      logged = true;
       if (!res.headersSent && ctx.status === 0) ctx.status = 499;
       void runLogHooks(ctx).then(() => deps.onDone?.(ctx));
     };
     res.once('close', () => {
       ctx.onClose();
-      settle();
+      if (pipelineDone) runLog();
     });
-    void process(ctx, snap, serverHeader).finally(settle);
+    void process(ctx, snap, serverHeader).finally(() => {
+      pipelineDone = true;
+      if (res.writableEnded || res.destroyed || ctx.clientGone) runLog();
+    });
   };
 }
 
