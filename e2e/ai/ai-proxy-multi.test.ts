@@ -54,8 +54,6 @@ async function route(id: string, plugins: Record<string, unknown>): Promise<stri
   return `${dpUrl}/${id}`;
 }
 
-/** Token commits run in the log phase after the response: give them a moment before the next pick. */
-const commitGap = () => sleep(50);
 
 /** Which mock answered: the mocks map gpt-4 → gpt-4-0613 and echo deepseek-chat. */
 async function ask(url: string, headers: Record<string, string> = {}): Promise<{ status: number; by: string; text: string; headers: Headers }> {
@@ -116,7 +114,6 @@ describe('ai-proxy-multi balancing and fallback', () => {
     expect(first.headers.get('x-ai-ratelimit-reset-openai-instance')).toBe('60');
     // 31 tokens spent > 10: openai-instance is skipped at pick time from now on.
     for (let i = 0; i < 3; i++) {
-      await commitGap();
       const r = await ask(url);
       expect(r.status).toBe(200);
       expect(r.by).toBe('deepseek');
@@ -133,9 +130,7 @@ describe('ai-proxy-multi balancing and fallback', () => {
       'ai-rate-limiting': { limit: 10, time_window: 60 },
     });
     expect((await ask(url)).by).toBe('openai');
-    await commitGap();
     expect((await ask(url)).by).toBe('deepseek');
-    await commitGap();
     const r = await postJson(url, { messages: MATH_MESSAGES });
     expect(r.status).toBe(503);
     expect(r.text).toBe('all servers tried');
