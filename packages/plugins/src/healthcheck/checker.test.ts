@@ -149,9 +149,14 @@ describe('ActiveHealthChecker against a real server', () => {
     await waitFor(() => up.seen.length >= 5);
     expect(count()).toBeGreaterThan(before);
     for (const c of checkers) c.stop();
+    // A probe already on the wire at stop() may still land; after that, none may follow.
+    await new Promise((r) => setTimeout(r, 50));
     const probes = up.seen.length;
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 300));
     expect(up.seen.length).toBe(probes);
+    // Server-side sockets close once the checker's side is gone; waitFor's own timer is excluded.
+    await waitFor(() => count() <= before + 1, 2000);
+    await new Promise((r) => setTimeout(r, 20));
     expect(count()).toBeLessThanOrEqual(before);
   });
 });
