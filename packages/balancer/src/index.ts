@@ -7,3 +7,5 @@ export { PriorityPicker, groupByPriority } from './priority.js';
 export { createPicker, type Algorithm } from './create.js';
 export { chashKey, type HashOn, type HashKeySource } from './hash-key.js';
 export { resolveVars } from './resolve-var.js';
+export { RoundRobinSchedule } from './schedule.js';
+export { SequencedRoundRobin, type SequencedGroup } from './sequenced.js';

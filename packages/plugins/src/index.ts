@@ -9,6 +9,8 @@ import { keyAuth } from './key-auth/index.js';
 export { reopenFileLoggers } from './file-logger/index.js';
 /** Pod-wide `policy: local` ai-rate-limiting counters, hosted by the data plane's cluster primary. */
 export { hostSharedCounters, type SharedCountersHost } from './ai-rate-limiting/store/ipc-host.js';
+/** Pod-wide sequence numbers (ai-proxy-multi round-robin positions), hosted by the same primary. */
+export { hostSharedSequences, type SharedSequencesHost } from './pod-shared/sequence-host.js';
 
 /** Every plugin Portico ships, in no particular order (the pipeline sorts by priority). */
 export const allPlugins: readonly PluginModule[] = [httpLogger, fileLogger, aiProxy, keyAuth, aiProxyMulti, aiRateLimiting];

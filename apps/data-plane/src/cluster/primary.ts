@@ -55,10 +55,13 @@ export async function runPrimary(conf: PorticoConf, logger: Logger, opts: Primar
     });
   }
   // policy: local ai-rate-limiting counters are one set per pod, as APISIX's lua_shared_dict
-  // is per node: this process holds them for every worker (before the first fork, whose env
-  // carries the flag). One worker keeps them in-process, with no IPC.
+  // is per node, and ai-proxy-multi walks one round-robin sequence per pod: this process holds
+  // both for every worker (before the first fork, whose env carries the flags). One worker
+  // keeps them in-process, with no IPC.
   if (opts.fork === undefined && conf.nginxConfig.workerProcesses > 1) {
-    (await import('@portico/plugins')).hostSharedCounters();
+    const plugins = await import('@portico/plugins');
+    plugins.hostSharedCounters();
+    plugins.hostSharedSequences();
   }
   pool.start();
   logger.info(

@@ -1,4 +1,5 @@
 import { chashKey } from '@portico/balancer';
+import type { Picker } from '@portico/balancer';
 import type { RequestContext } from '@portico/plugin-sdk';
 import { checkInstanceStatus } from '../ai-rate-limiting/index.js';
 import type { MultiState } from './state.js';
@@ -27,6 +28,29 @@ function hashKey(ctx: RequestContext, state: MultiState): string | undefined {
 }
 
 /**
+ * One pick from the balancer. Under a hosting cluster primary the round-robin position is the
+ * pod's (one `next` IPC round trip for the priority group that serves this pick, mapped onto
+ * its weighted sequence; tried instances are skipped locally), so a pod with N workers splits
+ * traffic as one APISIX worker would. APISIX keeps one picker per nginx worker; Portico keeps
+ * one sequence per pod. Without an answer from the primary the worker's own picker serves
+ * this pick: fairness is not worth an error.
+ */
+async function nextFromBalancer(ctx: RequestContext, state: MultiState, picker: Picker, skip: ReadonlySet<string>, key: string | undefined) {
+  const { sequences, sequenced } = state;
+  if (sequences !== undefined && sequenced !== undefined) {
+    const group = sequenced.groupFor(skip);
+    if (group < 0) return undefined;
+    try {
+      const n = await sequences.next(`${state.sequenceKey}${sequenced.groups[group]!.priority}`);
+      return sequenced.pickAt(group, skip, n);
+    } catch (err) {
+      ctx.logger.debug(`pod round-robin position unavailable, using this worker's: ${(err as Error).message}`);
+    }
+  }
+  return picker.pick(skip, key);
+}
+
+/**
  * Pick the next instance (ai-proxy-multi.lua pick_target): skip tried and unhealthy ones,
  * and with a rate_limiting strategy dry-check ai-rate-limiting, marking exhausted instances
  * tried. Returns the name, or `{error}` with the picker's exhaustion string.
@@ -39,7 +63,7 @@ export async function pickInstance(ctx: RequestContext, state: MultiState): Prom
   const key = hashKey(ctx, state);
   for (;;) {
     const skip = state.unhealthy.size === 0 ? tried : new Set([...tried, ...state.unhealthy]);
-    const name = picker.pick(skip, key);
+    const name = await nextFromBalancer(ctx, state, picker, skip, key);
     if (name === undefined) return { error: picker.exhaustedError };
     if (!state.checkRateLimit || (await checkInstanceStatus(ctx, name))) return name;
     ctx.logger.info(`ai instance: ${name} is not available, try to pick another one`);

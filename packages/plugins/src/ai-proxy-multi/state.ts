@@ -1,9 +1,11 @@
-import { createPicker, type Picker } from '@portico/balancer';
+import { createPicker, SequencedRoundRobin, type Picker } from '@portico/balancer';
 import type { Logger, PrepareEnv } from '@portico/plugin-sdk';
 import { prepareInstance, resolveTarget, type PreparedInstance } from '../ai-shared/instance.js';
 import { createPool, type AiPool } from '../ai-shared/pool.js';
 import { ActiveHealthChecker } from '../healthcheck/checker.js';
 import { resolveActiveCheck } from '../healthcheck/schema.js';
+import { confId } from '../pod-shared/conf-id.js';
+import { podSequences, type PodSequences } from '../pod-shared/sequence-client.js';
 import { checksRateLimit } from './fallback.js';
 import type { AiProxyMultiConf, MultiInstanceConf } from './schema.js';
 
@@ -22,6 +24,15 @@ export interface MultiState {
   picker: Picker | undefined;
   /** Names to skip because unhealthy (chash keeps a stable ring and skips them instead). */
   unhealthy: ReadonlySet<string>;
+  /**
+   * Pod-wide round-robin positions (cluster worker under a hosting primary), else undefined
+   * and `picker` keeps its own position. Unused with chash, which is deterministic anyway.
+   */
+  sequences: PodSequences | undefined;
+  /** The round robin `sequences` drive: same nodes as `picker`, rebuilt with it. */
+  sequenced: SequencedRoundRobin | undefined;
+  /** `<resource key>:<conf id>:` — prefix of this conf's sequence keys (plus the group's priority). */
+  sequenceKey: string;
 }
 
 /**
@@ -43,11 +54,15 @@ function rebuild(state: MultiState, logger: Logger): void {
   }
   // chash (3.18): the ring always holds every instance, so health changes do not remap keys.
   state.picker = createPicker(nodes, state.algorithm);
+  state.sequenced = state.sequences !== undefined && state.algorithm === 'roundrobin' ? new SequencedRoundRobin(nodes) : undefined;
   state.unhealthy = skip;
 }
 
-/** Build the per-revision state and start one active checker per instance with `checks`. */
-export function prepareMulti(conf: AiProxyMultiConf, env: PrepareEnv): MultiState {
+/**
+ * Build the per-revision state and start one active checker per instance with `checks`.
+ * `sequences` defaults to the pod's (podSequences(): undefined outside a hosting cluster).
+ */
+export function prepareMulti(conf: AiProxyMultiConf, env: PrepareEnv, sequences: PodSequences | undefined = podSequences()): MultiState {
   const instances = new Map<string, { prepared: PreparedInstance; conf: MultiInstanceConf }>();
   for (const i of conf.instances) instances.set(i.name, { prepared: prepareInstance(i.name, i), conf: i });
   const single = conf.instances.length === 1;
@@ -62,6 +77,9 @@ export function prepareMulti(conf: AiProxyMultiConf, env: PrepareEnv): MultiStat
     checkers,
     picker: undefined,
     unhealthy: new Set(),
+    sequences: single ? undefined : sequences,
+    sequenced: undefined,
+    sequenceKey: `${env.resourceKey}:${confId(conf)}:`,
   };
   const logger = env.services.logger;
   if (!single) {

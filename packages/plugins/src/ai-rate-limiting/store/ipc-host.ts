@@ -1,4 +1,5 @@
-import cluster, { type Worker } from 'node:cluster';
+import cluster from 'node:cluster';
+import { servePodRequests } from '../../pod-shared/rpc-host.js';
 import { LocalCounterStore } from './local.js';
 import {
   COUNTER_REPLY,
@@ -6,6 +7,7 @@ import {
   isCounterRequest,
   SHARED_COUNTERS_ENV,
   type CounterReply,
+  type CounterRequest,
 } from './ipc-protocol.js';
 import type { CounterStore } from './types.js';
 
@@ -20,24 +22,15 @@ export interface SharedCountersHost {
 /** The host of this process, if any. */
 let current: SharedCountersHost | undefined;
 
-// See ipc-client.ts: a reply racing a worker's exit must not become an 'error' event.
-const ignoreSendError = (): void => undefined;
-
-async function answer(store: CounterStore, worker: Worker, msg: unknown): Promise<void> {
-  if (!isCounterRequest(msg)) return;
-  let reply: CounterReply;
+async function answer(store: CounterStore, msg: CounterRequest): Promise<CounterReply> {
   const invalid = counterRequestError(msg);
-  if (invalid !== undefined) {
-    reply = { portico: COUNTER_REPLY, id: msg.id, error: invalid };
-  } else {
-    try {
-      const s = await store.incoming(msg.key, msg.window, msg.cost);
-      reply = { portico: COUNTER_REPLY, id: msg.id, consumed: s.consumed, ttlMs: s.ttlMs };
-    } catch (err) {
-      reply = { portico: COUNTER_REPLY, id: msg.id, error: err instanceof Error ? err.message : String(err) };
-    }
+  if (invalid !== undefined) return { portico: COUNTER_REPLY, id: msg.id, error: invalid };
+  try {
+    const s = await store.incoming(msg.key, msg.window, msg.cost);
+    return { portico: COUNTER_REPLY, id: msg.id, consumed: s.consumed, ttlMs: s.ttlMs };
+  } catch (err) {
+    return { portico: COUNTER_REPLY, id: msg.id, error: err instanceof Error ? err.message : String(err) };
   }
-  if (worker.isConnected()) worker.send(reply, undefined, undefined, ignoreSendError);
 }
 
 /**
@@ -53,12 +46,11 @@ export function hostSharedCounters(store: CounterStore = new LocalCounterStore()
   // Idempotent: a second listener would count every request twice.
   if (current !== undefined) return current;
   process.env[SHARED_COUNTERS_ENV] = '1';
-  const onMessage = (worker: Worker, msg: unknown): void => void answer(store, worker, msg);
-  cluster.on('message', onMessage);
+  const stop = servePodRequests(isCounterRequest, (msg) => answer(store, msg));
   const host: SharedCountersHost = {
     store,
     close: () => {
-      cluster.off('message', onMessage);
+      stop();
       if (current === host) current = undefined;
     },
   };
