@@ -5,4 +5,5 @@ export { injectMeta, metaSchema, INJECTED_COMMENT } from './meta.js';
 export { checkPluginConf, checkPlugins, pluginSchemaFor } from './plugin-check.js';
 export { checkUpstream, parseAddrPort } from './upstream-check.js';
 export { checkVars, exprError } from './vars.js';
+export { compileExpr, ExprError, luaToNumber, type CompiledExpr, type VarLookup } from './expr/index.js';
 export * from './resources/index.js';
