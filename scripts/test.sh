@@ -14,4 +14,15 @@ ensure_node_modules
 build_all
 
 log "running vitest"
-exec pnpm exec vitest run "$@"
+report=$(mktemp -t portico-vitest-XXXXXX.json)
+trap 'rm -f "$report"' EXIT
+status=0
+pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+# One plain closing line any CI can read: "N passed, N failed, N skipped".
+if [ -s "$report" ]; then
+  node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + (r.numTodoTests || 0)} skipped`);
+  ' "$report" || true
+fi
+exit "$status"
