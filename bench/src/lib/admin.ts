@@ -35,13 +35,34 @@ export async function pollUntil(check: () => Promise<boolean>, timeoutMs: number
   }
 }
 
-/** Resident set size of a process in MB (Linux /proc), NaN when unknown. */
+/**
+ * Resident set size in MB of a process and all its descendants (the data plane is a cluster
+ * primary plus workers), from Linux /proc; NaN when unknown.
+ */
 export async function rssMb(pid: number): Promise<number> {
   const { readFile } = await import('node:fs/promises');
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : Number.NaN;
-  } catch {
-    return Number.NaN;
+  const one = async (p: number): Promise<number> => {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${p}/status`, 'utf8'));
+      return m ? Number(m[1]) / 1024 : 0;
+    } catch {
+      return 0;
+    }
+  };
+  const children = async (p: number): Promise<number[]> => {
+    try {
+      const text = await readFile(`/proc/${p}/task/${p}/children`, 'utf8');
+      return text.split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  };
+  let total = 0;
+  const queue = [pid];
+  while (queue.length > 0) {
+    const p = queue.shift()!;
+    total += await one(p);
+    queue.push(...(await children(p)));
   }
+  return total > 0 ? total : Number.NaN;
 }

@@ -124,6 +124,21 @@ describe('ConfigSync', () => {
     ]);
   });
 
+  it('refuses a route carrying Lua (filter_func) instead of serving it unfiltered', async () => {
+    const store = new MemoryConfigStore();
+    const { logger, errors } = capture();
+    const sync = await start(store, logger);
+    const rev = await store.put(
+      '/apisix/routes/9',
+      JSON.stringify({ uri: '/f', filter_func: 'function(vars) return false end', upstream: { nodes: { '127.0.0.1:1': 1 } } }),
+    );
+    await until(sync, rev.revision);
+    expect(sync.current!.routes.has('9')).toBe(false);
+    expect(errors).toEqual([
+      'invalid config item skipped: failed to check item data of [/apisix/routes/9] err:filter_func (Lua) is not supported by Portico',
+    ]);
+  });
+
   it('prepares plugin state once per item version, reuses it and destroys replaced or deleted state', async () => {
     const store = new MemoryConfigStore();
     const sync = await start(store);

@@ -54,6 +54,8 @@ function validatorFor(kind: Kind): Validator | undefined {
   return v;
 }
 
+const LUA_FIELDS = ['filter_func', 'script', 'script_id'] as const;
+
 /**
  * Turn one etcd entry into a validated Item (apisix/core/config_etcd.lua load/sync): ignore
  * keys outside the known directories and `init_dir` placeholders, require a JSON object,
@@ -77,6 +79,13 @@ export function parseItem(prefix: string, kv: KeyValue, preparer: PluginPreparer
   obj.id = where.id;
   const err = validatorFor(where.kind)?.(obj);
   if (err !== undefined) throw new InvalidItemError(`failed to check item data of [${kv.key}] err:${err}`);
+  // Lua code (route/service `filter_func`, `script`) cannot run here: serving such a route
+  // without its filter or script would widen what it matches, so it is refused (fail closed).
+  for (const field of LUA_FIELDS) {
+    if (obj[field] !== undefined) {
+      throw new InvalidItemError(`failed to check item data of [${kv.key}] err:${field} (Lua) is not supported by Portico`);
+    }
+  }
   if (where.kind === 'upstreams') {
     const uerr = checkUpstream(obj);
     if (uerr !== undefined) throw new InvalidItemError(`failed to check item data of [${kv.key}] err:${uerr}`);
