@@ -1,5 +1,6 @@
 /** Resource descriptors by URL segment (apisix/admin/init.lua `resources`). */
 import type { ResourceDescriptor } from '../context.js';
+import { consumerGroups } from './consumer-groups.js';
 import { consumers } from './consumers.js';
 import { credentials } from './credentials.js';
 import { globalRules } from './global-rules.js';
@@ -18,4 +19,5 @@ export const resources: Readonly<Record<string, ResourceDescriptor>> = {
   global_rules: globalRules,
   plugin_configs: pluginConfigs,
   plugin_metadata: pluginMetadata,
+  consumer_groups: consumerGroups,
 };
