@@ -23,6 +23,7 @@ export interface UpstreamVars {
 }
 
 const EMPTY_PLUGINS: ReadonlyMap<string, AttachedPlugin> = new Map();
+const EMPTY_METADATA: ReadonlyMap<string, Readonly<Record<string, unknown>>> = new Map();
 const NOOP = (): void => undefined;
 
 /**
@@ -66,6 +67,8 @@ export class RequestCtx implements RequestContext {
   chain: Chain | undefined;
   /** Global rule chains of the snapshot serving this request. */
   globals: readonly Chain[] = [];
+  /** plugin_metadata of the snapshot serving this request, by plugin name (frozen values). */
+  metadata: ReadonlyMap<string, Readonly<Record<string, unknown>>> = EMPTY_METADATA;
   /** Called when the client goes away (the proxy aborts the upstream call). */
   onClientAbort: (() => void) | undefined;
 
@@ -126,6 +129,11 @@ export class RequestCtx implements RequestContext {
       if (this.clientGone) this._abort.abort();
     }
     return this._abort.signal;
+  }
+
+  /** RequestContext.pluginMetadata: a map lookup in the snapshot's validated metadata. */
+  pluginMetadata(name: string): Readonly<Record<string, unknown>> | undefined {
+    return this.metadata.get(name);
   }
 
   /** True once the client connection closed before the response finished. */

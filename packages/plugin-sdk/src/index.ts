@@ -170,6 +170,13 @@ export interface RequestContext {
   attachConsumer(consumer: ConsumerInfo): void;
   /** Plugins in effect for this request, by name (after route/service/consumer merge). */
   readonly plugins: ReadonlyMap<string, AttachedPlugin>;
+  /**
+   * The plugin's `plugin_metadata` (APISIX `plugin.plugin_metadata(name).value`), validated
+   * against its `metadataSchema` with defaults applied, or undefined when none is set. The
+   * object is frozen and stays the same object until the metadata changes, so plugins may key
+   * caches of derived state on it (WeakMap). Optional: contexts outside the data plane may omit it.
+   */
+  pluginMetadata?(name: string): Readonly<Record<string, unknown>> | undefined;
   readonly logger: Logger;
   /** Response status sent to the client (set once headers are written). */
   status: number;

@@ -109,6 +109,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
     }
     const ctx = new RequestCtx(req, res, snap.consumers, logger);
     ctx.globals = snap.globals;
+    ctx.metadata = snap.pluginMetadata;
     // Log hooks run once the pipeline settled and the response has been handed to the socket
     // in full (or the client left), so loggers see final usage numbers. They start in the same
     // turn of the event loop as the last write — as nginx's log phase follows the last byte —

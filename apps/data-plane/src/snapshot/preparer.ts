@@ -58,6 +58,25 @@ export class PluginPreparer {
     return set;
   }
 
+  /**
+   * Validate a `plugin_metadata/<name>` value in place (apisix/plugin.lua check_plugin_metadata):
+   * decrypt its `encrypt_fields`, check it against the plugin's `metadataSchema` (defaults
+   * applied), then deep-freeze it so plugins can key caches on it. Metadata of a plugin this
+   * node does not know is kept unchecked, as APISIX skips it. Throws PluginConfError.
+   */
+  checkMetadata(name: string, value: Record<string, unknown>): void {
+    const module = this.opts.plugins.get(name);
+    if (module) {
+      // The admin encrypts metadata fields only for plugins with a metadata schema (plugin_metadata.lua).
+      if (module.metadataSchema && module.encryptFields?.length && this.opts.keyring.length) {
+        decryptFields(value, module.encryptFields, this.opts.keyring);
+      }
+      const err = this.check(module, value, 'metadata');
+      if (err !== undefined) throw new PluginConfError(`failed to check the metadata of plugin ${name} err: ${err}`);
+    }
+    deepFreeze(value);
+  }
+
   /** Destroy states of resources that are gone or were replaced; `isLive` tells current ones. */
   sweep(isLive: (resourceKey: string, modRevision: number) => boolean): void {
     for (const [key, e] of this.cache) {
@@ -139,4 +158,10 @@ export class PluginPreparer {
       }
     }
   }
+}
+
+function deepFreeze(v: unknown): void {
+  if (v === null || typeof v !== 'object' || Object.isFrozen(v)) return;
+  Object.freeze(v);
+  for (const child of Object.values(v)) deepFreeze(child);
 }

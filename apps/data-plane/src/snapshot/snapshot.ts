@@ -19,7 +19,7 @@ export interface Snapshot {
   /** Global rules in key order. */
   readonly globals: readonly Chain[];
   readonly consumers: Consumers;
-  /** plugin_metadata values by plugin name. */
+  /** plugin_metadata values by plugin name: checked against metadataSchema and frozen at sync (PluginPreparer.checkMetadata). */
   readonly pluginMetadata: ReadonlyMap<string, Record<string, unknown>>;
 }
 

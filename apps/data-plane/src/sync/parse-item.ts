@@ -90,6 +90,13 @@ export function parseItem(prefix: string, kv: KeyValue, preparer: PluginPreparer
     const uerr = checkUpstream(obj);
     if (uerr !== undefined) throw new InvalidItemError(`failed to check item data of [${kv.key}] err:${uerr}`);
   }
+  if (where.kind === 'plugin_metadata') {
+    try {
+      preparer.checkMetadata(where.id, obj);
+    } catch (e) {
+      throw new InvalidItemError(`failed to check item data of [${kv.key}] err:${(e as Error).message}`);
+    }
+  }
   const item: Item = { kind: where.kind, key: kv.key, id: where.id, modRevision: kv.modRevision, value: obj };
   const scope = SCOPES[where.kind];
   if (scope) {

@@ -102,6 +102,19 @@ describe('file-logger', () => {
     fileLogger.destroy!(state);
   });
 
+  it("writes the plugin_metadata log_format when the conf has none, and keeps the conf's own otherwise", async () => {
+    const path = join(dir, 'meta.log');
+    const meta = { 'file-logger': { log_format: { h: '$host', q: '$args' } } };
+    const plain = fileLogger.prepare!({ path }, loggerPrepareEnv(logger, dir));
+    const own = fileLogger.prepare!({ path, log_format: { own: '$host' } }, loggerPrepareEnv(logger, dir));
+    await logRequest(plain, { rawQuery: 'token=t0p&x=1', pluginMetadata: meta });
+    await logRequest(own, { pluginMetadata: meta });
+    await plain.sink.flush();
+    expect(await lines(path)).toEqual([{ h: 'gw.test', q: 'token=[REDACTED]&x=1', route_id: '1' }, { own: 'gw.test', route_id: '1' }]);
+    fileLogger.destroy!(plain);
+    fileLogger.destroy!(own);
+  });
+
   it('checks path and match like APISIX', () => {
     expect(fileLogger.check!({} as FileLoggerConf, 'route')).toBe('property "path" is not set in either the plugin conf or the metadata');
     expect(fileLogger.check!({ path: 'x', match: [['arg_name', '==', 'jack']] }, 'route')).toBe(

@@ -5,6 +5,7 @@ import {
   captureResponseHead,
   checkLogExprs,
   exprError,
+  planWithMetadata,
   prepareLogEntry,
   readRequestBodyForLog,
   withDefaults,
@@ -22,9 +23,11 @@ export interface FileLoggerState {
   readonly logger: Logger;
 }
 
+const NAME = 'file-logger';
+
 /** file-logger: appends one JSON line per request to a file (apisix/plugins/file-logger.lua). */
 export const fileLogger = definePlugin<FileLoggerConf, FileLoggerState>({
-  name: 'file-logger',
+  name: NAME,
   priority: 399,
   version: 0.1,
   schema: fileLoggerSchema,
@@ -42,7 +45,8 @@ export const fileLogger = definePlugin<FileLoggerConf, FileLoggerState>({
     }
     const exprErr = checkLogExprs(conf);
     if (exprErr) return exprErr;
-    // APISIX falls back to plugin_metadata.path; Portico does not read metadata yet.
+    // APISIX falls back to plugin_metadata.path here; a check cannot see metadata in Portico
+    // (PluginDefinition.check has no metadata access), so path is required (docs/compatibility.md).
     if (conf.path === undefined) return 'property "path" is not set in either the plugin conf or the metadata';
     return undefined;
   },
@@ -60,8 +64,9 @@ export const fileLogger = definePlugin<FileLoggerConf, FileLoggerState>({
   },
 
   access(ctx, state) {
-    // Stay synchronous (no promise per request) unless this conf logs request bodies.
-    return state.plan.mayNeedBody ? readRequestBodyForLog(ctx, state.plan) : undefined;
+    // Stay synchronous (no promise per request) unless this request's plan logs request bodies.
+    const plan = planWithMetadata(state.plan, ctx.pluginMetadata?.(NAME));
+    return plan.mayNeedBody ? readRequestBodyForLog(ctx, plan) : undefined;
   },
 
   headerFilter(ctx, _state, res) {
@@ -70,7 +75,7 @@ export const fileLogger = definePlugin<FileLoggerConf, FileLoggerState>({
 
   log(ctx, state) {
     try {
-      const entry = buildLogEntry(ctx, state.plan);
+      const entry = buildLogEntry(ctx, planWithMetadata(state.plan, ctx.pluginMetadata?.(NAME)));
       if (entry) state.sink.write(`${JSON.stringify(entry)}\n`);
     } catch (err) {
       ctx.logger.error({ err: (err as Error).message }, 'file-logger: failed to build log entry');

@@ -16,7 +16,7 @@ export const fileLoggerProperties: Record<string, JsonSchema> = {
 /** The route/service conf schema. */
 export const fileLoggerSchema: JsonSchema = { type: 'object', properties: fileLoggerProperties };
 
-/** plugin_metadata schema (accepted; Portico does not read metadata yet, see docs). */
+/** plugin_metadata schema (file-logger.lua `metadata_schema`); log_format / log_format_extra are read, path is not (see docs). */
 export const fileLoggerMetadataSchema: JsonSchema = {
   type: 'object',
   properties: {

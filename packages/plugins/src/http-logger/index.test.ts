@@ -112,6 +112,29 @@ describe('http-logger', () => {
     collector = await startLogCollector();
   });
 
+  it('sends the plugin_metadata log_format when the conf has none', async () => {
+    const state = prepare({ batch_max_size: 1 });
+    await request(state, { pluginMetadata: { 'http-logger': { log_format: { h: '$host', u: '$request_uri' } } } });
+    const [req] = await collector.waitFor(1);
+    expect(req!.body).toBe('{"h":"gw.test","u":"/anything","route_id":"1"}');
+  });
+
+  it('caps the shared backlog at the plugin_metadata max_pending_entries', async () => {
+    const state = prepare({ batch_max_size: 100, inactive_timeout: 30 });
+    const meta = { 'http-logger': { max_pending_entries: 2, log_format: { n: '$arg_n' } } };
+    for (const n of ['1', '2', '3']) await request(state, { rawQuery: `n=${n}`, pluginMetadata: meta });
+    await state.processor.close();
+    const [req] = await collector.waitFor(1);
+    expect(req!.body).toBe('[{"n":"1","route_id":"1"},{"n":"2","route_id":"1"}]');
+    expect(logger.lines.find((l) => l.level === 'error')!.msg).toBe('max pending entries limit exceeded. discarding entry.');
+  });
+
+  it('checks plugin_metadata against the APISIX metadata schema', () => {
+    expect(httpLogger.check!({} as HttpLoggerConf, 'metadata')).toBeUndefined();
+    const props = httpLogger.metadataSchema!['properties'] as Record<string, unknown>;
+    expect(Object.keys(props).sort()).toEqual(['log_format', 'log_format_extra', 'max_pending_entries']);
+  });
+
   it('rejects bad include_req_body_expr rules with the APISIX message', () => {
     expect(httpLogger.check!({ uri: 'http://x', include_req_body_expr: [['a', 'like', 'b']] } as HttpLoggerConf, 'route')).toBe(
       "failed to validate the 'include_req_body_expr' expression: invalid operator 'like'",

@@ -6,6 +6,8 @@ import {
   captureResponseHead,
   checkLogExprs,
   MAX_PENDING_ENTRIES_DEFAULT,
+  maxPendingEntries,
+  planWithMetadata,
   prepareLogEntry,
   readRequestBodyForLog,
   withDefaults,
@@ -23,12 +25,14 @@ export interface HttpLoggerState {
   readonly logger: Logger;
 }
 
+const NAME = 'http-logger';
+
 // Shared by every conf of this plugin in the process, as APISIX's batch_processor_manager is.
 let backlog: Backlog | undefined;
 
 /** http-logger: POSTs batches of APISIX log entries to an HTTP(S) collector (apisix/plugins/http-logger.lua). */
 export const httpLogger = definePlugin<HttpLoggerConf, HttpLoggerState>({
-  name: 'http-logger',
+  name: NAME,
   priority: 410,
   version: 0.1,
   schema: httpLoggerSchema,
@@ -62,8 +66,9 @@ export const httpLogger = definePlugin<HttpLoggerConf, HttpLoggerState>({
   },
 
   access(ctx, state) {
-    // Stay synchronous (no promise per request) unless this conf logs request bodies.
-    return state.plan.mayNeedBody ? readRequestBodyForLog(ctx, state.plan) : undefined;
+    // Stay synchronous (no promise per request) unless this request's plan logs request bodies.
+    const plan = planWithMetadata(state.plan, ctx.pluginMetadata?.(NAME));
+    return plan.mayNeedBody ? readRequestBodyForLog(ctx, plan) : undefined;
   },
 
   headerFilter(ctx, _state, res) {
@@ -72,9 +77,12 @@ export const httpLogger = definePlugin<HttpLoggerConf, HttpLoggerState>({
 
   log(ctx, state) {
     try {
-      const entry = buildLogEntry(ctx, state.plan);
+      const meta = ctx.pluginMetadata?.(NAME);
+      const entry = buildLogEntry(ctx, planWithMetadata(state.plan, meta));
       if (!entry) return;
       if (entry['route_id'] === undefined) entry['route_id'] = 'no-matched';
+      // batch-processor-manager.lua reads max_pending_entries from the metadata on every push.
+      if (backlog) backlog.limit = maxPendingEntries(meta);
       state.processor.push(entry);
     } catch (err) {
       ctx.logger.error({ err: (err as Error).message }, 'http-logger: failed to build log entry');

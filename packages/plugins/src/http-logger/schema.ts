@@ -30,7 +30,7 @@ export const httpLoggerSchema: JsonSchema = {
   required: ['uri'],
 };
 
-/** plugin_metadata schema (accepted; Portico does not read metadata yet, see docs). */
+/** plugin_metadata schema (http-logger.lua `metadata_schema`, wrapped with max_pending_entries). */
 export const httpLoggerMetadataSchema: JsonSchema = {
   type: 'object',
   properties: {

@@ -25,7 +25,8 @@ export class Backlog {
   private discarded = 0;
   private lastReport = 0;
 
-  constructor(readonly limit: number, private readonly logger?: Logger) {}
+  /** Writable: http-logger applies plugin_metadata `max_pending_entries` as it changes. */
+  constructor(public limit: number, private readonly logger?: Logger) {}
 
   /** Reserve room for one entry; false (and a rate-limited error log) when full. */
   tryAdd(): boolean {

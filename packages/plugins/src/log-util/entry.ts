@@ -31,6 +31,10 @@ export interface LogEntryPlan {
   /** False when no request can need its body logged: the access hook then does nothing. */
   readonly mayNeedBody: boolean;
   readonly match: readonly CompiledExpr[] | undefined;
+  /** conf.log_format is set (even `{}`): the metadata's log_format is then ignored (log-util.lua). */
+  readonly ownFormat: boolean;
+  /** conf.log_format_extra is set (even `{}`): the metadata's log_format_extra is then ignored. */
+  readonly ownExtra: boolean;
 }
 
 /** APISIX's default ("full") log entry, plus any ctx.logFields (llm_summary, ...). */
@@ -70,8 +74,8 @@ const REQUEST_BODY_KEY = 'log-util:request-body';
 
 /** Compile a logger conf's log-entry fields (formats, expressions). Throws ExprError on a bad rule. */
 export function prepareLogEntry(conf: LogEntryConf, logger?: Logger): LogEntryPlan {
-  const hasFormat = conf.log_format !== undefined && Object.keys(conf.log_format).length > 0;
-  const format = hasFormat ? compileLogFormat(conf.log_format!) : undefined;
+  // log-util.lua get_log_entry: `if conf.log_format or ...` — a present (even empty) table is custom.
+  const format = conf.log_format !== undefined ? compileLogFormat(conf.log_format) : undefined;
   const extraConf = conf.log_format_extra && Object.keys(conf.log_format_extra).length > 0 ? conf.log_format_extra : undefined;
   // log_format_extra is ignored when log_format is set (http-logger.md).
   const extra = extraConf && !format ? compileLogFormat(extraConf) : undefined;
@@ -93,6 +97,8 @@ export function prepareLogEntry(conf: LogEntryConf, logger?: Logger): LogEntryPl
     // A custom log_format never carries include_req_body's body (http-logger.md note).
     mayNeedBody: formatNeedsBody || (includeReqBody && !format),
     match: conf.match ? conf.match.map((m) => compileExpr(m)) : undefined,
+    ownFormat: conf.log_format !== undefined,
+    ownExtra: conf.log_format_extra !== undefined,
   };
 }
 

@@ -1,4 +1,4 @@
-import { REDACTED, isSecretHeader, isSecretQueryArg, redactUrl, type AuthSources } from './redact.js';
+import { REDACTED, isSecretHeader, isSecretQueryArg, redactRawQuery, redactUrl, type AuthSources } from './redact.js';
 
 /**
  * A compiled custom `log_format` (apisix/utils/log-util.lua gen_log_format): string values
@@ -18,13 +18,16 @@ type VarRedaction =
   | { kind: 'always' }
   | { kind: 'header'; header: string }
   | { kind: 'arg'; arg: string }
-  | { kind: 'url' };
+  | { kind: 'url' }
+  | { kind: 'query' };
 
 /** Nesting limit of APISIX's log_format (MAX_LOG_FORMAT_DEPTH in log-util.lua). */
 export const MAX_LOG_FORMAT_DEPTH = 5;
 
-/** Variables whose value embeds the raw query string, so secret arguments are scrubbed. */
-const URL_VARS = new Set(['request_uri', 'args', 'query_string', 'request', 'request_line', 'upstream_uri']);
+/** Variables whose value embeds the raw query string after a `?`, so secret arguments are scrubbed. */
+const URL_VARS = new Set(['request_uri', 'request', 'request_line', 'upstream_uri']);
+/** Variables whose value IS the raw query string (no `?`). */
+const QUERY_VARS = new Set(['args', 'query_string']);
 
 function classify(name: string): VarRedaction {
   if (name.startsWith('cookie_')) return { kind: 'always' };
@@ -33,6 +36,7 @@ function classify(name: string): VarRedaction {
   if (name.startsWith('upstream_http_')) return { kind: 'header', header: name.slice(14).replace(/_/g, '-') };
   if (name.startsWith('arg_')) return { kind: 'arg', arg: name.slice(4) };
   if (URL_VARS.has(name)) return { kind: 'url' };
+  if (QUERY_VARS.has(name)) return { kind: 'query' };
   return { kind: 'none' };
 }
 
@@ -80,6 +84,7 @@ function scrub(value: string, redaction: VarRedaction, sources: AuthSources): st
     case 'header': return isSecretHeader(redaction.header, sources) ? REDACTED : value;
     case 'arg': return isSecretQueryArg(redaction.arg, sources) ? REDACTED : value;
     case 'url': return redactUrl(value, sources);
+    case 'query': return redactRawQuery(value, sources);
   }
 }
 

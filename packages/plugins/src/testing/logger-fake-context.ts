@@ -50,6 +50,8 @@ export interface FakeContextOptions {
   plugins?: Record<string, unknown>;
   authPlugins?: readonly string[];
   logger?: Logger;
+  /** plugin_metadata by plugin name, served by `ctx.pluginMetadata` (frozen, as the data plane does). */
+  pluginMetadata?: Record<string, Record<string, unknown>>;
 }
 
 /** A small in-memory RequestContext for logger unit tests. */
@@ -85,6 +87,7 @@ export function loggerFakeContext(opts: FakeContextOptions = {}): RequestContext
     ? { username: opts.consumer, plugins: {}, key: `/apisix/consumers/${opts.consumer}` }
     : undefined;
   const body = Buffer.from(opts.body ?? '');
+  const metadata = new Map(Object.entries(opts.pluginMetadata ?? {}).map(([k, v]) => [k, Object.freeze({ ...v })]));
   const ctx: RequestContext = {
     method: opts.method ?? 'GET',
     uri: opts.uri ?? '/anything',
@@ -109,6 +112,7 @@ export function loggerFakeContext(opts: FakeContextOptions = {}): RequestContext
       ctx.consumer = c;
     },
     plugins,
+    pluginMetadata: (name) => metadata.get(name),
     logger: opts.logger ?? recordingLogger(),
     status: opts.status ?? 200,
     bytesSent: opts.bytesSent ?? 0,
