@@ -7,3 +7,4 @@ export * from './mock-llm/index.js';
 export { freePort, waitForPort, type WaitForPortOptions } from './ports.js';
 export { spawnProcess, tailFile, type ManagedProcess, type SpawnOptions, type ExitInfo } from './process.js';
 export { startPortico, projectRoot, appEntries, type StartPorticoOptions, type PorticoApps, type DataPlaneHandle } from './apps.js';
+export { startRedisCluster, type RedisCluster, type StartRedisClusterOptions } from './redis-cluster.js';

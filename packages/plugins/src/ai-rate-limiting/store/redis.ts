@@ -34,6 +34,19 @@ type Client = (Redis | Cluster) & {
 interface Shared {
   client: Client;
   refs: number;
+  /** redis_timeout: the bound on one check/commit, as APISIX sets it on every cosocket op. */
+  timeoutMs: number;
+  /** Cluster only: settles when the cluster client next reaches `ready`. */
+  ready?: Promise<void>;
+}
+
+/** A Redis Cluster check/commit that could not run within redis_timeout. */
+export class RedisClusterTimeoutError extends Error {
+  readonly code = 'REDIS_CLUSTER_TIMEOUT';
+  constructor(timeoutMs: number) {
+    super(`timeout: Redis Cluster not ready within ${timeoutMs}ms`);
+    this.name = 'RedisClusterTimeoutError';
+  }
 }
 
 // Connections are shared by every conf that points at the same server with the same
@@ -107,7 +120,7 @@ export class RedisCounterStore implements CounterStore {
     const id = connectionId(conf);
     let shared = pool.get(id);
     if (!shared) {
-      shared = { client: makeClient(conf), refs: 0 };
+      shared = { client: makeClient(conf), refs: 0, timeoutMs: conf.redis_timeout ?? 1000 };
       pool.set(id, shared);
     }
     shared.refs++;
@@ -116,12 +129,40 @@ export class RedisCounterStore implements CounterStore {
 
   /** A store with its own connection, outside the shared pool (what a second pod has). */
   static open(conf: AiRateLimitingConf): RedisCounterStore {
-    return new RedisCounterStore(undefined, { client: makeClient(conf), refs: 1 });
+    return new RedisCounterStore(undefined, { client: makeClient(conf), refs: 1, timeoutMs: conf.redis_timeout ?? 1000 });
   }
 
   async incoming(key: string, windowSec: number, cost: number): Promise<CounterState> {
-    const [consumed, ttlMs] = await this.shared.client.aiRateIncoming(key, windowSec, cost);
+    const { client } = this.shared;
+    const [consumed, ttlMs] = client instanceof Cluster && client.status !== 'ready'
+      ? await this.whenClusterReady(() => client.aiRateIncoming(key, windowSec, cost))
+      : await client.aiRateIncoming(key, windowSec, cost);
     return { consumed: Number(consumed), ttlMs: Number(ttlMs) };
+  }
+
+  /**
+   * ioredis parks commands issued while a Cluster is not `ready` in an offline queue that is
+   * only flushed when clusterRetryStrategy gives up (never, here), so during an outage they
+   * would hang instead of failing: wait for `ready` for at most redis_timeout, without
+   * queueing, and send only then (a late send would charge tokens after we reported failure).
+   */
+  private async whenClusterReady<T>(send: () => Promise<T>): Promise<T> {
+    const shared = this.shared;
+    const client = shared.client as Cluster;
+    shared.ready ??= new Promise<void>((resolve) => {
+      client.once('ready', () => {
+        shared.ready = undefined;
+        resolve();
+      });
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), shared.timeoutMs);
+    });
+    const ready = await Promise.race([shared.ready.then(() => true as const), expired]);
+    clearTimeout(timer);
+    if (!ready) throw new RedisClusterTimeoutError(shared.timeoutMs);
+    return send();
   }
 
   release(): void {
