@@ -83,12 +83,15 @@ export class Vars implements VarStore {
       case 'upstream_response_time':
       case 'apisix_upstream_response_time':
         return c.upstream.responseTime;
+      // APISIX's nginx template presets these (`set $upstream_scheme 'http'`,
+      // `set $upstream_host $http_host`, `set $upstream_uri ''`), so requests that never
+      // reached an upstream log "http://<host>" rather than "-://--".
       case 'upstream_scheme':
-        return c.upstream.scheme;
+        return c.upstream.scheme ?? 'http';
       case 'upstream_host':
-        return c.upstream.host;
+        return c.upstream.host ?? header(c, 'host');
       case 'upstream_uri':
-        return c.upstream.uri;
+        return c.upstream.uri ?? '';
       case 'request_time':
         return (Number(process.hrtime.bigint() - c.startNs) / 1e9).toFixed(3);
       case 'body_bytes_sent':
