@@ -146,6 +146,17 @@ describe('admin pipeline: early errors', () => {
     expect(r.text).toBe('{"error_msg":"missing configurations"}\n');
   });
 
+  it.each([
+    ['PUT', '/apisix/admin/routes/1'],
+    ['PUT', '/apisix/admin/upstreams/1'],
+    ['POST', '/apisix/admin/upstreams'],
+  ])('answers 400, not 500, to a JSON null body on %s %s', async (method, path) => {
+    const { req } = makeAdmin();
+    const r = await req(method, path, 'null');
+    expect(r.status).toBe(400);
+    expect(r.text).toBe('{"error_msg":"invalid configuration: wrong type: expected object, got userdata"}\n');
+  });
+
   it('rejects stream routes as stream mode is disabled', async () => {
     const { req } = makeAdmin();
     const r = await req('GET', '/apisix/admin/stream_routes');

@@ -4,6 +4,7 @@
  */
 import type { AdminContext, Method, ResourceDescriptor } from './context.js';
 import { decryptPlugins, encryptPlugins } from './context.js';
+import { checkSchema } from './checks.js';
 import { fail, keyNotFound } from './errors.js';
 import { filterAndPage } from './list-filters.js';
 import { mergePatch, patchSubPath } from './patch.js';
@@ -104,6 +105,9 @@ export class ResourceHandler {
       if (isObj(conf) && id !== undefined) conf.id = id;
     }
     if (!allowTime) checkForbidden(conf);
+    // A body that is not an object (JSON null, a number, a string) fails the schema's type
+    // check before any resource-specific check reads its fields.
+    if (!isObj(conf) && desc.schema) checkSchema(desc.schema, conf);
     const copy = structuredClone(conf) as Obj;
     const ret = await desc.check(this.ctx, id, copy, needId, { subPath });
     if (isObj(conf)) {

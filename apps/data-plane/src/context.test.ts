@@ -3,7 +3,7 @@ import type { ConsumerDirectory } from '@portico/plugin-sdk';
 import { describe, expect, it } from 'vitest';
 import { RequestCtx } from './context.js';
 import { silentLogger } from './logging/logger.js';
-import { normalizePath } from './uri.js';
+import { hasBadEscape, normalizePath } from './uri.js';
 
 function ctxFor(url: string, headers: Record<string, string> = {}, method = 'GET'): RequestCtx {
   const req = {
@@ -100,8 +100,16 @@ describe('normalizePath', () => {
     ['/a/b/..', '/a/'],
     ['/../x', '/x'],
     ['/%7Euser/%2e%2e/y', '/y'],
-    ['/bad%zz', '/bad%zz'],
+    ['/a%C3%28/%2e%2e/b', '/b'],
+    ['/caf%C3%A9', '/café'],
   ])('%s → %s', (raw, uri) => {
     expect(normalizePath(raw)).toBe(uri);
+  });
+
+  it('flags a % not followed by two hex digits, as nginx answers 400 for it', () => {
+    expect(hasBadEscape('/bad%zz')).toBe(true);
+    expect(hasBadEscape('/end%')).toBe(true);
+    expect(hasBadEscape('/ok%2Fx')).toBe(false);
+    expect(hasBadEscape('/plain')).toBe(false);
   });
 });

@@ -6,6 +6,7 @@ import type { Logger, PluginModule } from '@portico/plugin-sdk';
 import { authSources } from '@portico/plugins';
 import { drainServer } from './cluster/drain.js';
 import { AccessLog } from './logging/access-log.js';
+import { Inflight } from './snapshot/inflight.js';
 import { createLogger } from './logging/logger.js';
 import { createHandler } from './pipeline/handle.js';
 import { UpstreamCache } from './proxy/upstream-cache.js';
@@ -62,7 +63,9 @@ export async function startDataPlane(conf: PorticoConf, deps: DataPlaneDeps): Pr
     ...(deps.checkConf ? { check: deps.checkConf } : {}),
   });
   const upstreams = new UpstreamCache();
+  const inflight = new Inflight();
   const sync = new ConfigSync({
+    inflight,
     store: deps.store,
     prefix: conf.deployment.etcd.prefix.replace(/\/+$/, ''),
     preparer,
@@ -79,6 +82,7 @@ export async function startDataPlane(conf: PorticoConf, deps: DataPlaneDeps): Pr
   const serverHeader = conf.apisix.enableServerTokens ? `APISIX/${APISIX_VERSION}` : 'APISIX';
   const handler = createHandler({
     current: () => sync.current,
+    inflight,
     logger,
     serverHeader,
     ...(accessLog ? { onDone: (ctx) => accessLog.write(ctx.vars, authSources(ctx)) } : {}),

@@ -1,3 +1,24 @@
+const BAD_ESCAPE = /%(?![0-9a-fA-F]{2})/;
+
+/** A `%` not followed by two hex digits: nginx rejects such a request path with 400. */
+export function hasBadEscape(rawPath: string): boolean {
+  return rawPath.includes('%') && BAD_ESCAPE.test(rawPath);
+}
+
+/**
+ * Percent-decode byte by byte, as nginx does: escapes that do not form valid UTF-8 become
+ * U+FFFD instead of leaving the whole path undecoded (which would let `%2e%2e` slip past
+ * the `..` resolution below).
+ */
+function percentDecode(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    const bytes = raw.replace(/%([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+    return Buffer.from(bytes, 'latin1').toString('utf8');
+  }
+}
+
 /**
  * nginx's $uri from the request target: percent-decoded, `//` merged (merge_slashes on),
  * `.`/`..` segments resolved. The common case (nothing to normalise) returns the raw path
@@ -5,14 +26,7 @@
  */
 export function normalizePath(raw: string): string {
   if (!raw.includes('%') && !raw.includes('//') && !raw.includes('/.')) return raw;
-  let decoded = raw;
-  if (raw.includes('%')) {
-    try {
-      decoded = decodeURIComponent(raw);
-    } catch {
-      decoded = raw;
-    }
-  }
+  const decoded = raw.includes('%') ? percentDecode(raw) : raw;
   const out: string[] = [];
   const segs = decoded.split('/');
   for (let i = 1; i < segs.length; i++) {

@@ -1,7 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger, Reply } from '@portico/plugin-sdk';
 import { RequestCtx } from '../context.js';
+import { nginxErrorPage } from '../http-errors.js';
+import { hasBadEscape } from '../uri.js';
 import { forward } from '../proxy/forward.js';
+import type { Inflight } from '../snapshot/inflight.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import type { Chain, PreparedPlugin } from './chain.js';
 import { runPhase } from './phases.js';
@@ -15,6 +18,8 @@ export interface HandlerDeps {
   serverHeader: string;
   /** Called once per request after log hooks ran (access log). */
   onDone?(ctx: RequestCtx): void;
+  /** Tracks requests per snapshot so dropped plugin states outlive the requests using them. */
+  inflight?: Inflight;
 }
 
 /** apisix/init.lua: no route matched. */
@@ -107,6 +112,16 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       res.end('config not loaded yet\n');
       return;
     }
+    const url = req.url ?? '/';
+    if (url.includes('%')) {
+      const q = url.indexOf('?');
+      if (hasBadEscape(q < 0 ? url : url.slice(0, q))) {
+        res.writeHead(400, { 'content-type': 'text/html; charset=utf-8', server: serverHeader });
+        res.end(nginxErrorPage(400));
+        return;
+      }
+    }
+    const epoch = deps.inflight?.enter();
     const ctx = new RequestCtx(req, res, snap.consumers, logger);
     ctx.globals = snap.globals;
     ctx.metadata = snap.pluginMetadata;
@@ -120,7 +135,10 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       if (logged) return;
       logged = true;
       if (!res.headersSent && ctx.status === 0) ctx.status = 499;
-      void runLogHooks(ctx).then(() => deps.onDone?.(ctx));
+      void runLogHooks(ctx).then(() => {
+        if (epoch !== undefined) deps.inflight!.leave(epoch);
+        deps.onDone?.(ctx);
+      });
     };
     res.once('close', () => {
       ctx.onClose();

@@ -68,6 +68,10 @@ beforeAll(async () => {
     upstream: { type: 'chash', hash_on: 'header', key: 'x-user', nodes: { [echo.addr]: 1, [echo2.addr]: 1 } },
   });
   await t.put('routes/empty', { uri: '/empty', upstream: { nodes: {} } });
+  await t.put('routes/no-keepalive', {
+    uri: '/no-keepalive',
+    upstream: { keepalive_pool: { idle_timeout: 0 }, nodes: { [echo.addr]: 1 } },
+  });
   await t.put('routes/stream', { uri: '/down', upstream: { nodes: { [streaming.addr]: 1 } } });
   await t.put('routes/stream-up', { uri: '/up', upstream: { nodes: { [streaming.addr]: 1 } } });
 });
@@ -133,6 +137,14 @@ describe('forwarding', () => {
   it('sends the node address as Host with pass_host: node', async () => {
     const e = (await (await fetch(`${t.url}/node-host`)).json()) as Echo;
     expect(e.headers.host).toBe(`127.0.0.1:${echo.port}`);
+  });
+
+  it('proxies with keepalive_pool.idle_timeout 0 (no keep-alive) twice in a row', async () => {
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${t.url}/no-keepalive`);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as Echo).url).toBe('/no-keepalive');
+    }
   });
 
   it('sends upstream_host as Host with pass_host: rewrite', async () => {

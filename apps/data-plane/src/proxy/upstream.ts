@@ -128,11 +128,17 @@ export class UpstreamRuntime {
   agent(connectMs: number): Agent {
     let a = this.agents.get(connectMs);
     if (a === undefined) {
-      a = new Agent({
-        connect: { timeout: connectMs, rejectUnauthorized: this.verifyTls },
-        keepAliveTimeout: this.keepAliveMs,
-        keepAliveMaxTimeout: Math.max(this.keepAliveMs, 1000),
-      });
+      // keepalive_pool.idle_timeout 0 means no keep-alive (nginx keepalive_timeout 0);
+      // undici rejects a 0 keepAliveTimeout and spells "no keep-alive" as pipelining 0.
+      a = new Agent(
+        this.keepAliveMs > 0
+          ? {
+              connect: { timeout: connectMs, rejectUnauthorized: this.verifyTls },
+              keepAliveTimeout: this.keepAliveMs,
+              keepAliveMaxTimeout: Math.max(this.keepAliveMs, 1000),
+            }
+          : { connect: { timeout: connectMs, rejectUnauthorized: this.verifyTls }, pipelining: 0 },
+      );
       if (!this.closed) this.agents.set(connectMs, a);
     }
     return a;

@@ -77,8 +77,12 @@ export class PluginPreparer {
     deepFreeze(value);
   }
 
-  /** Destroy states of resources that are gone or were replaced; `isLive` tells current ones. */
-  sweep(isLive: (resourceKey: string, modRevision: number) => boolean): void {
+  /**
+   * Drop states of resources that are gone or were replaced (`isLive` tells current ones) from
+   * the cache. Returns the function that destroys them; the caller runs it once no request can
+   * still use them (see Inflight).
+   */
+  sweep(isLive: (resourceKey: string, modRevision: number) => boolean): () => void {
     for (const [key, e] of this.cache) {
       if (!isLive(key, e.modRevision)) {
         this.cache.delete(key);
@@ -87,7 +91,9 @@ export class PluginPreparer {
     }
     const dead = this.retired;
     this.retired = [];
-    for (const e of dead) this.destroySet(e.set);
+    return () => {
+      for (const e of dead) this.destroySet(e.set);
+    };
   }
 
   private build(resourceKey: string, scope: PrepareEnv['scope'], confs: unknown): Map<string, PreparedPlugin> {

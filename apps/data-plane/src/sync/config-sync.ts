@@ -3,6 +3,7 @@ import type { ConfigStore, KeyValue, WatchMessage } from '@portico/config-store'
 import type { Logger } from '@portico/plugin-sdk';
 import type { UpstreamCache } from '../proxy/upstream-cache.js';
 import { classifyKey, ItemStore, KINDS } from '../snapshot/items.js';
+import type { Inflight } from '../snapshot/inflight.js';
 import type { PluginPreparer } from '../snapshot/preparer.js';
 import { buildSnapshot, type Snapshot } from '../snapshot/snapshot.js';
 import { parseItem } from './parse-item.js';
@@ -12,6 +13,8 @@ export interface ConfigSyncOptions {
   /** etcd prefix, e.g. "/apisix" (no trailing slash). */
   prefix: string;
   preparer: PluginPreparer;
+  /** Defers destroying dropped plugin states until the requests using them finished. */
+  inflight?: Inflight;
   upstreams: UpstreamCache;
   logger: Logger;
   /** Wait between attempts while the store is unreachable (APISIX resync_delay, default 5 s). */
@@ -134,10 +137,13 @@ export class ConfigSync {
     const next = buildSnapshot(this.snap, items, revision, upstreams, logger);
     this.snap = next;
     this.applied = revision;
-    preparer.sweep((key, mod) => {
+    const retire = preparer.sweep((key, mod) => {
       const where = classifyKey(this.opts.prefix, key);
       return where !== undefined && next.items.get(where.kind, where.id)?.modRevision === mod;
     });
+    // Requests still running on an older snapshot keep using its plugin states.
+    if (this.opts.inflight) this.opts.inflight.advance(retire);
+    else retire();
     logger.debug({ revision, ms: Math.round(performance.now() - started) }, 'config snapshot published');
     this.readyResolve();
   }
