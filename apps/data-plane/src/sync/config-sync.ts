@@ -139,7 +139,9 @@ export class ConfigSync {
     this.applied = revision;
     const retire = preparer.sweep((key, mod) => {
       const where = classifyKey(this.opts.prefix, key);
-      return where !== undefined && next.items.get(where.kind, where.id)?.modRevision === mod;
+      if (where === undefined || next.items.get(where.kind, where.id)?.modRevision !== mod) return false;
+      // A disabled route (status 0) is not served: its health checkers and pools must stop too.
+      return where.kind !== 'routes' || next.routes.has(where.id);
     });
     // Requests still running on an older snapshot keep using its plugin states.
     if (this.opts.inflight) this.opts.inflight.advance(retire);
