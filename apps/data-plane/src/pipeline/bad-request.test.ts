@@ -26,6 +26,12 @@ describe('malformed request paths', () => {
     expect(hits).toBe(0);
   });
 
+  it('answers nginx 400 for a bracketed Host without its closing bracket', async () => {
+    const res = await rawRequest(`${t.url}/pub/x`, { headers: { host: '[::1' } });
+    expect(res.status).toBe(400);
+    expect(hits).toBe(0);
+  });
+
   it('still resolves dot segments when an escape is not valid UTF-8', async () => {
     const res = await rawRequest(`${t.url}/pub/%C3%28/%2e%2e/%2e%2e/admin`);
     expect(res.status).toBe(404);

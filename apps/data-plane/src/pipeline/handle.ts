@@ -102,6 +102,20 @@ async function runLogHooks(ctx: RequestCtx): Promise<void> {
   }
 }
 
+/**
+ * Requests nginx refuses with 400 before any phase: a path with a `%` not followed by two hex
+ * digits, or a bracketed (IPv6) Host without its closing `]`.
+ */
+function isBadRequest(req: IncomingMessage): boolean {
+  const url = req.url ?? '/';
+  if (url.includes('%')) {
+    const q = url.indexOf('?');
+    if (hasBadEscape(q < 0 ? url : url.slice(0, q))) return true;
+  }
+  const host = req.headers.host;
+  return host !== undefined && host.startsWith('[') && !host.includes(']');
+}
+
 /** The node:http request listener of the data plane. */
 export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { logger, serverHeader } = deps;
@@ -112,14 +126,10 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       res.end('config not loaded yet\n');
       return;
     }
-    const url = req.url ?? '/';
-    if (url.includes('%')) {
-      const q = url.indexOf('?');
-      if (hasBadEscape(q < 0 ? url : url.slice(0, q))) {
-        res.writeHead(400, { 'content-type': 'text/html; charset=utf-8', server: serverHeader });
-        res.end(nginxErrorPage(400));
-        return;
-      }
+    if (isBadRequest(req)) {
+      res.writeHead(400, { 'content-type': 'text/html; charset=utf-8', server: serverHeader });
+      res.end(nginxErrorPage(400));
+      return;
     }
     const epoch = deps.inflight?.enter();
     const ctx = new RequestCtx(req, res, snap.consumers, logger);
