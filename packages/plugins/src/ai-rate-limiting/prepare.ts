@@ -1,4 +1,4 @@
-import { crc32 } from 'node:zlib';
+import { confId } from '../pod-shared/conf-id.js';
 import type { QuotaSpec } from './quota.js';
 import type { AiRateLimitingConf } from './schema.js';
 import { RedisCounterStore } from './store/redis.js';
@@ -17,16 +17,6 @@ export interface AiRateLimitingState {
   instanceQuota(name: string): QuotaSpec | undefined;
 }
 
-/** JSON with sorted keys, so equal confs hash equally whatever their key order. */
-function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
-}
-
 function instanceHeaders(name: string) {
   return {
     limit: `X-AI-RateLimit-Limit-${name}`,
@@ -38,7 +28,7 @@ function instanceHeaders(name: string) {
 /** Build the per-revision state (apisix/plugins/ai-rate-limiting.lua transform_limit_conf). */
 export function prepareState(conf: AiRateLimitingConf, resourceKey: string): AiRateLimitingState {
   const store = conf.policy === 'local' ? localPolicyStore() : RedisCounterStore.acquire(conf);
-  const keyPrefix = `${resourceKey}:${crc32(stableJson(conf)).toString(16).padStart(8, '0')}:`;
+  const keyPrefix = `${resourceKey}:${confId(conf)}:`;
   if (conf.rules && conf.rules.length > 0) {
     const rules = conf.rules.map((r, i) => {
       const prefix = r.header_prefix ?? String(i + 1);
