@@ -6,4 +6,5 @@ export { checkPluginConf, checkPlugins, pluginSchemaFor } from './plugin-check.j
 export { checkUpstream, parseAddrPort } from './upstream-check.js';
 export { checkVars, exprError } from './vars.js';
 export { compileExpr, ExprError, luaToNumber, type CompiledExpr, type VarLookup } from './expr/index.js';
+export { compileIpList, type IpList } from './expr/ip.js';
 export * from './resources/index.js';
