@@ -221,3 +221,14 @@ export interface ResponseHead {
 export function definePlugin<Conf, State = Conf>(p: PluginModule<Conf, State>): PluginModule<Conf, State> {
   return p;
 }
+
+/** RFC 9110 §7.6.1 connection-specific header fields: never forwarded by a proxy, either way. */
+export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+]);

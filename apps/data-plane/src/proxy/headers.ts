@@ -1,16 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { HOP_BY_HOP_HEADERS } from '@portico/plugin-sdk';
 import type { RequestCtx } from '../context.js';
-
-/** RFC 9110 §7.6.1 connection-specific fields (never forwarded either way). */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-]);
 
 function connectionTokens(v: string | string[] | undefined): Set<string> | undefined {
   if (v === undefined) return undefined;
@@ -30,7 +20,7 @@ export function upstreamRequestHeaders(ctx: RequestCtx, host: string, bodyLength
   const out: Record<string, string | string[]> = {};
   for (const k in src) {
     const v = src[k];
-    if (v === undefined || HOP_BY_HOP.has(k) || (drop !== undefined && drop.has(k))) continue;
+    if (v === undefined || HOP_BY_HOP_HEADERS.has(k) || (drop !== undefined && drop.has(k))) continue;
     out[k] = v;
   }
   out.host = host;
@@ -48,7 +38,7 @@ export function upstreamRequestHeaders(ctx: RequestCtx, host: string, bodyLength
 export function clientResponseHeaders(h: IncomingHttpHeaders): Record<string, string | string[]> {
   const drop = connectionTokens(h.connection);
   // Only delete what is there: `delete` turns the object into a slow dictionary.
-  for (const k of HOP_BY_HOP) if (h[k] !== undefined) delete h[k];
+  for (const k of HOP_BY_HOP_HEADERS) if (h[k] !== undefined) delete h[k];
   if (drop !== undefined) for (const k of drop) if (h[k] !== undefined) delete h[k];
   return h as Record<string, string | string[]>;
 }

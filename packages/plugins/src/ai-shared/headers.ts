@@ -1,19 +1,15 @@
+import { HOP_BY_HOP_HEADERS } from '@portico/plugin-sdk';
+
 /**
  * Headers never copied from the client: hop-by-hop ones (RFC 9110 §7.6.1), host and
  * content-length (openai-base.lua construct_forward_headers drops those two), and
  * accept-encoding, so the provider answers uncompressed and usage can be read (APISIX
  * forwards it and then silently loses usage on gzip answers).
  */
-const DROPPED = new Set([
+const DROPPED: ReadonlySet<string> = new Set([
+  ...HOP_BY_HOP_HEADERS,
   'host',
   'content-length',
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
   'proxy-authorization',
   'accept-encoding',
 ]);
