@@ -130,7 +130,9 @@ describe('graceful drain on SIGTERM', () => {
       await httpGet(`${dp.url}/fast`).catch((e: NodeJS.ErrnoException) => (refused = e.code ?? String(e)));
       if (refused === '') await new Promise((r) => setTimeout(r, 50));
     }
-    expect(refused).toBe('ECONNREFUSED');
+    // Refused once the listening socket is closed; a connection the kernel queued in the instant
+    // before close is reset instead. Either way no new request is served after SIGTERM.
+    expect(['ECONNREFUSED', 'ECONNRESET']).toContain(refused);
 
     const r = await s.done;
     expect(r.status).toBe(200);
