@@ -6,7 +6,7 @@
 #   OUT/portico, OUT/healthcheck.mjs      entry point and Docker health check
 # The Dockerfile's build stage runs this, and so does deploy/test/image-runtime.test.ts, which
 # then starts the tree as the image would: what runs in the image is what the test ran.
-# Usage: deploy/docker/assemble.sh OUT   (pnpm's store must hold the lockfile's packages: offline)
+# Usage: deploy/docker/assemble.sh OUT   (uses pnpm's store first, the registry for what it lacks)
 set -euo pipefail
 out=${1:?usage: assemble.sh OUT}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -21,7 +21,7 @@ mkdir -p "$out/apps" "$out/conf"
 for app in admin data-plane; do
   # --legacy: the workspace does not set inject-workspace-packages, which pnpm 10's default
   # deploy requires; the legacy deploy copies workspace dependencies (with their dist/) in.
-  pnpm --filter "@portico/$app" deploy --prod --legacy --offline --config.confirm-modules-purge=false \
+  pnpm --filter "@portico/$app" deploy --prod --legacy --prefer-offline --config.confirm-modules-purge=false \
     "$out/apps/$app" >"$out/.deploy-$app.log" 2>&1 || { cat "$out/.deploy-$app.log" >&2; exit 1; }
   rm -f "$out/.deploy-$app.log"
 done
