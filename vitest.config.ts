@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 // Unit tests import workspace packages from source (the "source" export condition);
-// e2e tests drive the built apps as separate processes.
+// e2e tests drive the built apps as separate processes. Files of both projects run in parallel
+// (vitest's fileParallelism is a root-only option): every e2e file starts its own etcd, apps
+// and mock servers on free ports, so they do not share state.
 export default defineConfig({
   test: {
     projects: [
@@ -27,7 +29,6 @@ export default defineConfig({
           include: ['e2e/**/*.test.ts', 'deploy/test/image-runtime.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
-          fileParallelism: false,
         },
       },
     ],

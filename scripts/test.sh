@@ -13,6 +13,10 @@ ensure_apt /usr/bin/etcd:etcd-server redis-server:redis-server jq:jq yq:yq curl:
 ensure_node_modules
 build_all
 
+# Tests are code too: type-check every source, test and e2e file (tsconfig.check.json).
+log "type-checking sources and tests (tsc -p tsconfig.check.json)"
+pnpm exec tsc -p tsconfig.check.json
+
 log "running vitest"
 report=$(mktemp -t portico-vitest-XXXXXX.json)
 trap 'rm -f "$report"' EXIT

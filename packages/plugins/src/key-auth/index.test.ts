@@ -2,6 +2,7 @@ import type { ConsumerInfo, RequestContext } from '@portico/plugin-sdk';
 import { checkPluginConf } from '@portico/schemas';
 import { describe, expect, it } from 'vitest';
 import { keyAuth, removeQueryArg } from './index.js';
+import type { KeyAuthConf } from './schema.js';
 
 const jack: ConsumerInfo = { username: 'jack', plugins: { 'key-auth': { key: 'auth-one' } }, key: '/apisix/consumers/jack' };
 const anon: ConsumerInfo = { username: 'anon', plugins: {}, key: '/apisix/consumers/anon' };
@@ -9,7 +10,8 @@ const anon: ConsumerInfo = { username: 'anon', plugins: {}, key: '/apisix/consum
 function state(conf: Record<string, unknown> = {}) {
   const c = structuredClone(conf);
   expect(checkPluginConf(keyAuth, c, 'route')).toBeUndefined();
-  return keyAuth.prepare!(c, { resourceKey: '/apisix/routes/1', scope: 'route', services: {} as never });
+  // checkPluginConf filled the defaults: c is now a complete route conf.
+  return keyAuth.prepare!(c as unknown as KeyAuthConf, { resourceKey: '/apisix/routes/1', scope: 'route', services: {} as never });
 }
 
 function fakeCtx(headers: Record<string, string> = {}, query = '') {
