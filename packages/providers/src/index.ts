@@ -12,3 +12,4 @@ export { GcpTokenSource, GcpAuthError, tokenCacheTtl } from './gcp/oauth.js';
 export type { FetchLike, GcpTokenSourceOptions } from './gcp/oauth.js';
 export { signRs256Jwt } from './gcp/jwt.js';
 export { toVertexPredict, fromVertexPredict } from './descriptors/vertex-embeddings.js';
+export { amzDate, signingKey, signRequest, type AwsCredentials, type SignInput } from './aws/sigv4.js';

@@ -8,3 +8,4 @@ export { freePort, waitForPort, type WaitForPortOptions } from './ports.js';
 export { spawnProcess, tailFile, type ManagedProcess, type SpawnOptions, type ExitInfo } from './process.js';
 export { startPortico, projectRoot, appEntries, type StartPorticoOptions, type PorticoApps, type DataPlaneHandle } from './apps.js';
 export { startRedisCluster, type RedisCluster, type StartRedisClusterOptions } from './redis-cluster.js';
+export { startVault, type VaultServer } from './vault.js';

@@ -35,6 +35,8 @@ export interface GcpTokenSourceOptions {
   fetch?: FetchLike;
   /** Seconds clock, for tests. */
   now?: () => number;
+  /** OAuth scopes (space-separated); defaults to cloud-platform. */
+  scope?: string;
 }
 
 /** Cache lifetime per APISIX: minus expire_early_secs only when larger, then capped by max_ttl. */
@@ -57,6 +59,7 @@ export class GcpTokenSource {
   private readonly account: ServiceAccount | GcpAuthError;
   private readonly fetchFn: FetchLike;
   private readonly now: () => number;
+  private readonly scope: string;
 
   constructor(
     private readonly conf: GcpAuthConf,
@@ -66,6 +69,7 @@ export class GcpTokenSource {
     this.account = parseAccount(conf.service_account_json || env);
     this.fetchFn = opts.fetch ?? (globalThis.fetch as unknown as FetchLike);
     this.now = opts.now ?? (() => Date.now() / 1000);
+    this.scope = opts.scope ?? SCOPE;
   }
 
   /** A valid access token, from cache when fresh. Rejects with GcpAuthError. */
@@ -83,7 +87,7 @@ export class GcpTokenSource {
     const iat = Math.floor(this.now());
     const aud = account.token_uri ?? DEFAULT_TOKEN_URI;
     const assertion = signRs256Jwt(
-      { iss: account.client_email, scope: SCOPE, aud, iat, exp: iat + 3600 },
+      { iss: account.client_email, scope: this.scope, aud, iat, exp: iat + 3600 },
       account.private_key,
       account.private_key_id,
     );
