@@ -112,6 +112,35 @@ export class MemoryConfigStore implements ConfigStore {
     return { revision, deleted: keys.length };
   }
 
+  /**
+   * Make the keys under `prefix` exactly `entries`, in ONE revision (an etcd transaction):
+   * unchanged values keep their revisions, the rest are put or deleted together, so a watcher
+   * never sees half of a new configuration. Returns the revision (unchanged when nothing differs).
+   */
+  replacePrefix(prefix: string, entries: ReadonlyMap<string, string>): number {
+    this.assertOpen();
+    const puts = [...entries].filter(([k, v]) => k.startsWith(prefix) && this.data.get(k)?.kv.value !== v);
+    const dels = [...this.data.keys()].filter((k) => k.startsWith(prefix) && !entries.has(k)).sort(compareKeys);
+    if (puts.length === 0 && dels.length === 0) return this.rev;
+    const revision = ++this.rev;
+    const events: WatchEvent[] = [];
+    for (const [key, value] of puts.sort((a, b) => compareKeys(a[0], b[0]))) {
+      const existing = this.data.get(key);
+      if (existing?.timer) clearTimeout(existing.timer);
+      const kv: KeyValue = { key, value, createRevision: existing?.kv.createRevision ?? revision, modRevision: revision };
+      this.data.set(key, { kv });
+      events.push({ type: 'put', kv: { ...kv } });
+    }
+    for (const k of dels) {
+      const e = this.data.get(k);
+      if (e?.timer) clearTimeout(e.timer);
+      this.data.delete(k);
+      events.push({ type: 'delete', key: k, modRevision: revision });
+    }
+    this.record(revision, events);
+    return revision;
+  }
+
   watch(prefix: string, opts: WatchOptions): AsyncIterable<WatchMessage> {
     return {
       [Symbol.asyncIterator]: () => {
