@@ -18,6 +18,8 @@ export function testConf(patch: { accessLog?: string | false; accessLogFormat?: 
     },
     deployment: {
       role: 'traditional',
+      configProvider: 'etcd',
+      standaloneFile: '/tmp/portico-test/conf/apisix.yaml',
       admin: {
         adminKeyRequired: true,
         adminKey: [],

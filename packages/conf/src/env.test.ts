@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { substituteEnv } from './env.js';
+import { substituteEnv, substituteEnvText } from './env.js';
 import { ConfError } from './errors.js';
 
 describe('substituteEnv', () => {
@@ -34,5 +34,15 @@ describe('substituteEnv', () => {
         "failed to handle configuration: can't find environment variable ETCD_PW (at deployment.etcd.password)",
       ),
     );
+  });
+});
+
+describe('substituteEnvText', () => {
+  it('replaces variables in raw text so the YAML parser decides their types', () => {
+    expect(substituteEnvText('port: ${{PORT}}\nname: "${{PORT}}"\nx: ${{MISSING:=d}}\n', { PORT: '1980' })).toBe('port: 1980\nname: "1980"\nx: d\n');
+  });
+
+  it('fails naming an unset variable without a default', () => {
+    expect(() => substituteEnvText('a: ${{NOPE}}', {})).toThrow("failed to handle configuration: can't find environment variable NOPE");
   });
 });

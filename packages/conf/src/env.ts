@@ -40,3 +40,15 @@ function substituteString(s: string, env: NodeJS.ProcessEnv, where: string): unk
   if (replaced === 'false') return false;
   return replaced;
 }
+
+/**
+ * Replace `${{VAR}}` / `${{VAR:=default}}` in raw text before it is parsed, so YAML quoting
+ * decides the types (apisix/cli/file.lua resolve_conf_var_in_text, used for apisix.yaml).
+ */
+export function substituteEnvText(text: string, env: NodeJS.ProcessEnv): string {
+  return text.replace(VAR_RE, (_m, name: string, dflt: string | undefined) => {
+    const v = env[name] ?? dflt;
+    if (v === undefined) throw new ConfError('conf_env', `failed to handle configuration: can't find environment variable ${name}`);
+    return v;
+  });
+}

@@ -3,4 +3,4 @@ export { ConfError, type ConfErrorCode } from './errors.js';
 export { loadConf, parseConf, resolveConfPath, type LoadConfOptions } from './load.js';
 export { ensureAdminKey, generateAdminKey } from './admin-key.js';
 export { compileAllowList, isAllowed, parseCidr, type AllowCheck } from './cidr.js';
-export { substituteEnv } from './env.js';
+export { substituteEnv, substituteEnvText } from './env.js';

@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfError } from './errors.js';
 import { loadConf, resolveConfPath } from './load.js';
@@ -32,6 +32,8 @@ describe('loadConf', () => {
     });
     expect(conf.deployment).toEqual({
       role: 'traditional',
+      configProvider: 'etcd',
+      standaloneFile: join(dirname(file), 'apisix.yaml'),
       admin: {
         adminKeyRequired: true,
         adminKey: [{ name: 'admin', key: '', role: 'admin' }],
@@ -129,6 +131,15 @@ describe('loadConf', () => {
   ])('rejects an invalid value with a message naming the key (%#)', async (text, msg) => {
     const file = confFile(text);
     await expect(loadConf(file, { env: {} })).rejects.toThrow(new ConfError('conf_invalid', `invalid configuration in ${file}: ${msg}`));
+  });
+
+  it('reads the standalone config provider of each role and names the file beside config.yaml', async () => {
+    const dp = confFile('deployment:\n  role: data_plane\n  role_data_plane:\n    config_provider: json\n');
+    expect((await loadConf(dp, { env: {} })).deployment).toMatchObject({ configProvider: 'json', standaloneFile: join(dirname(dp), 'apisix.json') });
+    const api = confFile('deployment:\n  role: traditional\n  role_traditional:\n    config_provider: yaml\n');
+    expect((await loadConf(api, { env: {} })).deployment).toMatchObject({ configProvider: 'yaml', standaloneFile: join(dirname(api), 'apisix.yaml') });
+    const cp = confFile('deployment:\n  role: control_plane\n  role_control_plane:\n    config_provider: yaml\n');
+    await expect(loadConf(cp, { env: {} })).rejects.toThrow(/deployment\.role_control_plane\.config_provider/);
   });
 
   it('reports a type clash with the default as APISIX merge_conf does', async () => {

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseCidr } from './cidr.js';
 import { isPort, TreeReader } from './read.js';
-import type { AdminKey, DeploymentRole, ListenAddr, PorticoConf } from './types.js';
+import type { AdminKey, ConfigProvider, DeploymentRole, ListenAddr, PorticoConf } from './types.js';
 
 const ROLES: readonly DeploymentRole[] = ['traditional', 'control_plane', 'data_plane'];
 
@@ -24,6 +24,7 @@ export function normalizeConf(tree: Record<string, unknown>, path: string): Port
     },
     deployment: {
       role,
+      ...standalone(r, tree, role, path),
       admin: {
         adminKeyRequired: r.bool(tree, 'deployment.admin.admin_key_required', true),
         adminKey: adminKeys(r, tree),
@@ -53,6 +54,21 @@ export function normalizeConf(tree: Record<string, unknown>, path: string): Port
     pluginAttr: pluginAttr(r, tree),
     raw: tree,
   };
+}
+
+/** deployment.role_<role>.config_provider (apisix/cli/schema.lua) and the standalone file beside config.yaml. */
+function standalone(
+  r: TreeReader,
+  tree: Record<string, unknown>,
+  role: DeploymentRole,
+  path: string,
+): { configProvider: ConfigProvider; standaloneFile: string } {
+  let configProvider: ConfigProvider = 'etcd';
+  if (role === 'data_plane') configProvider = r.oneOf(tree, 'deployment.role_data_plane.config_provider', ['etcd', 'yaml', 'json'] as const, 'etcd');
+  if (role === 'traditional') configProvider = r.oneOf(tree, 'deployment.role_traditional.config_provider', ['etcd', 'yaml'] as const, 'etcd');
+  if (role === 'control_plane') r.oneOf(tree, 'deployment.role_control_plane.config_provider', ['etcd'] as const, 'etcd');
+  const ext = configProvider === 'json' ? 'json' : 'yaml';
+  return { configProvider, standaloneFile: resolve(dirname(path), `apisix.${ext}`) };
 }
 
 function optional<K extends string, V>(k: K, v: V | undefined): { [P in K]?: V } {

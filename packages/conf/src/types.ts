@@ -2,6 +2,8 @@
 
 export type DeploymentRole = 'traditional' | 'control_plane' | 'data_plane';
 
+export type ConfigProvider = 'etcd' | 'yaml' | 'json';
+
 export interface AdminKey {
   name: string;
   key: string;
@@ -43,6 +45,15 @@ export interface PorticoConf {
   };
   deployment: {
     role: DeploymentRole;
+    /**
+     * Where the configuration comes from: `etcd`, or standalone (`yaml` / `json`):
+     * `deployment.role_data_plane.config_provider` for a data plane (file-driven:
+     * `standaloneFile` re-read on change), `deployment.role_traditional.config_provider: yaml`
+     * for API-driven standalone (`/apisix/admin/configs`). A control plane always uses etcd.
+     */
+    configProvider: ConfigProvider;
+    /** `conf/apisix.yaml` (or `.json`) beside the config file, read in standalone mode. */
+    standaloneFile: string;
     admin: {
       adminKeyRequired: boolean;
       /** APISIX default [{name: admin, key: '', role: admin}] when absent; empty when `admin_key: null` (auth bypassed, as APISIX). */

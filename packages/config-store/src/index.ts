@@ -3,3 +3,4 @@ export { MemoryConfigStore } from './memory/index.js';
 export { EtcdConfigStore, type EtcdConfigStoreOptions } from './etcd/index.js';
 export { standaloneEntries, StandaloneConfigError, STANDALONE_RESOURCES } from './standalone/entries.js';
 export { FileConfigSource, parseStandaloneText, type FileConfigSourceOptions, type FileSourceLogger } from './standalone/file-source.js';
+export { StandaloneFileStore } from './standalone/file-store.js';

@@ -1,5 +1,6 @@
-import type { PorticoConf } from '@portico/conf';
-import { EtcdConfigStore } from '@portico/config-store';
+import { substituteEnvText, type PorticoConf } from '@portico/conf';
+import { type ConfigStore, EtcdConfigStore, StandaloneFileStore } from '@portico/config-store';
+import type { Logger } from '@portico/plugin-sdk';
 
 /** The etcd client of one data-plane worker, from deployment.etcd. */
 export function createEtcdStore(conf: PorticoConf): EtcdConfigStore {
@@ -9,4 +10,23 @@ export function createEtcdStore(conf: PorticoConf): EtcdConfigStore {
     timeoutMs: etcd.timeout * 1000,
     ...(etcd.user !== undefined && etcd.password !== undefined ? { auth: { username: etcd.user, password: etcd.password } } : {}),
   });
+}
+
+/**
+ * Where one worker reads its configuration: etcd, or in standalone mode (yaml / json config
+ * provider) an in-memory store mirroring `conf/apisix.yaml` (or `.json`, or the file the
+ * API-driven standalone Admin API writes), re-read when it changes. The data plane's sync is
+ * the same either way.
+ */
+export async function createConfigStore(conf: PorticoConf, logger: Logger): Promise<ConfigStore> {
+  if (conf.deployment.configProvider === 'etcd') return createEtcdStore(conf);
+  const store = new StandaloneFileStore({
+    path: conf.deployment.standaloneFile,
+    format: conf.deployment.configProvider === 'json' ? 'json' : 'yaml',
+    prefix: conf.deployment.etcd.prefix,
+    logger,
+    substituteText: (text) => substituteEnvText(text, process.env),
+  });
+  await store.start();
+  return store;
 }

@@ -4,7 +4,7 @@ import type { Logger } from '@portico/plugin-sdk';
 import { startDataPlane, type DataPlane } from '../server.js';
 import { drainDeadlineMs } from './deadline.js';
 import { isPrimaryMessage, type WorkerToPrimary } from './messages.js';
-import { createEtcdStore } from './store.js';
+import { createConfigStore } from './store.js';
 
 /**
  * One data-plane worker: its own etcd watch and snapshot (as each nginx worker of APISIX
@@ -17,7 +17,7 @@ export async function runWorker(conf: PorticoConf, logger: Logger): Promise<void
   const send = (msg: WorkerToPrimary): void => {
     if (process.connected) process.send?.(msg);
   };
-  const store = createEtcdStore(conf);
+  const store = await createConfigStore(conf, logger);
   let dp: DataPlane | undefined;
   let stopping: Promise<void> | undefined;
   let drainAsked: number | undefined;
