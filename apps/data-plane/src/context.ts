@@ -7,20 +7,11 @@ import type {
   Logger,
   RequestContext,
 } from '@portico/plugin-sdk';
-import type { Chain } from './pipeline/chain.js';
+import type { Chain } from './chain/chain.js';
 import { normalizeRemoteAddr } from './router/ip.js';
 import { normalizePath, splitTarget } from './uri.js';
+import { UpstreamFacts } from './upstream-facts.js';
 import { Vars } from './vars.js';
-
-/** What the proxy reports about the upstream exchange ($upstream_* variables). */
-export interface UpstreamVars {
-  addr: string | undefined;
-  status: string | undefined;
-  responseTime: string | undefined;
-  scheme: string | undefined;
-  host: string | undefined;
-  uri: string | undefined;
-}
 
 const EMPTY_PLUGINS: ReadonlyMap<string, AttachedPlugin> = new Map();
 const EMPTY_METADATA: ReadonlyMap<string, Readonly<Record<string, unknown>>> = new Map();
@@ -41,14 +32,7 @@ export class RequestCtx implements RequestContext {
   readonly remotePort: number;
   readonly startNs: bigint;
   readonly vars: Vars;
-  readonly upstream: UpstreamVars = {
-    addr: undefined,
-    status: undefined,
-    responseTime: undefined,
-    scheme: undefined,
-    host: undefined,
-    uri: undefined,
-  };
+  readonly upstream = new UpstreamFacts();
 
   routeId: string | undefined;
   routeKey: string | undefined;

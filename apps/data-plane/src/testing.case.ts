@@ -5,7 +5,7 @@ import type { PorticoConf } from '@portico/conf';
 import { MemoryConfigStore } from '@portico/config-store';
 import type { Logger, PluginModule } from '@portico/plugin-sdk';
 import { silentLogger } from './logging/logger.js';
-import { startDataPlane, type DataPlane } from './server.js';
+import { startDataPlane, type DataPlane } from './server/server.js';
 
 /** A complete PorticoConf with APISIX defaults. */
 export function testConf(patch: { accessLog?: string | false; accessLogFormat?: string } = {}): PorticoConf {

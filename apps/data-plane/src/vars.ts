@@ -1,5 +1,28 @@
-import type { VarStore } from '@portico/plugin-sdk';
-import type { RequestCtx } from './context.js';
+import type { IncomingMessage } from 'node:http';
+import type { ConsumerInfo, VarStore } from '@portico/plugin-sdk';
+import type { UpstreamFacts } from './upstream-facts.js';
+
+/** What the variables are computed from: the request context (context.ts) as seen from here. */
+export interface VarContext {
+  readonly req: IncomingMessage;
+  readonly uri: string;
+  readonly rawQuery: string;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly host: string;
+  readonly method: string;
+  readonly remoteAddr: string;
+  readonly remotePort: number;
+  readonly status: number;
+  readonly requestId: string;
+  readonly routeId: string | undefined;
+  readonly routeName: string | undefined;
+  readonly serviceId: string | undefined;
+  readonly serviceName: string | undefined;
+  readonly consumer: ConsumerInfo | undefined;
+  readonly upstream: UpstreamFacts;
+  readonly startNs: bigint;
+  readonly bytesSent: number;
+}
 
 /**
  * nginx variables computed on demand from the request context (APISIX `api_ctx.var`,
@@ -12,7 +35,7 @@ export class Vars implements VarStore {
   private argsFrom: string | undefined;
   private cookies: Map<string, string> | undefined;
 
-  constructor(private readonly ctx: RequestCtx) {}
+  constructor(private readonly ctx: VarContext) {}
 
   set(name: string, value: string | number | undefined): void {
     if (!this.overrides) this.overrides = new Map();
@@ -83,6 +106,8 @@ export class Vars implements VarStore {
       case 'upstream_response_time':
       case 'apisix_upstream_response_time':
         return c.upstream.responseTime;
+      case 'upstream_header_time':
+        return c.upstream.headerTime;
       // APISIX's nginx template presets these (`set $upstream_scheme 'http'`,
       // `set $upstream_host $http_host`, `set $upstream_uri ''`), so requests that never
       // reached an upstream log "http://<host>" rather than "-://--".
@@ -162,7 +187,7 @@ function httpHeaderName(varName: string): string {
   return n;
 }
 
-function header(c: RequestCtx, name: string): string | undefined {
+function header(c: VarContext, name: string): string | undefined {
   const v = c.headers[name];
   if (v === undefined) return undefined;
   return typeof v === 'string' ? v : v[0];

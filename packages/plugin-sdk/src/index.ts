@@ -182,6 +182,35 @@ export interface RequestContext {
   status: number;
   /** Bytes of response body sent to the client. */
   bytesSent: number;
+  /**
+   * What the transport that talked to the upstream reports about the exchange (the core
+   * proxy, or a plugin that proxies itself such as ai-proxy). The data plane derives nginx's
+   * `$upstream_*` variables from it; plugins never set those variables by name.
+   */
+  readonly upstream: UpstreamReport;
+}
+
+/**
+ * Facts of one upstream exchange, reported as they happen. A retry is a new `attempt` of the
+ * same exchange: the per-try values (addr, status, times) are joined with ", " as nginx does.
+ */
+export interface UpstreamReport {
+  /**
+   * A new exchange with `scheme` and request URI `uri` ($upstream_scheme, $upstream_uri); it
+   * clears the tries of an earlier exchange (an AI fallback to another instance).
+   */
+  exchange(scheme: string, uri: string): void;
+  /** A try begins: to `addr` ("host:port", $upstream_addr) with Host `host` ($upstream_host). */
+  attempt(addr: string, host: string): void;
+  /** The try's response head arrived `ms` after it began ($upstream_status, $upstream_header_time). */
+  responded(status: number, ms: number): void;
+  /** The try failed before any response: nginx's 502 or 504, `ms` after it began. */
+  failed(status: number, ms: number): void;
+  /**
+   * The try's response ended `ms` after it began ($upstream_response_time). May be called
+   * again as a stream goes on: the last call wins.
+   */
+  finished(ms: number): void;
 }
 
 /** nginx variable access. Values are strings as in nginx; undefined when unset. */

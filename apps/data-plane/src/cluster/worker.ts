@@ -1,7 +1,7 @@
 import type { PorticoConf } from '@portico/conf';
 import { allPlugins } from '@portico/plugins';
 import type { Logger } from '@portico/plugin-sdk';
-import { startDataPlane, type DataPlane } from '../server.js';
+import { startDataPlane, type DataPlane } from '../server/server.js';
 import { drainDeadlineMs } from './deadline.js';
 import { isPrimaryMessage, type WorkerToPrimary } from './messages.js';
 import { createConfigStore } from './store.js';

@@ -6,9 +6,9 @@ import { hasBadEscape } from '../uri.js';
 import { forward } from '../proxy/forward.js';
 import type { Inflight } from '../snapshot/inflight.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
-import type { Chain, PreparedPlugin } from './chain.js';
+import type { Chain, PreparedPlugin } from '../chain/chain.js';
 import { runPhase } from './phases.js';
-import { sendReply } from './respond.js';
+import { sendReply } from '../reply/send.js';
 
 /** What the request handler needs from the server. */
 export interface HandlerDeps {

@@ -1,6 +1,6 @@
 import type { Reply } from '@portico/plugin-sdk';
 import type { RequestCtx } from '../context.js';
-import type { PreparedPlugin } from './chain.js';
+import type { PreparedPlugin } from '../chain/chain.js';
 
 /** Phases whose hooks can end the request. */
 export type ReplyPhase = 'rewrite' | 'access' | 'beforeProxy';

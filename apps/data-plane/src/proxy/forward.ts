@@ -1,26 +1,15 @@
 import type { IncomingMessage } from 'node:http';
 import type { Reply } from '@portico/plugin-sdk';
+import { classifyUpstreamError, type UpstreamFailure } from '@portico/plugin-helpers';
 import type { Dispatcher } from 'undici';
 import type { RequestCtx } from '../context.js';
-import { endWithBuffer, finalizeHead, writeFirstChunk } from '../pipeline/respond.js';
+import { finalizeHead } from '../reply/head.js';
+import { endWithBuffer, writeFirstChunk } from '../reply/write.js';
 import { encodePath } from '../uri.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import type { Timeouts, UpstreamNode, UpstreamRuntime } from './upstream.js';
 
-const RETRYABLE_CONNECT = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EPIPE',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-]);
-const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT']);
-
-type Attempt = { ok: true } | { ok: false; timeout: boolean; retryable: boolean; err: Error };
+type Attempt = { ok: true } | { ok: false; failure: UpstreamFailure; err: Error };
 
 function hasBody(req: IncomingMessage): boolean {
   const cl = req.headers['content-length'];
@@ -47,8 +36,8 @@ function upstreamHost(ctx: RequestCtx, up: UpstreamRuntime, node: UpstreamNode):
   return (Array.isArray(h) ? h[0] : h) ?? '';
 }
 
-function appendVar(cur: string | undefined, v: string): string {
-  return cur === undefined ? v : `${cur}, ${v}`;
+function msSince(started: bigint): number {
+  return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
 /**
@@ -87,8 +76,7 @@ export async function forward(
     override ??
     (ctx.uri === ctx.rawPath ? ctx.rawPath : encodePath(ctx.uri)) + (ctx.rawQuery === '' ? '' : '?' + ctx.rawQuery);
   const timeouts = routeTimeouts ?? up.timeouts;
-  ctx.upstream.scheme = up.scheme;
-  ctx.upstream.uri = path;
+  ctx.upstream.exchange(up.scheme, path);
 
   let tried: Set<string> | undefined;
   let attempts = 0;
@@ -102,27 +90,20 @@ export async function forward(
       return { status: 502 };
     }
     const host = upstreamHost(ctx, up, node);
-    ctx.upstream.host = host;
-    ctx.upstream.addr = appendVar(attempts ? ctx.upstream.addr : undefined, node.name);
+    ctx.upstream.attempt(node.name, host);
     const started = process.hrtime.bigint();
     const headers = upstreamRequestHeaders(ctx, host, Buffer.isBuffer(body) ? body.length : undefined);
     const result = await dispatchOnce(ctx, up, node, path, headers, body, timeouts, serverHeader, started);
     if (result.ok) return undefined;
     if (ctx.clientGone) return undefined;
-    const status = result.timeout ? '504' : '502';
-    ctx.upstream.status = appendVar(attempts ? ctx.upstream.status : undefined, status);
-    ctx.upstream.responseTime = appendVar(
-      attempts ? ctx.upstream.responseTime : undefined,
-      (Number(process.hrtime.bigint() - started) / 1e9).toFixed(3),
-    );
+    const { failure } = result;
+    ctx.upstream.failed(failure.status, msSince(started));
     ctx.logger.error(
-      { upstream: node.name, route_id: ctx.routeId, err: result.err.message, code: (result.err as { code?: string }).code },
+      { upstream: node.name, route_id: ctx.routeId, err: result.err.message, code: failure.code || undefined },
       'upstream request failed',
     );
     const bodyConsumed = body === req && (req.readableDidRead || req.destroyed);
-    if (!result.retryable || bodyConsumed || attempts >= up.retries) {
-      return { status: result.timeout ? 504 : 502 };
-    }
+    if (!failure.retryable || bodyConsumed || attempts >= up.retries) return { status: failure.status };
     (tried ??= new Set()).add(node.name);
     attempts++;
   }
@@ -175,7 +156,7 @@ function dispatchOnce(
       onResponseStart(_c, statusCode, rawHeaders) {
         if (statusCode < 200) return;
         startedResponse = true;
-        ctx.upstream.status = appendVar(ctx.upstream.status, String(statusCode));
+        ctx.upstream.responded(statusCode, msSince(started));
         const head = finalizeHead(ctx, statusCode, clientResponseHeaders(rawHeaders), serverHeader);
         ctx.status = head.status;
         res.writeHead(head.status, head.headers as Record<string, string | string[]>);
@@ -196,10 +177,7 @@ function dispatchOnce(
         }
       },
       onResponseEnd() {
-        ctx.upstream.responseTime = appendVar(
-          ctx.upstream.responseTime,
-          (Number(process.hrtime.bigint() - started) / 1e9).toFixed(3),
-        );
+        ctx.upstream.finished(msSince(started));
         if (held !== undefined) {
           const c = held;
           held = undefined;
@@ -215,9 +193,7 @@ function dispatchOnce(
           done({ ok: true });
           return;
         }
-        const code = (err as { code?: string }).code ?? '';
-        const timeout = TIMEOUTS.has(code);
-        done({ ok: false, timeout, retryable: timeout || RETRYABLE_CONNECT.has(code), err });
+        done({ ok: false, failure: classifyUpstreamError(err), err });
       },
     };
     try {
@@ -234,7 +210,7 @@ function dispatchOnce(
         handler,
       );
     } catch (e) {
-      done({ ok: false, timeout: false, retryable: false, err: e as Error });
+      done({ ok: false, failure: { ...classifyUpstreamError(e), status: 502, timeout: false, retryable: false }, err: e as Error });
     }
   });
 }

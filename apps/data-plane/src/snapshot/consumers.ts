@@ -1,5 +1,5 @@
 import type { ConsumerDirectory, ConsumerInfo } from '@portico/plugin-sdk';
-import { layer, type PluginSet, type PreparedPlugin } from '../pipeline/chain.js';
+import { layer, type PluginSet, type PreparedPlugin } from '../chain/chain.js';
 import type { ItemStore } from './items.js';
 
 interface AuthEntry {

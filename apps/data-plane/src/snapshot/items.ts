@@ -1,4 +1,4 @@
-import type { PluginSet } from '../pipeline/chain.js';
+import type { PluginSet } from '../chain/chain.js';
 
 /** etcd directories the data plane consumes (subset of apisix/constants.lua HTTP_ETCD_DIRECTORY). */
 export type Kind =

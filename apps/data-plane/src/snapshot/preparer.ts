@@ -1,6 +1,6 @@
 import type { Logger, PluginModule, PluginServices, PrepareEnv, SchemaType } from '@portico/plugin-sdk';
 import { checkPluginConf, decryptFields } from '@portico/schemas';
-import type { PluginSet, PreparedPlugin } from '../pipeline/chain.js';
+import type { PluginSet, PreparedPlugin } from '../chain/chain.js';
 import { compileExpr, type CompiledExpr } from '../router/expr.js';
 
 /** Validates a plugin conf in place (defaults applied); returns APISIX's error text. */

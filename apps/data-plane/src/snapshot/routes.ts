@@ -1,4 +1,4 @@
-import { Chain, fillMissing, layer } from '../pipeline/chain.js';
+import { Chain, fillMissing, layer } from '../chain/chain.js';
 import { UpstreamCache } from '../proxy/upstream-cache.js';
 import { timeoutsOf, type Timeouts, type UpstreamRuntime } from '../proxy/upstream.js';
 import type { RouteSpec } from '../router/router.js';

@@ -1,5 +1,5 @@
 import type { Logger } from '@portico/plugin-sdk';
-import { Chain } from '../pipeline/chain.js';
+import { Chain } from '../chain/chain.js';
 import type { UpstreamCache } from '../proxy/upstream-cache.js';
 import { Router } from '../router/router.js';
 import { Consumers } from './consumers.js';

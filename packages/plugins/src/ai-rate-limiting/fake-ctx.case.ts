@@ -1,5 +1,6 @@
 // Test-only RequestContext stand-in for the AI plugins' unit tests (excluded from the build).
 import type { AttachedPlugin, Logger, PluginModule, RequestContext } from '@portico/plugin-sdk';
+import { upstreamIntoVars } from '../testing/upstream-vars.js';
 
 export interface FakeCtx extends RequestContext {
   logs: { level: string; msg: string }[];
@@ -64,6 +65,7 @@ export function fakeCtx(init: {
     logger,
     status: 0,
     bytesSent: 0,
+    upstream: upstreamIntoVars((n, v) => varMap.set(n, String(v))),
     logs,
     varMap,
     get body() {

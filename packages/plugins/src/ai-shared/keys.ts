@@ -59,12 +59,13 @@ export function publishUsage(ctx: RequestContext, state: AiRunState, usage: Toke
 }
 
 /**
- * Record the time spent on the upstream so far: `apisix_upstream_response_time` in ms (APISIX
- * ai-proxy) and nginx's `upstream_response_time` in seconds, which APISIX 3.17+ also fills
- * for the AI transport (3.16 left it "-").
+ * Record the time spent on the upstream so far: APISIX ai-proxy's own
+ * `apisix_upstream_response_time` variable in ms, and the upstream report's response time
+ * (nginx's `$upstream_response_time`, which APISIX 3.17+ also fills for the AI transport;
+ * 3.16 left it "-").
  */
 export function recordUpstreamTime(ctx: RequestContext, state: AiRunState, ms: number): void {
   state.upstreamMs = ms;
   ctx.vars.set('apisix_upstream_response_time', ms);
-  ctx.vars.set('upstream_response_time', (ms / 1000).toFixed(3));
+  ctx.upstream.finished(ms);
 }

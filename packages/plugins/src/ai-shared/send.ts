@@ -88,11 +88,9 @@ export async function sendToInstance(
   }
 
   const endpointQuery = inst.endpoint?.query;
-  ctx.vars.set('upstream_scheme', target.scheme);
-  ctx.vars.set('upstream_host', target.host);
-  ctx.vars.set('upstream_addr', `${target.host}:${target.port}`);
   // auth.query may hold keys: the logged URI only carries the endpoint's own query.
-  ctx.vars.set('upstream_uri', endpointQuery ? `${target.path}?${endpointQuery}` : target.path);
+  ctx.upstream.exchange(target.scheme, endpointQuery ? `${target.path}?${endpointQuery}` : target.path);
+  ctx.upstream.attempt(`${target.host}:${target.port}`, target.host);
 
   const startNs = opts.startNs ?? process.hrtime.bigint();
   const ex = new LlmExchange(pool.conf.timeout);
@@ -119,7 +117,7 @@ export async function sendToInstance(
     ctx.logger.warn({ requestId: ctx.requestId, instance: inst.name, code: c.error.code }, c.error.message);
     return { ok: false, status: c.status, error: c.error };
   }
-  ctx.vars.set('upstream_status', head.statusCode);
+  ctx.upstream.responded(head.statusCode, elapsedMs(startNs));
 
   if (head.statusCode === 429 || head.statusCode >= 500) {
     let body: Buffer;

@@ -1,4 +1,5 @@
 import type { AttachedPlugin, ConsumerInfo, Logger, Reply, RequestContext, VarStore } from '@portico/plugin-sdk';
+import { upstreamIntoVars } from './upstream-vars.js';
 
 /** Log lines captured by a fake context, to assert that secrets never appear. */
 export interface CapturedLog {
@@ -73,6 +74,7 @@ export function fakeContext(init: FakeContextInit = {}): FakeContext {
     logs,
     status: 0,
     bytesSent: 0,
+    upstream: upstreamIntoVars((n, v) => varValues.set(n, v)),
   };
 }
 

@@ -8,6 +8,7 @@ import type {
   RequestContext,
   VarStore,
 } from '@portico/plugin-sdk';
+import { upstreamIntoVars } from './upstream-vars.js';
 
 /** A Logger that records every call, for asserting what was (and was not) logged. */
 export interface RecordingLogger extends Logger {
@@ -116,6 +117,7 @@ export function loggerFakeContext(opts: FakeContextOptions = {}): RequestContext
     logger: opts.logger ?? recordingLogger(),
     status: opts.status ?? 200,
     bytesSent: opts.bytesSent ?? 0,
+    upstream: upstreamIntoVars((n, v) => varStore.set(n, v)),
   };
   return ctx;
 }

@@ -4,15 +4,15 @@ import type { PorticoConf } from '@portico/conf';
 import type { ConfigStore } from '@portico/config-store';
 import type { Logger, PluginModule } from '@portico/plugin-sdk';
 import { authSources } from '@portico/plugins';
-import { drainServer } from './cluster/drain.js';
-import { AccessLog } from './logging/access-log.js';
-import { Inflight } from './snapshot/inflight.js';
-import { createLogger } from './logging/logger.js';
-import { createHandler } from './pipeline/handle.js';
-import { UpstreamCache } from './proxy/upstream-cache.js';
-import { PluginPreparer, type ConfChecker } from './snapshot/preparer.js';
-import type { Snapshot } from './snapshot/snapshot.js';
-import { ConfigSync } from './sync/config-sync.js';
+import { drainServer } from './drain.js';
+import { AccessLog } from '../logging/access-log.js';
+import { Inflight } from '../snapshot/inflight.js';
+import { createLogger } from '../logging/logger.js';
+import { createHandler } from '../pipeline/handle.js';
+import { UpstreamCache } from '../proxy/upstream-cache.js';
+import { PluginPreparer, type ConfChecker } from '../snapshot/preparer.js';
+import type { Snapshot } from '../snapshot/snapshot.js';
+import { ConfigSync } from '../sync/config-sync.js';
 
 /** The APISIX version Portico reports (Server header), as ADC and dashboards read it. */
 export const APISIX_VERSION = '3.16.0';

@@ -1,43 +1,12 @@
-import { isPushBody, type BodySink, type PushBody, type Reply, type ResponseHead } from '@portico/plugin-sdk';
+import { isPushBody, type BodySink, type PushBody, type Reply } from '@portico/plugin-sdk';
 import type { RequestCtx } from '../context.js';
 import { nginxErrorPage } from '../http-errors.js';
-import type { PreparedPlugin } from './chain.js';
+import { finalizeHead } from './head.js';
+import { drainOrClose, endWithBuffer, writeFirstChunk } from './write.js';
 
 /** Content type nginx gives Lua-generated bodies in APISIX (default_type text/plain + charset utf-8). */
 const TEXT_PLAIN = 'text/plain; charset=utf-8';
 const TEXT_HTML = 'text/html; charset=utf-8';
-
-/**
- * Final response head: plugin `respHeaders` merged in, `Server` set as APISIX's header
- * filter does (apisix/init.lua http_header_filter_phase), then every plugin's headerFilter
- * (global rules first). A throwing filter is logged and skipped.
- */
-export function finalizeHead(
-  ctx: RequestCtx,
-  status: number,
-  headers: Record<string, string | readonly string[]>,
-  serverHeader: string,
-): ResponseHead {
-  const extra = ctx.respHeadersIfAny;
-  if (extra !== undefined) for (const k in extra) headers[k.toLowerCase()] = extra[k]!;
-  headers.server = serverHeader;
-  const head: ResponseHead = { status, headers };
-  for (const g of ctx.globals) runHeaderFilters(ctx, g.headerFilter, head);
-  if (ctx.chain !== undefined) runHeaderFilters(ctx, ctx.chain.headerFilter, head);
-  return head;
-}
-
-function runHeaderFilters(ctx: RequestCtx, list: readonly PreparedPlugin[], head: ResponseHead): void {
-  for (let i = 0; i < list.length; i++) {
-    const p = list[i]!;
-    if (p.filter !== undefined && !p.filter(ctx.vars)) continue;
-    try {
-      p.module.headerFilter!(ctx, p.state, head);
-    } catch (e) {
-      ctx.logger.error({ plugin: p.name, err: (e as Error).message }, 'header_filter failed');
-    }
-  }
-}
 
 function isAsyncIterable(v: unknown): v is AsyncIterable<Uint8Array> {
   return v !== null && typeof v === 'object' && typeof (v as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
@@ -163,39 +132,5 @@ function pushBody(ctx: RequestCtx, body: PushBody): Promise<void> {
     } catch (e) {
       sink.destroy(e as Error);
     }
-  });
-}
-
-/** Bodies up to this size are sent in the same write as the head (see endWithBuffer). */
-const ONE_WRITE_MAX = 16 * 1024;
-
-/**
- * End a response with a Buffer body in one socket write: node:http glues the head to the
- * first body chunk only when the chunk is a latin1/utf8 string, and a Buffer goes out as a
- * separate writev entry after it. latin1 maps bytes 1:1, so the bytes sent are unchanged.
- */
-export function endWithBuffer(res: RequestCtx['res'], body: Buffer): void {
-  if (body.length <= ONE_WRITE_MAX) res.end(body.toString('latin1'), 'latin1');
-  else res.end(body);
-}
-
-/**
- * Write the first body chunk after writeHead in the same socket write as the head (latin1,
- * as in endWithBuffer); later chunks go as they are.
- */
-export function writeFirstChunk(res: RequestCtx['res'], chunk: Buffer): boolean {
-  if (chunk.length <= ONE_WRITE_MAX) return res.write(chunk.toString('latin1'), 'latin1');
-  return res.write(chunk);
-}
-
-function drainOrClose(res: RequestCtx['res']): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
   });
 }
