@@ -4,6 +4,7 @@
  */
 import type { PorticoConf } from '@portico/conf';
 import type { ConfigStore } from '@portico/config-store';
+import { indexPlugins } from '@portico/plugin-helpers';
 import type { Logger, PluginDefinition } from '@portico/plugin-sdk';
 import { Hono, type Context } from 'hono';
 import { checkToken } from './auth.js';
@@ -46,7 +47,7 @@ function splitUri(path: string): string[] {
 export function buildAdminApp(deps: AdminDeps): Hono {
   const { conf, logger } = deps;
   const admin = conf.deployment.admin;
-  const byName = new Map(deps.plugins.map((p) => [p.name, p]));
+  const byName = indexPlugins(deps.plugins);
   const ctx: AdminContext = {
     store: new AdminStore(deps.store, conf.deployment.etcd.prefix),
     plugin: (n) => byName.get(n),

@@ -1,7 +1,7 @@
 /** Process entry: `node dist/main.js [path/to/config.yaml]`. */
 import { ensureAdminKey, loadConf } from '@portico/conf';
 import { EtcdConfigStore } from '@portico/config-store';
-import { allPlugins } from '@portico/plugins';
+import { allDefinitions } from '@portico/plugins/definitions';
 import { pino } from 'pino';
 import { startAdmin } from './server.js';
 
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     timeoutMs: etcd.timeout * 1000,
     ...(etcd.user !== undefined ? { auth: { username: etcd.user, password: etcd.password ?? '' } } : {}),
   });
-  const admin = await startAdmin(conf, { store, plugins: allPlugins, logger });
+  const admin = await startAdmin(conf, { store, plugins: allDefinitions, logger });
   const stop = async (): Promise<void> => {
     await admin.close();
     await store.close();

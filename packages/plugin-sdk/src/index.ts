@@ -3,7 +3,8 @@
  *
  * Mirrors APISIX's plugin module shape (apisix/plugin.lua): name, priority, schema,
  * consumer_schema, metadata_schema, type = "auth", check_schema, and phase functions.
- * This package has no runtime dependencies on purpose: it is types plus tiny helpers.
+ * Contract types only: no runtime code, no dependencies. Runtime helpers shared by plugins
+ * and the apps (definePlugin, isPushBody, HOP_BY_HOP_HEADERS, ...) are in @portico/plugin-helpers.
  */
 
 export type JsonSchema = Record<string, unknown>;
@@ -47,11 +48,6 @@ export interface BodySink {
  */
 export interface PushBody {
   pushTo(sink: BodySink): void;
-}
-
-/** True when `v` is a PushBody. */
-export function isPushBody(v: unknown): v is PushBody {
-  return v !== null && typeof v === 'object' && typeof (v as PushBody).pushTo === 'function';
 }
 
 /** The part of a plugin the Admin API needs: no runtime, no I/O. */
@@ -245,19 +241,3 @@ export interface ResponseHead {
   status: number;
   headers: Record<string, string | readonly string[]>;
 }
-
-/** Identity helper that keeps the literal types of a plugin definition. */
-export function definePlugin<Conf, State = Conf>(p: PluginModule<Conf, State>): PluginModule<Conf, State> {
-  return p;
-}
-
-/** RFC 9110 §7.6.1 connection-specific header fields: never forwarded by a proxy, either way. */
-export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-]);

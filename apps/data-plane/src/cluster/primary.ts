@@ -59,7 +59,7 @@ export async function runPrimary(conf: PorticoConf, logger: Logger, opts: Primar
   // both for every worker (before the first fork, whose env carries the flags). One worker
   // keeps them in-process, with no IPC.
   if (opts.fork === undefined && conf.nginxConfig.workerProcesses > 1) {
-    const plugins = await import('@portico/plugins');
+    const plugins = await import('@portico/plugins/pod-hosts');
     plugins.hostSharedCounters();
     plugins.hostSharedSequences();
   }

@@ -6,7 +6,7 @@ import {
   redactUrl,
   REDACTED,
   type AuthSources,
-} from '@portico/plugins';
+} from '@portico/plugins/redact';
 import type { VarSource } from '../router/expr.js';
 
 /** APISIX's default `nginx_config.http.access_log_format` (conf/config-default.yaml). */

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { AuthSources } from '@portico/plugins';
+import type { AuthSources } from '@portico/plugins/redact';
 import pino from 'pino';
 import type { VarSource } from '../router/expr.js';
 import { compileLogFormat, DEFAULT_ACCESS_LOG_FORMAT, type LogEscape, type LogTemplate } from './access-log-format.js';

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { HOP_BY_HOP_HEADERS } from '@portico/plugin-sdk';
+import { HOP_BY_HOP_HEADERS } from '@portico/plugin-helpers';
 import type { RequestCtx } from '../context.js';
 
 function connectionTokens(v: string | string[] | undefined): Set<string> | undefined {

@@ -1,4 +1,5 @@
-import { isPushBody, type BodySink, type PushBody, type Reply } from '@portico/plugin-sdk';
+import { isPushBody } from '@portico/plugin-helpers';
+import type { BodySink, PushBody, Reply } from '@portico/plugin-sdk';
 import type { RequestCtx } from '../context.js';
 import { nginxErrorPage } from '../http-errors.js';
 import { finalizeHead } from './head.js';

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { PorticoConf } from '@portico/conf';
 import type { ConfigStore } from '@portico/config-store';
 import type { Logger, PluginModule } from '@portico/plugin-sdk';
-import { authSources } from '@portico/plugins';
+import { indexPlugins } from '@portico/plugin-helpers';
+import { authSources } from '@portico/plugins/redact';
 import { drainServer } from './drain.js';
 import { AccessLog } from '../logging/access-log.js';
 import { Inflight } from '../snapshot/inflight.js';
@@ -54,7 +55,7 @@ export interface DataPlane {
 /** Start a data plane: config sync + HTTP listener. Resolves once listening (unless deferListen). */
 export async function startDataPlane(conf: PorticoConf, deps: DataPlaneDeps): Promise<DataPlane> {
   const logger = deps.logger ?? createLogger();
-  const plugins = new Map(deps.plugins.map((p) => [p.name, p]));
+  const plugins = indexPlugins(deps.plugins);
   const keyring = conf.apisix.dataEncryption.enableEncryptFields ? conf.apisix.dataEncryption.keyring : [];
   const preparer = new PluginPreparer({
     plugins,

@@ -1,4 +1,5 @@
-import { definePlugin, type Reply } from '@portico/plugin-sdk';
+import { definePlugin } from '@portico/plugin-helpers';
+import type { Reply } from '@portico/plugin-sdk';
 import { getRunState, setPickedInstance } from '../ai-shared/keys.js';
 import { applyLogging } from '../ai-shared/logging.js';
 import { failureReply, sendToInstance } from '../ai-shared/send.js';
@@ -36,8 +37,7 @@ const MAX_LOGGED_ERROR_BODY = 1024;
  * most once and at most `max_retries` times, never after a byte reached the client. When the
  * fallback runs out of instances the client gets 502 with the last upstream error body.
  */
-export const aiProxyMulti = definePlugin<AiProxyMultiConf, MultiState>({
-  ...aiProxyMultiDefinition,
+export const aiProxyMulti = definePlugin<AiProxyMultiConf, MultiState>(aiProxyMultiDefinition, {
   prepare: prepareMulti,
   destroy: destroyMulti,
 

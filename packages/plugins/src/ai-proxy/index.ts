@@ -1,4 +1,4 @@
-import { definePlugin } from '@portico/plugin-sdk';
+import { definePlugin } from '@portico/plugin-helpers';
 import { applyLogging } from '../ai-shared/logging.js';
 import { getRunState, setPickedInstance } from '../ai-shared/keys.js';
 import { createPool, type AiPool } from '../ai-shared/pool.js';
@@ -19,8 +19,7 @@ export interface AiProxyState {
  * `ai-proxy-<provider>`; beforeProxy talks to the LLM itself and returns the streamed Reply;
  * log fills llm_summary / llm_request / llm_response_text when `logging` asks for them.
  */
-export const aiProxy = definePlugin<AiProxyConf, AiProxyState>({
-  ...aiProxyDefinition,
+export const aiProxy = definePlugin<AiProxyConf, AiProxyState>(aiProxyDefinition, {
   prepare(conf) {
     return { conf, instance: prepareInstance(`ai-proxy-${conf.provider}`, conf), pool: createPool(conf) };
   },

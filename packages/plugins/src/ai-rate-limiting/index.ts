@@ -1,10 +1,11 @@
-import { definePlugin, type Reply, type RequestContext } from '@portico/plugin-sdk';
+import { definePlugin } from '@portico/plugin-helpers';
+import type { Reply, RequestContext } from '@portico/plugin-sdk';
 import { prepareState, type AiRateLimitingState } from './prepare.js';
 import { resolveSpec, runQuota, type QuotaSpec, type ResolvedQuota } from './quota.js';
-import { aiRateLimitingSchema, type AiRateLimitingConf } from './schema.js';
+import { AI_RATE_LIMITING, aiRateLimitingDefinition, type AiRateLimitingConf } from './schema.js';
 import { resolveVars } from '@portico/balancer';
 
-export const AI_RATE_LIMITING = 'ai-rate-limiting';
+export { AI_RATE_LIMITING } from './schema.js';
 /** ctx.shared flag set when this plugin rejected the request (APISIX ctx.ai_rate_limiting). */
 const REJECTED = 'ai_rate_limiting';
 
@@ -102,12 +103,7 @@ export async function checkInstanceStatus(ctx: RequestContext, instanceName: str
 }
 
 /** ai-rate-limiting (priority 1030): token quotas per LLM instance, checked before and charged after the call. */
-export const aiRateLimiting = definePlugin<AiRateLimitingConf, AiRateLimitingState>({
-  name: AI_RATE_LIMITING,
-  priority: 1030,
-  version: 0.1,
-  schema: aiRateLimitingSchema,
-  encryptFields: ['redis_password'],
+export const aiRateLimiting = definePlugin<AiRateLimitingConf, AiRateLimitingState>(aiRateLimitingDefinition, {
   prepare: (conf, env) => prepareState(conf, env.resourceKey),
   destroy: (state) => state.store.release(),
 
@@ -137,7 +133,7 @@ export const aiRateLimiting = definePlugin<AiRateLimitingConf, AiRateLimitingSta
   },
 });
 
-export { aiRateLimitingSchema, type AiRateLimitingConf } from './schema.js';
+export { aiRateLimitingDefinition, aiRateLimitingSchema, type AiRateLimitingConf } from './schema.js';
 export type { AiRateLimitingState } from './prepare.js';
 export { LocalCounterStore } from './store/local.js';
 export { RedisCounterStore, REDIS_KEY_PREFIX } from './store/redis.js';

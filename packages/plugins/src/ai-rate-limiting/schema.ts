@@ -1,4 +1,4 @@
-import type { JsonSchema } from '@portico/plugin-sdk';
+import type { JsonSchema, PluginDefinition } from '@portico/plugin-sdk';
 import { redisPolicySchemas } from './redis-schema.js';
 
 const countOrVar = (min: 'exclusiveMinimum' | 'minimum') => ({
@@ -97,3 +97,14 @@ export interface AiRateLimitingConf {
   redis_cluster_ssl?: boolean;
   redis_cluster_ssl_verify?: boolean;
 }
+
+export const AI_RATE_LIMITING = 'ai-rate-limiting';
+
+/** Schema-only definition of ai-rate-limiting (priority 1030): what the Admin API validates with. */
+export const aiRateLimitingDefinition: PluginDefinition<AiRateLimitingConf> = {
+  name: AI_RATE_LIMITING,
+  priority: 1030,
+  version: 0.1,
+  schema: aiRateLimitingSchema,
+  encryptFields: ['redis_password'],
+};

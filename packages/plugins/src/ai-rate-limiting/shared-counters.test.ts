@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hostSharedCounters } from '../index.js';
+import { hostSharedCounters } from './store/ipc-host.js';
 import { runQuota, type ResolvedQuota } from './quota.js';
 import type { FixtureCall, FixtureReport } from './shared-counters.worker.case.js';
 import { SharedCounterClient, SharedCounterError, type CounterChannel } from './store/ipc-client.js';

@@ -1,4 +1,4 @@
-import { HOP_BY_HOP_HEADERS } from '@portico/plugin-sdk';
+import { HOP_BY_HOP_HEADERS } from '@portico/plugin-helpers';
 
 /**
  * Headers never copied from the client: hop-by-hop ones (RFC 9110 §7.6.1), host and

@@ -1,5 +1,5 @@
 import type { JsonSchema } from '@portico/plugin-sdk';
-import { PROVIDER_NAMES } from '@portico/providers';
+import { PROVIDER_NAMES } from '@portico/providers/types';
 
 // Schema pieces of apisix/plugins/ai-proxy/schema.lua (3.16), shared by ai-proxy and ai-proxy-multi.
 

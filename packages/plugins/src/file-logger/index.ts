@@ -1,17 +1,16 @@
 import { resolve } from 'node:path';
-import { definePlugin, type Logger } from '@portico/plugin-sdk';
+import { definePlugin } from '@portico/plugin-helpers';
+import type { Logger } from '@portico/plugin-sdk';
 import {
   buildLogEntry,
   captureResponseHead,
-  checkLogExprs,
-  exprError,
   planWithMetadata,
   prepareLogEntry,
   readRequestBodyForLog,
   withDefaults,
   type LogEntryPlan,
 } from '../log-util/index.js';
-import { fileLoggerMetadataSchema, fileLoggerProperties, fileLoggerSchema, type FileLoggerConf } from './schema.js';
+import { FILE_LOGGER, fileLoggerDefinition, fileLoggerProperties, type FileLoggerConf } from './schema.js';
 import { acquireSink, releaseSink, type FileSink } from './sink.js';
 
 export { reopenFileLoggers } from './sink.js';
@@ -23,34 +22,8 @@ export interface FileLoggerState {
   readonly logger: Logger;
 }
 
-const NAME = 'file-logger';
-
 /** file-logger: appends one JSON line per request to a file (apisix/plugins/file-logger.lua). */
-export const fileLogger = definePlugin<FileLoggerConf, FileLoggerState>({
-  name: NAME,
-  priority: 399,
-  version: 0.1,
-  schema: fileLoggerSchema,
-  metadataSchema: fileLoggerMetadataSchema,
-
-  check(conf, schemaType) {
-    if (schemaType === 'metadata') return undefined;
-    if (conf.match !== undefined) {
-      const err = exprError(conf.match);
-      if (err) return `failed to validate the 'match' expression: ${err}`;
-      for (const m of conf.match) {
-        const inner = exprError(m);
-        if (inner) return `failed to validate the 'match' expression: ${inner}`;
-      }
-    }
-    const exprErr = checkLogExprs(conf);
-    if (exprErr) return exprErr;
-    // APISIX falls back to plugin_metadata.path here; a check cannot see metadata in Portico
-    // (PluginDefinition.check has no metadata access), so path is required (docs/compatibility.md).
-    if (conf.path === undefined) return 'property "path" is not set in either the plugin conf or the metadata';
-    return undefined;
-  },
-
+export const fileLogger = definePlugin<FileLoggerConf, FileLoggerState>(fileLoggerDefinition, {
   prepare(rawConf, env) {
     const conf = withDefaults(rawConf, fileLoggerProperties);
     const logger = env.services.logger;
@@ -65,7 +38,7 @@ export const fileLogger = definePlugin<FileLoggerConf, FileLoggerState>({
 
   access(ctx, state) {
     // Stay synchronous (no promise per request) unless this request's plan logs request bodies.
-    const plan = planWithMetadata(state.plan, ctx.pluginMetadata?.(NAME));
+    const plan = planWithMetadata(state.plan, ctx.pluginMetadata?.(FILE_LOGGER));
     return plan.mayNeedBody ? readRequestBodyForLog(ctx, plan) : undefined;
   },
 
@@ -75,7 +48,7 @@ export const fileLogger = definePlugin<FileLoggerConf, FileLoggerState>({
 
   log(ctx, state) {
     try {
-      const entry = buildLogEntry(ctx, planWithMetadata(state.plan, ctx.pluginMetadata?.(NAME)));
+      const entry = buildLogEntry(ctx, planWithMetadata(state.plan, ctx.pluginMetadata?.(FILE_LOGGER)));
       if (entry) state.sink.write(`${JSON.stringify(entry)}\n`);
     } catch (err) {
       ctx.logger.error({ err: (err as Error).message }, 'file-logger: failed to build log entry');

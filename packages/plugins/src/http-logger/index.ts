@@ -1,10 +1,10 @@
-import { definePlugin, type Logger } from '@portico/plugin-sdk';
+import { definePlugin } from '@portico/plugin-helpers';
+import type { Logger } from '@portico/plugin-sdk';
 import {
   Backlog,
   BatchProcessor,
   buildLogEntry,
   captureResponseHead,
-  checkLogExprs,
   MAX_PENDING_ENTRIES_DEFAULT,
   maxPendingEntries,
   planWithMetadata,
@@ -14,7 +14,7 @@ import {
   type LogEntry,
   type LogEntryPlan,
 } from '../log-util/index.js';
-import { httpLoggerMetadataSchema, httpLoggerProperties, httpLoggerSchema, type HttpLoggerConf } from './schema.js';
+import { HTTP_LOGGER, httpLoggerDefinition, httpLoggerProperties, type HttpLoggerConf } from './schema.js';
 import { HttpLogSender } from './sender.js';
 
 /** Prepared state of one http-logger conf: entry plan, sender and its batch processor. */
@@ -25,25 +25,11 @@ export interface HttpLoggerState {
   readonly logger: Logger;
 }
 
-const NAME = 'http-logger';
-
 // Shared by every conf of this plugin in the process, as APISIX's batch_processor_manager is.
 let backlog: Backlog | undefined;
 
 /** http-logger: POSTs batches of APISIX log entries to an HTTP(S) collector (apisix/plugins/http-logger.lua). */
-export const httpLogger = definePlugin<HttpLoggerConf, HttpLoggerState>({
-  name: NAME,
-  priority: 410,
-  version: 0.1,
-  schema: httpLoggerSchema,
-  metadataSchema: httpLoggerMetadataSchema,
-  encryptFields: ['auth_header'],
-
-  check(conf, schemaType) {
-    if (schemaType === 'metadata') return undefined;
-    return checkLogExprs(conf);
-  },
-
+export const httpLogger = definePlugin<HttpLoggerConf, HttpLoggerState>(httpLoggerDefinition, {
   prepare(rawConf, env) {
     const conf = withDefaults(rawConf, httpLoggerProperties);
     const logger = env.services.logger;
@@ -67,7 +53,7 @@ export const httpLogger = definePlugin<HttpLoggerConf, HttpLoggerState>({
 
   access(ctx, state) {
     // Stay synchronous (no promise per request) unless this request's plan logs request bodies.
-    const plan = planWithMetadata(state.plan, ctx.pluginMetadata?.(NAME));
+    const plan = planWithMetadata(state.plan, ctx.pluginMetadata?.(HTTP_LOGGER));
     return plan.mayNeedBody ? readRequestBodyForLog(ctx, plan) : undefined;
   },
 
@@ -77,7 +63,7 @@ export const httpLogger = definePlugin<HttpLoggerConf, HttpLoggerState>({
 
   log(ctx, state) {
     try {
-      const meta = ctx.pluginMetadata?.(NAME);
+      const meta = ctx.pluginMetadata?.(HTTP_LOGGER);
       const entry = buildLogEntry(ctx, planWithMetadata(state.plan, meta));
       if (!entry) return;
       if (entry['route_id'] === undefined) entry['route_id'] = 'no-matched';

@@ -1,6 +1,10 @@
-import type { JsonSchema } from '@portico/plugin-sdk';
-import { batchProcessorProperties, logEntryProperties, maxPendingEntriesProperty } from '../log-util/index.js';
-import type { BatchConf, LogEntryConf } from '../log-util/index.js';
+import type { JsonSchema, PluginDefinition } from '@portico/plugin-sdk';
+import type { BatchConf } from '../log-util/batch-processor.js';
+import type { LogEntryConf } from '../log-util/entry.js';
+import { checkLogExprs } from '../log-util/expr.js';
+import { batchProcessorProperties, logEntryProperties, maxPendingEntriesProperty } from '../log-util/schema.js';
+
+export const HTTP_LOGGER = 'http-logger';
 
 /** http-logger conf after defaults (apisix/plugins/http-logger.lua `schema`). */
 export interface HttpLoggerConf extends LogEntryConf, BatchConf {
@@ -37,5 +41,20 @@ export const httpLoggerMetadataSchema: JsonSchema = {
     log_format_extra: { type: 'object' },
     log_format: { type: 'object' },
     max_pending_entries: maxPendingEntriesProperty(),
+  },
+};
+
+/** Schema-only definition of http-logger (apisix/plugins/http-logger.lua): what the Admin API validates with. */
+export const httpLoggerDefinition: PluginDefinition<HttpLoggerConf> = {
+  name: HTTP_LOGGER,
+  priority: 410,
+  version: 0.1,
+  schema: httpLoggerSchema,
+  metadataSchema: httpLoggerMetadataSchema,
+  encryptFields: ['auth_header'],
+
+  check(conf, schemaType) {
+    if (schemaType === 'metadata') return undefined;
+    return checkLogExprs(conf);
   },
 };

@@ -2,7 +2,8 @@
  * key-auth runtime (apisix/plugins/key-auth.lua): authenticate by an API key taken from a
  * header, else from a query argument, and attach the consumer owning that key.
  */
-import type { PluginModule, Reply, RequestContext } from '@portico/plugin-sdk';
+import { definePlugin } from '@portico/plugin-helpers';
+import type { Reply, RequestContext } from '@portico/plugin-sdk';
 import { keyAuthDefinition, type KeyAuthConf, type KeyAuthConsumerConf } from './schema.js';
 
 interface KeyAuthState {
@@ -49,8 +50,7 @@ function unauthorized(message: string, challenge: string | undefined): Reply {
     : { status: 401, body: { message }, headers: { 'WWW-Authenticate': challenge } };
 }
 
-export const keyAuth: PluginModule<KeyAuthConf | KeyAuthConsumerConf, KeyAuthState> = {
-  ...keyAuthDefinition,
+export const keyAuth = definePlugin<KeyAuthConf | KeyAuthConsumerConf, KeyAuthState>(keyAuthDefinition, {
   prepare(conf) {
     const c = conf as KeyAuthConf;
     const realm = c.realm ?? 'key';
@@ -91,4 +91,4 @@ export const keyAuth: PluginModule<KeyAuthConf | KeyAuthConsumerConf, KeyAuthSta
     ctx.attachConsumer(anonymous);
     return undefined;
   },
-};
+});

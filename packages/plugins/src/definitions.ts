@@ -1,0 +1,32 @@
+/**
+ * Schema-only plugin definitions (`@portico/plugins/definitions`): what the Admin API needs
+ * to validate confs. Each comes from its plugin's `schema.ts`, which imports no transport
+ * (undici, ioredis, node:net) and no provider runtime, so loading this list loads none.
+ *
+ * A new plugin adds its definition here and its runtime module in ./index.ts.
+ */
+import type { PluginDefinition } from '@portico/plugin-sdk';
+import { indexPlugins } from '@portico/plugin-helpers';
+import { aiProxyMultiDefinition } from './ai-proxy-multi/schema.js';
+import { aiProxyDefinition } from './ai-proxy/schema.js';
+import { aiRateLimitingDefinition } from './ai-rate-limiting/schema.js';
+import { fileLoggerDefinition } from './file-logger/schema.js';
+import { httpLoggerDefinition } from './http-logger/schema.js';
+import { keyAuthDefinition } from './key-auth/schema.js';
+
+/** Every plugin definition Portico ships, in no particular order. */
+export const allDefinitions: readonly PluginDefinition[] = [
+  httpLoggerDefinition,
+  fileLoggerDefinition,
+  aiProxyDefinition,
+  keyAuthDefinition,
+  aiProxyMultiDefinition,
+  aiRateLimitingDefinition,
+];
+
+const byName = indexPlugins(allDefinitions);
+
+/** Look a definition up by its APISIX name. */
+export function getDefinition(name: string): PluginDefinition | undefined {
+  return byName.get(name);
+}
