@@ -2,9 +2,9 @@
  * The Admin API application (apisix/init.lua http_admin + apisix/admin/init.lua). Pure: no I/O
  * at import or construction. Request pipeline order follows APISIX exactly (see dispatch()).
  */
-import type { PorticoConf } from '@portico/conf';
+import { compileAllowList, type PorticoConf } from '@portico/conf';
 import type { ConfigStore } from '@portico/config-store';
-import { indexPlugins } from '@portico/plugin-helpers';
+import { indexPlugins, nginxErrorPage } from '@portico/plugin-helpers';
 import type { Logger, PluginDefinition } from '@portico/plugin-sdk';
 import { Hono, type Context } from 'hono';
 import { checkToken } from './auth.js';
@@ -14,7 +14,6 @@ import { PREFLIGHT_HEADERS } from './cors.js';
 import { AdminError, earlyFail } from './errors.js';
 import { pluginSchema, pluginsList } from './handlers/plugins.js';
 import { coreSchema, validateAgainst } from './handlers/schema.js';
-import { buildAllowList, nginxErrorPage } from './ip-allow.js';
 import { syncPluginList } from './plugins-sync.js';
 import { ResourceHandler } from './resource-handler.js';
 import { resources } from './resources/index.js';
@@ -43,6 +42,10 @@ function splitUri(path: string): string[] {
   return segs;
 }
 
+/** nginx's error pages, as the admin server block answers a refused client or an unknown path. */
+const FORBIDDEN_PAGE = String(nginxErrorPage(403));
+const NOT_FOUND_PAGE = String(nginxErrorPage(404));
+
 /** Build the Admin API Hono app. */
 export function buildAdminApp(deps: AdminDeps): Hono {
   const { conf, logger } = deps;
@@ -56,7 +59,7 @@ export function buildAdminApp(deps: AdminDeps): Hono {
   };
   const handler = new ResourceHandler(ctx, deps.now);
   const out = new Responder(conf);
-  const allowed = buildAllowList(admin.allowAdmin);
+  const allowed = compileAllowList(admin.allowAdmin);
 
   const auth = (c: Context, query: URLSearchParams): void => {
     const description = checkToken(conf, { method: c.req.method, query, header: (n) => c.req.header(n) });
@@ -102,8 +105,8 @@ export function buildAdminApp(deps: AdminDeps): Hono {
 
   const dispatch = async (c: Context): Promise<Response> => {
     const remote = (c.env as NodeEnv | undefined)?.incoming?.socket?.remoteAddress;
-    if (allowed && remote !== undefined && !allowed(remote)) {
-      return out.raw(403, nginxErrorPage(403), { 'Content-Type': 'text/html' });
+    if (remote !== undefined && !allowed(remote)) {
+      return out.raw(403, FORBIDDEN_PAGE, { 'Content-Type': 'text/html' });
     }
     const method = c.req.method;
     if (method === 'OPTIONS' && admin.enableAdminCors) return out.raw(200, null, PREFLIGHT_HEADERS);
@@ -131,7 +134,7 @@ export function buildAdminApp(deps: AdminDeps): Hono {
       return out.json(200, undefined, false);
     }
     if (path.startsWith('/apisix/admin/') && RESOURCE_METHODS.has(method)) return run(c, query);
-    return out.raw(404, nginxErrorPage(404), { 'Content-Type': 'text/html' });
+    return out.raw(404, NOT_FOUND_PAGE, { 'Content-Type': 'text/html' });
   };
 
   const app = new Hono();

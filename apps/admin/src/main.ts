@@ -1,6 +1,6 @@
 /** Process entry: `node dist/main.js [path/to/config.yaml]`. */
 import { ensureAdminKey, loadConf } from '@portico/conf';
-import { EtcdConfigStore } from '@portico/config-store';
+import { etcdStoreFromConf } from '@portico/config-store';
 import { allDefinitions } from '@portico/plugins/definitions';
 import { pino } from 'pino';
 import { startAdmin } from './server.js';
@@ -17,12 +17,7 @@ async function main(): Promise<void> {
     process.exit(0);
   }
   const conf = await ensureAdminKey(loaded);
-  const etcd = conf.deployment.etcd;
-  const store = new EtcdConfigStore({
-    hosts: etcd.host,
-    timeoutMs: etcd.timeout * 1000,
-    ...(etcd.user !== undefined ? { auth: { username: etcd.user, password: etcd.password ?? '' } } : {}),
-  });
+  const store = etcdStoreFromConf(conf.deployment.etcd);
   const admin = await startAdmin(conf, { store, plugins: allDefinitions, logger });
   const stop = async (): Promise<void> => {
     await admin.close();

@@ -1,13 +1,8 @@
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import { compileIpList } from '@portico/schemas';
 
 /** A compiled allow list: true when the client address is inside one of the CIDRs. */
 export type AllowCheck = (ip: string) => boolean;
-
-// `::ffff:127.0.0.1` is how node reports an IPv4 client on a dual-stack socket.
-function unmap(ip: string): string {
-  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  return m?.[1] ?? ip;
-}
 
 /** Parse one `allow_admin` entry (a CIDR or a bare address, as nginx `allow` accepts). */
 export function parseCidr(entry: string): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | undefined {
@@ -23,22 +18,18 @@ export function parseCidr(entry: string): { address: string; prefix: number; fam
 
 /**
  * Compile `deployment.admin.allow_admin` once (APISIX renders it as nginx `allow <cidr>;
- * deny all;` in apisix/cli/ngx_tpl.lua). `undefined` allows everyone; invalid entries throw.
+ * deny all;` in apisix/cli/ngx_tpl.lua), with the one IP/CIDR matcher of @portico/schemas.
+ * `undefined` allows everyone; invalid entries throw.
  */
 export function compileAllowList(cidrs: readonly string[] | undefined): AllowCheck {
   if (cidrs === undefined) return () => true;
-  const list = new BlockList();
-  for (const c of cidrs) {
-    const p = parseCidr(c);
-    if (!p) throw new Error(`invalid CIDR in allow_admin: ${JSON.stringify(c)}`);
-    list.addSubnet(p.address, p.prefix, p.family);
-  }
-  return (ip: string) => {
-    const addr = unmap(ip);
-    const v = isIP(addr);
-    if (v === 0) return false;
-    return list.check(addr, v === 4 ? 'ipv4' : 'ipv6');
-  };
+  const entries = cidrs.map((c) => {
+    if (!parseCidr(c)) throw new Error(`invalid CIDR in allow_admin: ${JSON.stringify(c)}`);
+    return c.trim();
+  });
+  const list = compileIpList(entries);
+  if (typeof list === 'string') throw new Error(`invalid CIDR in allow_admin: ${list}`);
+  return (ip: string) => list.match(ip);
 }
 
 /** One-off check of a client address against `allow_admin` (compile once on hot paths). */

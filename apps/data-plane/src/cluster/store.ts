@@ -1,16 +1,6 @@
 import { substituteEnvText, type PorticoConf } from '@portico/conf';
-import { type ConfigStore, EtcdConfigStore, StandaloneFileStore } from '@portico/config-store';
+import { type ConfigStore, etcdStoreFromConf, StandaloneFileStore } from '@portico/config-store';
 import type { Logger } from '@portico/plugin-sdk';
-
-/** The etcd client of one data-plane worker, from deployment.etcd. */
-export function createEtcdStore(conf: PorticoConf): EtcdConfigStore {
-  const etcd = conf.deployment.etcd;
-  return new EtcdConfigStore({
-    hosts: etcd.host,
-    timeoutMs: etcd.timeout * 1000,
-    ...(etcd.user !== undefined && etcd.password !== undefined ? { auth: { username: etcd.user, password: etcd.password } } : {}),
-  });
-}
 
 /**
  * Where one worker reads its configuration: etcd, or in standalone mode (yaml / json config
@@ -19,7 +9,7 @@ export function createEtcdStore(conf: PorticoConf): EtcdConfigStore {
  * the same either way.
  */
 export async function createConfigStore(conf: PorticoConf, logger: Logger): Promise<ConfigStore> {
-  if (conf.deployment.configProvider === 'etcd') return createEtcdStore(conf);
+  if (conf.deployment.configProvider === 'etcd') return etcdStoreFromConf(conf.deployment.etcd);
   const store = new StandaloneFileStore({
     path: conf.deployment.standaloneFile,
     format: conf.deployment.configProvider === 'json' ? 'json' : 'yaml',

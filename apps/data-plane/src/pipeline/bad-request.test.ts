@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nginxErrorPage } from '../http-errors.js';
+import { nginxErrorPage } from '@portico/plugin-helpers';
 import { echoHandler, rawRequest, startTestDataPlane, startUpstream } from '../testing.case.js';
 
 describe('malformed request paths', () => {

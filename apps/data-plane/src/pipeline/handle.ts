@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { nginxErrorPage } from '@portico/plugin-helpers';
 import type { Logger, Reply } from '@portico/plugin-sdk';
 import { RequestCtx } from '../context.js';
-import { nginxErrorPage } from '../http-errors.js';
 import { hasBadEscape } from '../uri.js';
 import { forward } from '../proxy/forward.js';
 import type { Inflight } from '../snapshot/inflight.js';

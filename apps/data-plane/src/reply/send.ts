@@ -1,7 +1,6 @@
-import { isPushBody } from '@portico/plugin-helpers';
+import { isPushBody, nginxErrorPage } from '@portico/plugin-helpers';
 import type { BodySink, PushBody, Reply } from '@portico/plugin-sdk';
 import type { RequestCtx } from '../context.js';
-import { nginxErrorPage } from '../http-errors.js';
 import { finalizeHead } from './head.js';
 import { drainOrClose, endWithBuffer, writeFirstChunk } from './write.js';
 

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { nginxErrorPage } from '../http-errors.js';
+import { nginxErrorPage } from '@portico/plugin-helpers';
 import type { Readiness } from './readiness.js';
 
 /** One worker's applied etcd revision, as GET /status/revision reports it. */

@@ -3,10 +3,9 @@ import { definePlugin } from '@portico/plugin-helpers';
 import type { Logger } from '@portico/plugin-sdk';
 import {
   buildLogEntry,
-  captureResponseHead,
+  loggerRequestHooks,
   planWithMetadata,
   prepareLogEntry,
-  readRequestBodyForLog,
   withDefaults,
   type LogEntryPlan,
 } from '../log-util/index.js';
@@ -36,15 +35,7 @@ export const fileLogger = definePlugin<FileLoggerConf, FileLoggerState>(fileLogg
     releaseSink(state.sink).catch((err: Error) => state.logger.error({ err: err.message }, 'file-logger: failed to close'));
   },
 
-  access(ctx, state) {
-    // Stay synchronous (no promise per request) unless this request's plan logs request bodies.
-    const plan = planWithMetadata(state.plan, ctx.pluginMetadata?.(FILE_LOGGER));
-    return plan.mayNeedBody ? readRequestBodyForLog(ctx, plan) : undefined;
-  },
-
-  headerFilter(ctx, _state, res) {
-    captureResponseHead(ctx, res);
-  },
+  ...loggerRequestHooks<FileLoggerState>(FILE_LOGGER),
 
   log(ctx, state) {
     try {

@@ -4,12 +4,11 @@ import {
   Backlog,
   BatchProcessor,
   buildLogEntry,
-  captureResponseHead,
+  loggerRequestHooks,
   MAX_PENDING_ENTRIES_DEFAULT,
   maxPendingEntries,
   planWithMetadata,
   prepareLogEntry,
-  readRequestBodyForLog,
   withDefaults,
   type LogEntry,
   type LogEntryPlan,
@@ -51,15 +50,7 @@ export const httpLogger = definePlugin<HttpLoggerConf, HttpLoggerState>(httpLogg
       .catch((err: Error) => state.logger.error({ err: err.message }, 'http-logger: failed to close'));
   },
 
-  access(ctx, state) {
-    // Stay synchronous (no promise per request) unless this request's plan logs request bodies.
-    const plan = planWithMetadata(state.plan, ctx.pluginMetadata?.(HTTP_LOGGER));
-    return plan.mayNeedBody ? readRequestBodyForLog(ctx, plan) : undefined;
-  },
-
-  headerFilter(ctx, _state, res) {
-    captureResponseHead(ctx, res);
-  },
+  ...loggerRequestHooks<HttpLoggerState>(HTTP_LOGGER),
 
   log(ctx, state) {
     try {

@@ -11,6 +11,7 @@ export {
   type LogEntryPlan,
 } from './entry.js';
 export { checkLogExprs, compileExpr, exprError, ExprError, type CompiledExpr } from './expr.js';
+export { loggerRequestHooks, type LoggerRequestHooks } from './hooks.js';
 export { maxPendingEntries, planWithMetadata, type LoggerMetadata } from './metadata.js';
 export { compileLogFormat, resolveLogFormat, MAX_LOG_FORMAT_DEPTH, type CompiledFormat } from './log-format.js';
 export {
