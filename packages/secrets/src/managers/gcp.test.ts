@@ -16,10 +16,14 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     log.push({ path: req.url ?? '', auth: req.headers.authorization });
     res.setHeader('content-type', 'application/json');
-    if (req.url === '/token') return res.end(JSON.stringify({ access_token: 'ya29.test', expires_in: 3600, token_type: 'Bearer' }));
+    if (req.url === '/token') {
+      res.end(JSON.stringify({ access_token: 'ya29.test', expires_in: 3600, token_type: 'Bearer' }));
+      return;
+    }
     const m = /^\/v1\/projects\/proj-1\/secrets\/([^/]+)\/versions\/latest:access$/.exec(req.url ?? '');
     if (m?.[1] === 'openai') {
-      return res.end(JSON.stringify({ name: 'x', payload: { data: Buffer.from('{"key":"sk-gcp"}').toString('base64') } }));
+      res.end(JSON.stringify({ name: 'x', payload: { data: Buffer.from('{"key":"sk-gcp"}').toString('base64') } }));
+      return;
     }
     res.statusCode = 404;
     res.end(JSON.stringify({ error: { code: 404, status: 'NOT_FOUND' } }));
