@@ -104,19 +104,22 @@ export async function waitConverged(pods: DataPlaneHandle[], revision: number, t
  */
 export function watchConvergence(pods: DataPlaneHandle[], intervalMs = 10) {
   const reached = pods.map(() => [] as Array<{ revision: number; at: number }>);
+  const last = pods.map(() => -1);
   let running = true;
-  const loops = pods.map(async (p, i) => {
-    let last = -1;
-    while (running) {
-      try {
-        const r = (await podRevision(p)).revision;
-        if (r !== null && r > last) {
-          reached[i]!.push({ revision: r, at: performance.now() });
-          last = r;
-        }
-      } catch {
-        // a busy pod answers next time
+  const sample = async (i: number): Promise<void> => {
+    try {
+      const r = (await podRevision(pods[i]!)).revision;
+      if (r !== null && r > last[i]!) {
+        reached[i]!.push({ revision: r, at: performance.now() });
+        last[i] = r;
       }
+    } catch {
+      // a busy pod answers next time
+    }
+  };
+  const loops = pods.map(async (_p, i) => {
+    while (running) {
+      await sample(i);
       await new Promise((res) => setTimeout(res, intervalMs));
     }
   });
@@ -128,9 +131,11 @@ export function watchConvergence(pods: DataPlaneHandle[], intervalMs = 10) {
         return hit === undefined ? undefined : Math.max(0, hit.at - writtenAt);
       });
     },
+    /** Stop polling after one last sample of each pod (a slow poll may predate the final revision). */
     async stop(): Promise<void> {
       running = false;
       await Promise.all(loops);
+      await Promise.all(pods.map((_p, i) => sample(i)));
     },
   };
 }
