@@ -9,6 +9,8 @@ import type {
 } from '@portico/plugin-sdk';
 import type { Chain } from './chain/chain.js';
 import { normalizeRemoteAddr } from './router/ip.js';
+import { matchedHostOf, matchedUriOf } from './metrics/matched.js';
+import type { RouteSpec } from './router/router.js';
 import { normalizePath, splitTarget } from './uri.js';
 import { UpstreamFacts } from './upstream-facts.js';
 import { Vars } from './vars.js';
@@ -37,6 +39,8 @@ export class RequestCtx implements RequestContext {
   routeId: string | undefined;
   routeKey: string | undefined;
   routeName: string | undefined;
+  /** Match conditions of the matched route (matchedUri / matchedHost). */
+  routeSpec: RouteSpec<string> | undefined;
   serviceId: string | undefined;
   serviceName: string | undefined;
   consumer: ConsumerInfo | undefined;
@@ -113,6 +117,16 @@ export class RequestCtx implements RequestContext {
       if (this.clientGone) this._abort.abort();
     }
     return this._abort.signal;
+  }
+
+  /** RequestContext.matchedUri: the route's uri pattern this request matched ("" without a route). */
+  get matchedUri(): string {
+    return this.routeSpec === undefined ? '' : matchedUriOf(this.routeSpec, this.uri);
+  }
+
+  /** RequestContext.matchedHost: the route's host pattern this request matched ("" when none). */
+  get matchedHost(): string {
+    return this.routeSpec === undefined ? '' : matchedHostOf(this.routeSpec, this.host);
   }
 
   /** RequestContext.pluginMetadata: a map lookup in the snapshot's validated metadata. */

@@ -28,6 +28,7 @@ describe('UpstreamFacts (the $upstream_* report)', () => {
     u.responded(200, 5);
     u.finished(7);
     expect([u.addr, u.status, u.responseTime]).toEqual(['10.0.0.1:80, 10.0.0.2:80', '502, 200', '0.003, 0.007']);
+    expect(u.headerTime).toBe('-, 0.005');
   });
 
   it('keeps the last response time of a try that reports it as a stream goes on', () => {

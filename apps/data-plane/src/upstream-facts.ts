@@ -50,6 +50,8 @@ export class UpstreamFacts implements UpstreamReport {
 
   failed(status: number, ms: number): void {
     this.status = append(this.doneStatus, String(status));
+    // nginx writes "-" for a try that got no response head (prometheus response_source reads it).
+    this.headerTime = append(this.doneHeaderTime, '-');
     this.responseTime = append(this.doneResponseTime, seconds(ms));
   }
 

@@ -139,7 +139,7 @@ export class Vars implements VarStore {
       case 'content_length':
         return header(c, 'content-length');
       case 'request_length':
-        return undefined;
+        return String(requestLength(c));
       // AI variables APISIX registers with these defaults (apisix/cli/ngx_tpl.lua `set $llm_* ...`).
       case 'request_type':
         return 'traditional_http';
@@ -171,6 +171,21 @@ export class Vars implements VarStore {
     if (this.cookies === undefined) this.cookies = parseCookies(header(this.ctx, 'cookie'));
     return this.cookies.get(name);
   }
+}
+
+/**
+ * nginx $request_length: request line, header block and body bytes. The head is rebuilt
+ * from what node parsed (same byte count for well-formed requests); the body counts its
+ * Content-Length.
+ */
+function requestLength(c: RequestCtx): number {
+  const req = c.req;
+  let n = req.method!.length + 1 + (req.url ?? '').length + 11; // "GET /x HTTP/1.1\r\n"
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) n += raw[i]!.length + 2 + Buffer.byteLength(raw[i + 1]!) + 2;
+  n += 2;
+  const cl = Number(req.headers['content-length']);
+  return Number.isFinite(cl) ? n + cl : n;
 }
 
 /** Marker for a variable a plugin explicitly cleared. */

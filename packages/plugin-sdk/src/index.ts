@@ -160,6 +160,13 @@ export interface RequestContext {
   readonly routeId: string | undefined;
   /** etcd key of the matched route, e.g. "/apisix/routes/1". */
   readonly routeKey: string | undefined;
+  /**
+   * The route's `uri`/`uris` pattern and `host`/`hosts` pattern that matched (APISIX
+   * `ctx.curr_req_matched._path` / `._host`); "" when none (no route, or a route without hosts).
+   * Optional: contexts outside the data plane may omit them.
+   */
+  readonly matchedUri?: string;
+  readonly matchedHost?: string;
   readonly consumers: ConsumerDirectory;
   consumer: ConsumerInfo | undefined;
   /** Attach an authenticated consumer (sets X-Consumer-Username etc., merges its plugins after rewrite). */

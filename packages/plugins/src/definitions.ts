@@ -13,6 +13,10 @@ import { aiRateLimitingDefinition } from './ai-rate-limiting/schema.js';
 import { fileLoggerDefinition } from './file-logger/schema.js';
 import { httpLoggerDefinition } from './http-logger/schema.js';
 import { keyAuthDefinition } from './key-auth/schema.js';
+// --- observability ---
+import { prometheusDefinition } from './prometheus/schema.js';
+import { requestIdDefinition } from './request-id/schema.js';
+// --- end observability ---
 
 /** Every plugin definition Portico ships, in no particular order. */
 export const allDefinitions: readonly PluginDefinition[] = [
@@ -22,6 +26,9 @@ export const allDefinitions: readonly PluginDefinition[] = [
   keyAuthDefinition,
   aiProxyMultiDefinition,
   aiRateLimitingDefinition,
+  // observability
+  prometheusDefinition,
+  requestIdDefinition,
 ];
 
 const byName = indexPlugins(allDefinitions);

@@ -13,9 +13,23 @@ import { aiRateLimiting } from './ai-rate-limiting/index.js';
 import { fileLogger } from './file-logger/index.js';
 import { httpLogger } from './http-logger/index.js';
 import { keyAuth } from './key-auth/index.js';
+// --- observability (prometheus, request-id) ---
+import { prometheus } from './prometheus/index.js';
+import { requestId } from './request-id/index.js';
+// --- end observability ---
 
 /** Every plugin Portico ships, in no particular order (the pipeline sorts by priority). */
-export const allPlugins: readonly PluginModule[] = [httpLogger, fileLogger, aiProxy, keyAuth, aiProxyMulti, aiRateLimiting];
+export const allPlugins: readonly PluginModule[] = [
+  httpLogger,
+  fileLogger,
+  aiProxy,
+  keyAuth,
+  aiProxyMulti,
+  aiRateLimiting,
+  // observability
+  prometheus,
+  requestId,
+];
 
 const byName = indexPlugins(allPlugins);
 

@@ -5,6 +5,7 @@ import { startStatusServer, type StatusServer } from '../status/status-server.js
 import { clusterFork } from './fork.js';
 import { WorkerPool, type ForkWorker } from './pool.js';
 import { drainDeadlineMs } from './deadline.js';
+import { APISIX_VERSION } from '../server.js';
 
 /** Test seams of {@link runPrimary}. */
 export interface PrimaryOptions {
@@ -63,6 +64,11 @@ export async function runPrimary(conf: PorticoConf, logger: Logger, opts: Primar
     plugins.hostSharedCounters();
     plugins.hostSharedSequences();
   }
+  // prometheus: the pod's metric totals and the exporter on plugin_attr.prometheus.export_addr.
+  const exporter =
+    opts.fork === undefined
+      ? await (await import('@portico/plugins/metrics')).startPrometheusExporter(conf.pluginAttr.prometheus, { logger, version: APISIX_VERSION })
+      : undefined;
   pool.start();
   logger.info(
     { workers: conf.nginxConfig.workerProcesses, status: conf.apisix.status, pid: process.pid },
@@ -74,6 +80,7 @@ export async function runPrimary(conf: PorticoConf, logger: Logger, opts: Primar
       const deadlineMs = drainDeadlineMs(conf);
       logger.info({ reason, deadlineMs }, 'data plane draining');
       await pool.drain(deadlineMs);
+      await exporter?.close();
       await status?.close();
       logger.info({}, 'data plane drained');
       exit(0);

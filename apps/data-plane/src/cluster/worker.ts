@@ -1,5 +1,6 @@
 import type { PorticoConf } from '@portico/conf';
 import { allPlugins } from '@portico/plugins';
+import { initPrometheusWorker } from '@portico/plugins/metrics';
 import type { Logger } from '@portico/plugin-sdk';
 import { startDataPlane, type DataPlane } from '../server/server.js';
 import { drainDeadlineMs } from './deadline.js';
@@ -18,6 +19,8 @@ export async function runWorker(conf: PorticoConf, logger: Logger): Promise<void
     if (process.connected) process.send?.(msg);
   };
   const store = await createConfigStore(conf, logger);
+  // prometheus: this worker's metric cells, reported to the primary that owns the pod's totals.
+  const metrics = initPrometheusWorker(conf.pluginAttr.prometheus);
   let dp: DataPlane | undefined;
   let stopping: Promise<void> | undefined;
   let drainAsked: number | undefined;
@@ -27,6 +30,7 @@ export async function runWorker(conf: PorticoConf, logger: Logger): Promise<void
     const running = dp;
     stopping ??= (async () => {
       await running.close({ deadlineMs });
+      await metrics.flush();
       await store.close();
       process.exit(0);
     })();
@@ -49,6 +53,8 @@ export async function runWorker(conf: PorticoConf, logger: Logger): Promise<void
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const) process.on(sig, () => drain(drainDeadlineMs(conf)));
 
   dp = await startDataPlane(conf, { store, plugins: allPlugins, logger, deferListen: true });
+  const running = dp;
+  metrics.setNodeStats(() => running.nodeStats());
   send({ portico: 'started' });
   if (drainAsked !== undefined) return drain(drainAsked);
   const started = dp;

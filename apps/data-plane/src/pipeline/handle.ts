@@ -9,6 +9,7 @@ import type { Snapshot } from '../snapshot/snapshot.js';
 import type { Chain, PreparedPlugin } from '../chain/chain.js';
 import { runPhase } from './phases.js';
 import { sendReply } from '../reply/send.js';
+import type { ServerStats } from '../metrics/server-stats.js';
 
 /** What the request handler needs from the server. */
 export interface HandlerDeps {
@@ -20,6 +21,8 @@ export interface HandlerDeps {
   onDone?(ctx: RequestCtx): void;
   /** Tracks requests per snapshot so dropped plugin states outlive the requests using them. */
   inflight?: Inflight;
+  /** Request counters for the prometheus node-level families. */
+  stats?: ServerStats;
 }
 
 /** apisix/init.lua: no route matched. */
@@ -40,6 +43,7 @@ async function runPipeline(ctx: RequestCtx, snap: Snapshot, serverHeader: string
     ctx.routeId = route.id;
     ctx.routeKey = route.key;
     ctx.routeName = route.name;
+    ctx.routeSpec = route.spec;
     ctx.serviceId = route.serviceId;
     ctx.serviceName = route.serviceName;
     ctx.chain = route.chain;
@@ -118,8 +122,9 @@ function isBadRequest(req: IncomingMessage): boolean {
 
 /** The node:http request listener of the data plane. */
 export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const { logger, serverHeader } = deps;
+  const { logger, serverHeader, stats } = deps;
   return (req, res) => {
+    if (stats !== undefined) stats.requests++;
     const snap = deps.current();
     if (snap === undefined) {
       res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', server: serverHeader });
@@ -131,6 +136,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       res.end(nginxErrorPage(400));
       return;
     }
+    if (stats !== undefined) stats.inFlight++;
     const epoch = deps.inflight?.enter();
     const ctx = new RequestCtx(req, res, snap.consumers, logger);
     ctx.globals = snap.globals;
@@ -151,6 +157,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       });
     };
     res.once('close', () => {
+      if (stats !== undefined) stats.inFlight--;
       ctx.onClose();
       if (pipelineDone) runLog();
     });

@@ -14,6 +14,9 @@ import { UpstreamCache } from '../proxy/upstream-cache.js';
 import { PluginPreparer, type ConfChecker } from '../snapshot/preparer.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import { ConfigSync } from '../sync/config-sync.js';
+import type { NodeStats } from '@portico/plugins/metrics';
+import { etcdIndexes } from '../metrics/etcd-indexes.js';
+import { ServerStats } from '../metrics/server-stats.js';
 
 /** The APISIX version Portico reports (Server header), as ADC and dashboards read it. */
 export const APISIX_VERSION = '3.16.0';
@@ -44,6 +47,8 @@ export interface DataPlane {
   revision(): number;
   /** The snapshot being served (diagnostics and tests). */
   snapshot(): Snapshot | undefined;
+  /** Connection/request counters and etcd sync state (prometheus node-level families). */
+  nodeStats(): NodeStats;
   /**
    * Stop: no new connections, in-flight requests and streams finish for up to `deadlineMs`
    * (default 2000; the process passes nginx_config.worker_shutdown_timeout), then the rest
@@ -81,15 +86,18 @@ export async function startDataPlane(conf: PorticoConf, deps: DataPlaneDeps): Pr
     target: http.accessLog,
   });
   const serverHeader = conf.apisix.enableServerTokens ? `APISIX/${APISIX_VERSION}` : 'APISIX';
+  const stats = new ServerStats();
   const handler = createHandler({
     current: () => sync.current,
     inflight,
     logger,
     serverHeader,
+    stats,
     ...(accessLog ? { onDone: (ctx) => accessLog.write(ctx.vars, authSources(ctx)) } : {}),
   });
   // nginx keepalive_timeout 60s (APISIX default).
   const server: Server = createServer({ keepAliveTimeout: 60_000 }, handler);
+  stats.attach(server);
   const addr = deps.listen ?? { port: conf.apisix.nodeListen[0]?.port ?? 9080, host: conf.apisix.nodeListen[0]?.ip };
   let port = 0;
   let listening: Promise<number> | undefined;
@@ -115,6 +123,10 @@ export async function startDataPlane(conf: PorticoConf, deps: DataPlaneDeps): Pr
     ready,
     revision: () => sync.revision(),
     snapshot: () => sync.current,
+    nodeStats() {
+      const { requests, ...connections } = stats.snapshot();
+      return { connections, requests, etcdReachable: sync.reachable, etcdIndexes: etcdIndexes(sync.current) };
+    },
     close(opts) {
       closing ??= (async () => {
         const stopped = sync.stop();

@@ -32,6 +32,8 @@ export interface ConfigSyncOptions {
 export class ConfigSync {
   private snap: Snapshot | undefined;
   private applied = 0;
+  /** False from a failed list/watch until etcd answers again (prometheus etcd_reachable). */
+  reachable = false;
   private readonly abort = new AbortController();
   private loop: Promise<void> | undefined;
   private readyResolve!: () => void;
@@ -71,6 +73,7 @@ export class ConfigSync {
     while (!signal.aborted) {
       try {
         const listed = await store.list(this.dirPrefix);
+        this.reachable = true;
         this.applyFull(listed.entries, listed.revision);
         for await (const msg of store.watch(this.dirPrefix, { fromRevision: listed.revision + 1, signal })) {
           if (msg.type === 'reset') {
@@ -81,6 +84,7 @@ export class ConfigSync {
         }
       } catch (e) {
         if (signal.aborted) break;
+        this.reachable = false;
         logger.error({ err: (e as Error).message }, 'config sync failed, serving the last good config');
         await sleep(delay * (1 + Math.random() * 0.5), undefined, { signal }).catch(() => undefined);
       }

@@ -2,6 +2,7 @@ import { definePlugin } from '@portico/plugin-helpers';
 import type { Reply } from '@portico/plugin-sdk';
 import { getRunState, setPickedInstance } from '../ai-shared/keys.js';
 import { applyLogging } from '../ai-shared/logging.js';
+import { untrackLlmActive } from '../prometheus/active.js';
 import { failureReply, sendToInstance } from '../ai-shared/send.js';
 import type { AttemptResult } from '../ai-shared/types.js';
 import { isReply, validateAiRequest } from '../ai-shared/validate.js';
@@ -88,6 +89,7 @@ export const aiProxyMulti = definePlugin<AiProxyMultiConf, MultiState>(aiProxyMu
   },
 
   log(ctx, state) {
+    untrackLlmActive(ctx);
     applyLogging(ctx, state.conf.logging);
   },
 });

@@ -94,6 +94,8 @@ export function prepareMulti(conf: AiProxyMultiConf, env: PrepareEnv, sequences:
       const query = new URLSearchParams(prepared.auth.query).toString();
       const checker = new ActiveHealthChecker({ host: target.host, port: target.port }, resolveActiveCheck(ic.checks.active), {
         headers: prepared.auth.headers,
+        // APISIX's checker name: resource key + JSON path of the instance (0-based).
+        name: `${env.resourceKey}#plugins['ai-proxy-multi'].instances[${conf.instances.indexOf(ic)}]`,
         ...(query ? { query } : {}),
         onChange: (healthy) => {
           logger.info(`ai instance ${ic.name} is now ${healthy ? 'healthy' : 'unhealthy'}`);

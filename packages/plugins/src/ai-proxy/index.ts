@@ -1,5 +1,6 @@
 import { definePlugin } from '@portico/plugin-helpers';
 import { applyLogging } from '../ai-shared/logging.js';
+import { untrackLlmActive } from '../prometheus/active.js';
 import { getRunState, setPickedInstance } from '../ai-shared/keys.js';
 import { createPool, type AiPool } from '../ai-shared/pool.js';
 import { prepareInstance, type PreparedInstance } from '../ai-shared/instance.js';
@@ -43,6 +44,7 @@ export const aiProxy = definePlugin<AiProxyConf, AiProxyState>(aiProxyDefinition
     return r.ok ? r.reply : failureReply(r);
   },
   log(ctx, state) {
+    untrackLlmActive(ctx);
     applyLogging(ctx, state.conf.logging);
   },
 });

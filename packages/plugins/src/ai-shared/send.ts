@@ -1,4 +1,5 @@
 import type { Reply, RequestContext } from '@portico/plugin-sdk';
+import { trackLlmActive } from '../prometheus/active.js';
 import { buildBody } from './body.js';
 import { classifyTransportError } from './errors.js';
 import { LlmExchange, type ExchangeHead } from './exchange.js';
@@ -58,6 +59,8 @@ export async function sendToInstance(
   state.messages = built.body.messages;
   ctx.vars.set('request_type', built.stream ? 'ai_stream' : 'ai_chat');
   if (built.model !== undefined) ctx.vars.set('llm_model', built.model);
+  // prometheus llm_active_connections +1 (APISIX ai-proxy/base.lua before do_request).
+  trackLlmActive(ctx);
 
   let wire = built.body;
   if (inst.descriptor.encodeRequest) {

@@ -1,6 +1,7 @@
 import { request as httpRequest, type ClientRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect, type Socket } from 'node:net';
+import { registerChecker } from './registry.js';
 import type { ResolvedActiveCheck } from './schema.js';
 
 /** Where probes go: the instance's endpoint host and port (checks.active.port overrides). */
@@ -16,6 +17,8 @@ export interface CheckerOptions {
   query?: string;
   /** Called on every healthy ⇄ unhealthy transition. */
   onChange?: (healthy: boolean) => void;
+  /** Name under which the running checker is listed (registry.ts; prometheus upstream_status). */
+  name?: string;
 }
 
 type Outcome = 'success' | 'http_failure' | 'tcp_failure' | 'timeout' | 'ignored';
@@ -36,6 +39,7 @@ export class ActiveHealthChecker {
   private timer: NodeJS.Timeout | undefined;
   private inflight: { req?: ClientRequest; sock?: Socket } | undefined;
   private stopped = true;
+  private unregister: (() => void) | undefined;
   /** Bumped on every state flip (APISIX checker.status_ver). */
   statusVersion = 0;
 
@@ -52,11 +56,17 @@ export class ActiveHealthChecker {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    const name = this.opts.name;
+    if (name !== undefined) {
+      this.unregister = registerChecker({ name, host: this.target.host, port: this.target.port, healthy: () => this.healthyNow });
+    }
     this.schedule();
   }
 
   stop(): void {
     this.stopped = true;
+    this.unregister?.();
+    this.unregister = undefined;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.inflight?.req?.destroy();
