@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run every test (unit + e2e) after installing what is missing: pnpm, workspace dependencies,
-# and the Debian packages the e2e suite drives (etcd-server, redis-server, jq, yq).
+# and the Debian packages the e2e suite drives (etcd-server, redis-server, jq, yq, prometheus).
 # Extra arguments go to vitest (e.g. `./scripts/test.sh --project unit`).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -9,7 +9,7 @@ cd "$ROOT"
 source scripts/lib/setup.sh
 
 ensure_pnpm
-ensure_apt /usr/bin/etcd:etcd-server redis-server:redis-server jq:jq yq:yq curl:curl
+ensure_apt /usr/bin/etcd:etcd-server redis-server:redis-server jq:jq yq:yq curl:curl /usr/bin/prometheus:prometheus
 ensure_node_modules
 build_all
 
