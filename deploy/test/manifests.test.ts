@@ -198,6 +198,8 @@ describe('Helm chart', () => {
         'v1 Secret',
         'v1 Service',
         'v1 Service',
+        'v1 Service',
+        'monitoring.coreos.com/v1 ServiceMonitor',
       ].sort(),
     );
   });
@@ -242,6 +244,26 @@ describe('Helm chart', () => {
     expect(getPath(values, 'etcd.hosts')).toEqual(['http://etcd:2379']);
   });
 
+  it('exports data-plane metrics on a metrics port and Service, and scrapes them with an opt-in ServiceMonitor', () => {
+    expect(getPath(values, 'metrics')).toMatchObject({ enabled: true, port: 9091, path: '/apisix/prometheus/metrics', serviceMonitor: { enabled: false } });
+    expect(template('_helpers.tpl')).toContain(
+      '"prometheus" (dict "export_addr" (dict "ip" "0.0.0.0" "port" (int $v.metrics.port)) "export_uri" $v.metrics.path)',
+    );
+    expect(template('data-plane-deployment.yaml')).toMatch(/- name: metrics\n\s+containerPort: \{\{ \.Values\.metrics\.port \}\}\n/);
+    const svc = template('data-plane-metrics-service.yaml');
+    expect(svc).toMatch(/^\{\{- if \.Values\.metrics\.enabled \}\}\n/);
+    expect(svc).toContain('app.kubernetes.io/component: data-plane-metrics');
+    expect(svc).toMatch(/- name: metrics\n\s+port: \{\{ \.Values\.metrics\.service\.port \}\}\n\s+targetPort: metrics\n/);
+    const sm = template('servicemonitor.yaml');
+    expect(sm).toMatch(/^\{\{- if and \.Values\.metrics\.enabled \.Values\.metrics\.serviceMonitor\.enabled \}\}\n/);
+    expect(sm).toContain('include "portico.selectorLabels" (dict "root" $ "component" "data-plane-metrics")');
+    expect(sm).toMatch(/- port: metrics\n\s+path: \{\{ \.Values\.metrics\.path \}\}\n/);
+    // The dashboard shipped beside the chart reads the metrics this exporter serves.
+    const dashboard = JSON.parse(readRepoFile('deploy/grafana/portico-llm.json')) as { panels: { title: string; targets?: { expr: string }[] }[] };
+    const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)).join('\n');
+    for (const m of ['apisix_llm_prompt_tokens', 'apisix_llm_completion_tokens', 'apisix_llm_latency_bucket', 'apisix_http_status']) expect(exprs).toContain(m);
+  });
+
   const helm = ((): string | undefined => {
     try {
       return execFileSync('sh', ['-c', 'command -v helm'], { encoding: 'utf8' }).trim() || undefined;
@@ -264,11 +286,13 @@ describe('Helm chart', () => {
         'Secret/gw-portico-admin',
         'Service/gw-portico-admin',
         'Service/gw-portico-gateway',
+        'Service/gw-portico-metrics',
       ].sort(),
     );
     const cm = (docs.find((d) => d.kind === 'ConfigMap')?.data ?? {}) as Record<string, string>;
     const dpConf = parseConf(cm['data-plane.yaml'] ?? '', 'data-plane.yaml', {});
     expect(dpConf.deployment.role).toBe('data_plane');
+    expect(dpConf.pluginAttr.prometheus).toEqual({ export_addr: { ip: '0.0.0.0', port: 9091 }, export_uri: '/apisix/prometheus/metrics' });
     const adminConf = parseConf(cm['admin.yaml'] ?? '', 'admin.yaml', { PORTICO_ADMIN_KEY: 'abc' });
     expect(adminConf.deployment.admin.adminKey).toEqual([{ name: 'admin', key: 'abc', role: 'admin' }]);
     const dp = docs.find((d) => d.kind === 'Deployment' && getPath(d, 'metadata.name') === 'gw-portico-data-plane');

@@ -4,6 +4,9 @@
 // histogram through Prometheus' HTTP API, `promtool check metrics` on a scrape, the pod-wide
 // totals surviving a killed worker, plugin_metadata disabled labels and model-label truncation.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '@portico/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startEtcd, startMockLlm, startPortico, type EtcdProcess, type MockLlm, type PorticoApps } from '@portico/testkit';
 import { adminRequest, dumpLogsOnFailure, eventually, startEchoUpstream, type Upstream } from '../helpers.js';
@@ -171,6 +174,23 @@ describe('prometheus exporter of a pod', () => {
       const active = await prom!.query(`sum(apisix_llm_active_connections{route_id="chat"})`);
       expect(active[0]?.value[1]).toBe('0');
     }, 30_000, 500);
+  });
+
+  it('every query of the Grafana dashboard in deploy/ is valid PromQL; the token and latency panels have data', async () => {
+    const dashboard = JSON.parse(readFileSync(join(projectRoot, 'deploy/grafana/portico-llm.json'), 'utf8')) as {
+      panels: { title: string; targets: { expr: string }[] }[];
+    };
+    const withData = new Set(['Tokens/s by model', 'Tokens/s by consumer', 'Time to first token vs total latency (p50 / p95)', 'HTTP status by code']);
+    await eventually(async () => {
+      for (const p of dashboard.panels) {
+        let points = 0;
+        for (const t of p.targets) {
+          const q = t.expr.replaceAll('$instance', '.*').replaceAll('$__rate_interval', '1m');
+          points += (await prom!.query(q)).length;
+        }
+        if (withData.has(p.title)) expect(points, p.title).toBeGreaterThan(0);
+      }
+    }, 20_000, 1000);
   });
 
   it('promtool check metrics finds no format error, only the naming lints of APISIX\'s own metric names', async () => {

@@ -64,6 +64,9 @@ which takes them from Secrets.
     "worker_shutdown_timeout" (printf "%ds" (int $v.dataPlane.shutdownTimeoutSeconds))
     "http" (dict "access_log" $v.accessLog))
   "deployment" $deployment -}}
+{{- if and (eq .role "data_plane") $v.metrics.enabled -}}
+{{- $_ := set $conf "plugin_attr" (dict "prometheus" (dict "export_addr" (dict "ip" "0.0.0.0" "port" (int $v.metrics.port)) "export_uri" $v.metrics.path)) -}}
+{{- end -}}
 {{- toYaml (mergeOverwrite $conf (deepCopy $v.extraConfig)) -}}
 {{- end -}}
 
