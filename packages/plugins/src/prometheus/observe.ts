@@ -56,16 +56,33 @@ export function applyDisabled(f: Family, values: string[], disabled: Disabled): 
 
 /** Bound on distinct label sets remembered per observer (more: the cache starts over). */
 const MAX_CACHED = 20_000;
-const SEP = '\u0001';
+
+/** One level of the label-set cache: the next label value → the level below. */
+interface TrieNode {
+  next: Map<string, TrieNode> | undefined;
+  set: LabelSet | undefined;
+}
+
+function newTrie(): TrieNode {
+  return { next: undefined, set: undefined };
+}
+
+function step(n: TrieNode, v: string): TrieNode {
+  const m = (n.next ??= new Map());
+  let c = m.get(v);
+  if (c === undefined) m.set(v, (c = newTrie()));
+  return c;
+}
 
 /**
  * APISIX exporter `http_log`: one observation per request of http_status, http_latency
  * (request / upstream / apisix), bandwidth (ingress / egress) and, for AI requests, the LLM
- * families. Label sets are resolved to cells once and cached by their values, so a repeated
- * request shape costs one key string and one map lookup before its number updates.
+ * families. Label sets are resolved to cells once and cached in a trie over their values, so a
+ * repeated request shape costs a few map lookups (no key string built) before its numbers update.
  */
 export class Observer {
-  private readonly cache = new Map<string, LabelSet>();
+  private trie: TrieNode = newTrie();
+  private cached = 0;
   private cachedFor: Disabled = NONE;
   private readonly hasExtra: boolean;
 
@@ -83,7 +100,8 @@ export class Observer {
     const v = ctx.vars;
     const disabled = disabledLabels(ctx.pluginMetadata?.('prometheus'));
     if (disabled !== this.cachedFor) {
-      this.cache.clear();
+      this.trie = newTrie();
+      this.cached = 0;
       this.cachedFor = disabled;
     }
     let route = ctx.routeId ?? '';
@@ -96,20 +114,31 @@ export class Observer {
     const matchedUri = ctx.matchedUri ?? '';
     const matchedHost = ctx.matchedHost ?? '';
     const consumer = ctx.consumer?.username ?? '';
-    const node = nodeLabel(ctx);
+    const node_ = nodeLabel(ctx);
     const ai = aiLabels(ctx);
     const source = responseSource(ctx);
-    let key = `${status}${SEP}${route}${SEP}${matchedUri}${SEP}${matchedHost}${SEP}${service}${SEP}${consumer}${SEP}${node}${SEP}${ai.requestType}${SEP}${ai.requestModel}${SEP}${ai.model}${SEP}${source}`;
-    let extras: string[] | undefined;
-    if (this.hasExtra) {
-      extras = this.extraValues(ctx);
-      key += SEP + extras.join(SEP);
-    }
-    let set = this.cache.get(key);
+    // A trie over the label values (no key string to build and hash per request).
+    let node = this.trie;
+    node = step(node, status);
+    node = step(node, route);
+    node = step(node, matchedUri);
+    node = step(node, matchedHost);
+    node = step(node, service);
+    node = step(node, consumer);
+    node = step(node, node_);
+    node = step(node, ai.requestType);
+    node = step(node, ai.requestModel);
+    node = step(node, ai.model);
+    node = step(node, source);
+    if (this.hasExtra) for (const x of this.extraValues(ctx)) node = step(node, x);
+    let set = node.set;
     if (set === undefined) {
-      if (this.cache.size >= MAX_CACHED) this.cache.clear();
-      set = this.resolve(ctx, disabled, { status, route, matchedUri, matchedHost, service, consumer, node, ...ai, source });
-      this.cache.set(key, set);
+      if (++this.cached > MAX_CACHED) {
+        this.trie = newTrie();
+        this.cached = 1;
+        return this.log(ctx);
+      }
+      set = node.set = this.resolve(ctx, disabled, { status, route, matchedUri, matchedHost, service, consumer, node: node_, ...ai, source });
     }
     const rec = this.rt.recorder;
     rec.inc(set.status, 1);
@@ -129,7 +158,7 @@ export class Observer {
     rec.inc(set.egress, Number(v.get('bytes_sent') ?? 0) || 0);
 
     if (ai.requestType !== 'ai_chat' && ai.requestType !== 'ai_stream') return;
-    const llm = (set.llm ??= this.resolveLlm(ctx, disabled, route, service, consumer, node, ai.requestType, ai.requestModel, ai.model));
+    const llm = (set.llm ??= this.resolveLlm(ctx, disabled, route, service, consumer, node_, ai.requestType, ai.requestModel, ai.model));
     const ttft = v.get('llm_time_to_first_token') ?? '0';
     // llm_latency has no status label: it measures served responses only (APISIX #13487).
     if (ttft !== '0' && (Number(status) || 0) < 400) {
