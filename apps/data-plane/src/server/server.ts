@@ -125,7 +125,8 @@ export async function startDataPlane(conf: PorticoConf, deps: DataPlaneDeps): Pr
     snapshot: () => sync.current,
     nodeStats() {
       const { requests, ...connections } = stats.snapshot();
-      return { connections, requests, etcdReachable: sync.reachable, etcdIndexes: etcdIndexes(sync.current) };
+      if (conf.deployment.configProvider !== 'etcd') return { connections, requests };
+      return { connections, requests, etcd: { reachable: sync.reachable, indexes: etcdIndexes(sync.current) } };
     },
     close(opts) {
       closing ??= (async () => {

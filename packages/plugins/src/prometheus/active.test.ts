@@ -24,8 +24,7 @@ describe('worker metrics agent', () => {
     metrics.setNodeStats(() => ({
       connections: { active: 2, reading: 0, writing: 1, waiting: 1, accepted: 5, handled: 5 },
       requests: 9,
-      etcdReachable: true,
-      etcdIndexes: { routes: 12, max_modify_index: 12 },
+      etcd: { reachable: true, indexes: { routes: 12, max_modify_index: 12 } },
     }));
     const f = metrics.runtime.families;
     const rec = metrics.runtime.recorder;

@@ -8,10 +8,12 @@ export interface NodeStats {
   connections: { active: number; reading: number; writing: number; waiting: number; accepted: number; handled: number };
   /** http_requests_total: requests received since the process started. */
   requests: number;
-  /** Whether the config sync currently gets answers from etcd. */
-  etcdReachable: boolean;
-  /** Highest mod revision per APISIX key (routes, services, …), and x_etcd_index. */
-  etcdIndexes: Readonly<Record<string, number>>;
+  /**
+   * etcd state, absent in standalone mode (APISIX exports the etcd families only when the
+   * config provider is etcd): whether the config sync currently gets answers, and the highest
+   * mod revision per APISIX key (routes, services, …) plus x_etcd_index.
+   */
+  etcd?: { reachable: boolean; indexes: Readonly<Record<string, number>> };
 }
 
 export type NodeStatsProvider = () => NodeStats;

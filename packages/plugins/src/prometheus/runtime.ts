@@ -81,8 +81,9 @@ export function initPrometheusWorker(rawAttr: unknown, opts: WorkerAgentOptions 
       out.push([f.connections.index, [state], v]);
     }
     out.push([f.requests.index, [], s.requests]);
-    out.push([f.etcdReachable.index, [], s.etcdReachable ? 1 : 0]);
-    for (const [k, v] of Object.entries(s.etcdIndexes)) out.push([f.etcdModifyIndexes.index, [k], v]);
+    if (s.etcd === undefined) return;
+    out.push([f.etcdReachable.index, [], s.etcd.reachable ? 1 : 0]);
+    for (const [k, v] of Object.entries(s.etcd.indexes)) out.push([f.etcdModifyIndexes.index, [k], v]);
   });
   const channel = opts.channel ?? (cluster.isWorker ? processChannel : undefined);
   let timer: NodeJS.Timeout | undefined;
