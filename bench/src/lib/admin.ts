@@ -66,3 +66,37 @@ export async function rssMb(pid: number): Promise<number> {
   }
   return total > 0 ? total : Number.NaN;
 }
+
+/**
+ * CPU seconds (user + system) used so far by a process and all its descendants, from Linux
+ * /proc/<pid>/stat (clock ticks of 1/100 s); NaN when unknown. Less sensitive to other load on a
+ * shared machine than throughput: the work per request stays the same when the CPU is contended.
+ */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const one = async (p: number): Promise<number> => {
+    try {
+      const stat = await readFile(`/proc/${p}/stat`, 'utf8');
+      // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(f[11]) + Number(f[12])) / 100;
+    } catch {
+      return 0;
+    }
+  };
+  const children = async (p: number): Promise<number[]> => {
+    try {
+      return (await readFile(`/proc/${p}/task/${p}/children`, 'utf8')).split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  };
+  let total = 0;
+  const queue = [pid];
+  while (queue.length > 0) {
+    const p = queue.shift()!;
+    total += await one(p);
+    queue.push(...(await children(p)));
+  }
+  return total > 0 ? total : Number.NaN;
+}

@@ -2,7 +2,12 @@ import type { RequestContext } from '@portico/plugin-sdk';
 import { applyDisabled, disabledLabels } from './observe.js';
 import { aiLabels, nodeLabel } from './request-labels.js';
 import type { GaugeCell } from './recorder.js';
+import { LabelTrie } from './label-trie.js';
 import { currentRuntime } from './runtime.js';
+
+const cells = new LabelTrie<GaugeCell>();
+let cellsFor: unknown;
+let cellsOf: unknown;
 
 /** ctx.shared key holding the llm_active_connections cell a request incremented. */
 const TRACKED = 'prometheus.llm_active_connections';
@@ -31,9 +36,18 @@ export function trackLlmActive(ctx: RequestContext): void {
     ai.requestType,
     ai.requestModel,
     ai.model,
-    ...f.extraVars.map((n) => v.get(n) ?? ''),
   ];
-  const cell = rt.recorder.gauge(f, applyDisabled(f, labels, disabledLabels(ctx.pluginMetadata?.('prometheus'))));
+  for (const n of f.extraVars) labels.push(v.get(n) ?? '');
+  const disabled = disabledLabels(ctx.pluginMetadata?.('prometheus'));
+  if (disabled !== cellsFor || rt !== cellsOf) {
+    cells.clear();
+    cellsFor = disabled;
+    cellsOf = rt;
+  }
+  // Cells by label values: a repeated label set costs lookups, not a series key string.
+  const t = cells.begin();
+  for (const l of labels) t.step(l);
+  const cell = t.leaf(() => rt.recorder.gauge(f, applyDisabled(f, labels, disabled)));
   cell.value++;
   ctx.shared.set(TRACKED, cell);
 }

@@ -1,6 +1,7 @@
 import type { RequestContext } from '@portico/plugin-sdk';
 import type { Family } from './families.js';
 import { METRIC_LABELS, type LabelledMetric } from './labels.js';
+import { LabelTrie } from './label-trie.js';
 import type { PrometheusRuntime } from './runtime.js';
 import { aiLabels, nodeLabel, responseSource } from './request-labels.js';
 import type { PrometheusMetadata } from './schema.js';
@@ -57,23 +58,6 @@ export function applyDisabled(f: Family, values: string[], disabled: Disabled): 
 /** Bound on distinct label sets remembered per observer (more: the cache starts over). */
 const MAX_CACHED = 20_000;
 
-/** One level of the label-set cache: the next label value → the level below. */
-interface TrieNode {
-  next: Map<string, TrieNode> | undefined;
-  set: LabelSet | undefined;
-}
-
-function newTrie(): TrieNode {
-  return { next: undefined, set: undefined };
-}
-
-function step(n: TrieNode, v: string): TrieNode {
-  const m = (n.next ??= new Map());
-  let c = m.get(v);
-  if (c === undefined) m.set(v, (c = newTrie()));
-  return c;
-}
-
 /**
  * APISIX exporter `http_log`: one observation per request of http_status, http_latency
  * (request / upstream / apisix), bandwidth (ingress / egress) and, for AI requests, the LLM
@@ -81,8 +65,7 @@ function step(n: TrieNode, v: string): TrieNode {
  * repeated request shape costs a few map lookups (no key string built) before its numbers update.
  */
 export class Observer {
-  private trie: TrieNode = newTrie();
-  private cached = 0;
+  private readonly trie = new LabelTrie<LabelSet>(MAX_CACHED);
   private cachedFor: Disabled = NONE;
   private readonly hasExtra: boolean;
 
@@ -100,8 +83,7 @@ export class Observer {
     const v = ctx.vars;
     const disabled = disabledLabels(ctx.pluginMetadata?.('prometheus'));
     if (disabled !== this.cachedFor) {
-      this.trie = newTrie();
-      this.cached = 0;
+      this.trie.clear();
       this.cachedFor = disabled;
     }
     let route = ctx.routeId ?? '';
@@ -118,28 +100,12 @@ export class Observer {
     const ai = aiLabels(ctx);
     const source = responseSource(ctx);
     // A trie over the label values (no key string to build and hash per request).
-    let node = this.trie;
-    node = step(node, status);
-    node = step(node, route);
-    node = step(node, matchedUri);
-    node = step(node, matchedHost);
-    node = step(node, service);
-    node = step(node, consumer);
-    node = step(node, node_);
-    node = step(node, ai.requestType);
-    node = step(node, ai.requestModel);
-    node = step(node, ai.model);
-    node = step(node, source);
-    if (this.hasExtra) for (const x of this.extraValues(ctx)) node = step(node, x);
-    let set = node.set;
-    if (set === undefined) {
-      if (++this.cached > MAX_CACHED) {
-        this.trie = newTrie();
-        this.cached = 1;
-        return this.log(ctx);
-      }
-      set = node.set = this.resolve(ctx, disabled, { status, route, matchedUri, matchedHost, service, consumer, node: node_, ...ai, source });
-    }
+    const t = this.trie.begin().step(status).step(route).step(matchedUri).step(matchedHost).step(service).step(consumer);
+    t.step(node_).step(ai.requestType).step(ai.requestModel).step(ai.model).step(source);
+    if (this.hasExtra) for (const x of this.extraValues(ctx)) t.step(x);
+    const set = t.leaf(() =>
+      this.resolve(ctx, disabled, { status, route, matchedUri, matchedHost, service, consumer, node: node_, ...ai, source }),
+    );
     const rec = this.rt.recorder;
     rec.inc(set.status, 1);
     const latency = Number(process.hrtime.bigint() - ctx.startNs) / 1e6;
