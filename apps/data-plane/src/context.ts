@@ -9,7 +9,7 @@ import type {
 } from '@portico/plugin-sdk';
 import type { Chain } from './chain/chain.js';
 import { normalizeRemoteAddr } from './router/ip.js';
-import { matchedHostOf, matchedUriOf } from './metrics/matched.js';
+import { matchedHostOf, matchedUriOf } from './router/matched.js';
 import type { RouteSpec } from './router/router.js';
 import { normalizePath, splitTarget } from './uri.js';
 import { UpstreamFacts } from './upstream-facts.js';

@@ -178,7 +178,7 @@ export class Vars implements VarStore {
  * from what node parsed (same byte count for well-formed requests); the body counts its
  * Content-Length.
  */
-function requestLength(c: RequestCtx): number {
+function requestLength(c: VarContext): number {
   const req = c.req;
   let n = req.method!.length + 1 + (req.url ?? '').length + 11; // "GET /x HTTP/1.1\r\n"
   const raw = req.rawHeaders;

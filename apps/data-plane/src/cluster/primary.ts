@@ -5,7 +5,7 @@ import { startStatusServer, type StatusServer } from '../status/status-server.js
 import { clusterFork } from './fork.js';
 import { WorkerPool, type ForkWorker } from './pool.js';
 import { drainDeadlineMs } from './deadline.js';
-import { APISIX_VERSION } from '../server.js';
+import { APISIX_VERSION } from '../server/server.js';
 
 /** Test seams of {@link runPrimary}. */
 export interface PrimaryOptions {

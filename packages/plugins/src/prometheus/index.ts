@@ -3,7 +3,7 @@
  * http_log). The log hook records the request in this worker's cells; the cluster primary
  * owns the pod's totals and serves them (./exporter.ts).
  */
-import { definePlugin } from '@portico/plugin-sdk';
+import { definePlugin } from '@portico/plugin-helpers';
 import { Observer } from './observe.js';
 import { prometheusRuntime } from './runtime.js';
 import { prometheusDefinition, type PrometheusConf } from './schema.js';
@@ -14,8 +14,7 @@ interface PrometheusState {
   global: boolean;
 }
 
-export const prometheus = definePlugin<PrometheusConf, PrometheusState>({
-  ...prometheusDefinition,
+export const prometheus = definePlugin<PrometheusConf, PrometheusState>(prometheusDefinition, {
   prepare(conf, env) {
     return { observer: new Observer(prometheusRuntime(), conf.prefer_name === true), global: env.scope === 'global_rule' };
   },

@@ -4,7 +4,7 @@
  * receives it); either way it becomes `$apisix_request_id` (access log). header_filter: with
  * `include_in_response`, add it to the response unless the upstream already sent that header.
  */
-import { definePlugin } from '@portico/plugin-sdk';
+import { definePlugin } from '@portico/plugin-helpers';
 import { generatorFor } from './ids.js';
 import { requestIdDefinition, type RequestIdConf } from './schema.js';
 
@@ -17,8 +17,7 @@ interface RequestIdState {
   sharedKey: string;
 }
 
-export const requestId = definePlugin<RequestIdConf, RequestIdState>({
-  ...requestIdDefinition,
+export const requestId = definePlugin<RequestIdConf, RequestIdState>(requestIdDefinition, {
   prepare(conf) {
     return {
       header: conf.header_name.toLowerCase(),

@@ -1,4 +1,4 @@
-import type { RouteSpec } from '../router/router.js';
+import type { RouteSpec } from './router.js';
 
 /**
  * APISIX `ctx.curr_req_matched._path`: which of the route's `uris` this request matched. One

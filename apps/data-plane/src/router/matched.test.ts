@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RouteSpec } from '../router/router.js';
+import type { RouteSpec } from './router.js';
 import { matchedHostOf, matchedUriOf } from './matched.js';
 
 const spec = (uris: string[], hosts?: string[]): RouteSpec<string> => ({ id: '1', uris, hosts, handle: '1' });
