@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { projectRoot } from '@portico/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startEtcd, startMockLlm, startPortico, type EtcdProcess, type MockLlm, type PorticoApps } from '@portico/testkit';
-import { adminRequest, dumpLogsOnFailure, eventually, startEchoUpstream, type Upstream } from '../helpers.js';
+import { adminRequest, dumpLogsOnFailure, eventually, startEchoUpstream, startUpstream, type Upstream } from '../helpers.js';
 import { promtoolCheck, startPrometheus, type PrometheusServer } from './prometheus-server.js';
 
 const PROVIDER_KEY = 'sk-e2e-prometheus-provider';
@@ -65,7 +65,14 @@ async function chat(url: string, body: Record<string, unknown>): Promise<string>
 
 beforeAll(async () => {
   etcd = await startEtcd();
-  mock = await startMockLlm({ apiKey: PROVIDER_KEY, promptTokens: PROMPT_TOKENS, completionTokens: COMPLETION_TOKENS });
+  // A few ms before each answer: a TTFT under 1 ms reads as "0", which APISIX (and Portico)
+  // treat as "no TTFT" and leave out of llm_latency.
+  mock = await startMockLlm({
+    apiKey: PROVIDER_KEY,
+    promptTokens: PROMPT_TOKENS,
+    completionTokens: COMPLETION_TOKENS,
+    behavior: { delayHeadersMs: 5 },
+  });
   upstream = await startEchoUpstream();
   exportPorts = [await freePort(), await freePort()];
   pod1 = await startPortico({ etcdEndpoint: etcd.endpoint, workers: 2, extraConf: exporterConf(exportPorts[0]!) });
@@ -204,6 +211,42 @@ describe('prometheus exporter of a pod', () => {
       'apisix_llm_completion_tokens counter metrics should have "_total" suffix',
       'apisix_llm_prompt_tokens counter metrics should have "_total" suffix',
     ]);
+  });
+
+  it('upstream_status reports ai-proxy-multi health checks per instance: 1 healthy, 0 unhealthy', async () => {
+    const failing = await startUpstream((_req, res) => {
+      res.writeHead(503);
+      res.end();
+    });
+    const checks = (port: number) => ({
+      active: { type: 'http', http_path: '/health', port, timeout: 1, healthy: { interval: 1, successes: 1 }, unhealthy: { interval: 1, http_failures: 1 } },
+    });
+    const instance = (name: string, port: number) => ({
+      name,
+      provider: 'openai',
+      weight: 1,
+      auth: { header: { Authorization: `Bearer ${PROVIDER_KEY}` } },
+      options: { model: 'gpt-4' },
+      override: { endpoint: `${mock.url}/v1/chat/completions` },
+      checks: checks(port),
+    });
+    try {
+      await put('/apisix/admin/routes/multi', {
+        uri: '/multi',
+        plugins: { 'ai-proxy-multi': { instances: [instance('healthy', mock.port), instance('sick', failing.port)] } },
+      });
+      // The checked target is the instance's endpoint (host and port); checks.active.port only
+      // redirects the probes.
+      const name = (i: number): string => `/apisix/routes/multi#plugins['ai-proxy-multi'].instances[${i}]`;
+      await eventually(async () => {
+        const text = await scrape(exportPorts[0]!);
+        expect(text).toContain(`apisix_upstream_status{name="${name(0)}",ip="127.0.0.1",port="${mock.port}"} 1\n`);
+        expect(text).toContain(`apisix_upstream_status{name="${name(1)}",ip="127.0.0.1",port="${mock.port}"} 0\n`);
+      }, 15_000, 300);
+    } finally {
+      await adminRequest(pod1, 'DELETE', '/apisix/admin/routes/multi');
+      await failing.close();
+    }
   });
 
   it('plugin_metadata disabled_labels blanks a label; a long model name is cut to 128 bytes', async () => {

@@ -86,6 +86,16 @@ describe('Observer (prometheus log phase)', () => {
     expect(text).not.toContain('apisix_llm_latency');
   });
 
+  it('a TTFT of "0" (unset, or under 1 ms) leaves llm_latency out, as APISIX\'s `~= "0"` check does', () => {
+    const rt = runtime();
+    const ctx = aiCtx(true);
+    ctx.vars.set('llm_time_to_first_token', '0');
+    new Observer(rt, false).log(ctx);
+    const text = render(rt);
+    expect(text).not.toContain('apisix_llm_latency');
+    expect(text).toContain('apisix_llm_prompt_tokens{');
+  });
+
   it('a plain request records no LLM family', () => {
     const rt = runtime();
     const ctx = fakeContext();
