@@ -1,18 +1,5 @@
 import type { KeyValue } from '@portico/config-store';
-import type { JsonSchema, PrepareEnv } from '@portico/plugin-sdk';
-import {
-  checkUpstream,
-  compileSchema,
-  consumerGroupSchema,
-  consumerSchema,
-  credentialSchema,
-  globalRuleSchema,
-  pluginConfigSchema,
-  routeSchema,
-  serviceSchema,
-  upstreamSchema,
-  type Validator,
-} from '@portico/schemas';
+import { checkUpstream, compileSchema, kindOf, type Validator } from '@portico/schemas';
 import { classifyKey, type Item, type Kind } from '../snapshot/items.js';
 import type { PluginPreparer } from '../snapshot/preparer.js';
 
@@ -21,34 +8,13 @@ export class InvalidItemError extends Error {
   readonly code = 'invalid_item';
 }
 
-const SCHEMAS: Partial<Record<Kind, JsonSchema>> = {
-  routes: routeSchema,
-  services: serviceSchema,
-  upstreams: upstreamSchema,
-  consumers: consumerSchema,
-  credentials: credentialSchema,
-  global_rules: globalRuleSchema,
-  plugin_configs: pluginConfigSchema,
-  consumer_groups: consumerGroupSchema,
-};
-
-const SCOPES: Partial<Record<Kind, PrepareEnv['scope']>> = {
-  routes: 'route',
-  services: 'service',
-  plugin_configs: 'plugin_config',
-  global_rules: 'global_rule',
-  consumers: 'consumer',
-  credentials: 'consumer',
-  consumer_groups: 'consumer_group',
-};
-
 const validators = new Map<Kind, Validator>();
 function validatorFor(kind: Kind): Validator | undefined {
-  const schema = SCHEMAS[kind];
-  if (!schema) return undefined;
+  const desc = kindOf(kind);
+  if (!desc.syncSchema) return undefined;
   let v = validators.get(kind);
   if (!v) {
-    v = compileSchema(schema);
+    v = compileSchema(desc.schema);
     validators.set(kind, v);
   }
   return v;
@@ -86,11 +52,12 @@ export function parseItem(prefix: string, kv: KeyValue, preparer: PluginPreparer
       throw new InvalidItemError(`failed to check item data of [${kv.key}] err:${field} (Lua) is not supported by Portico`);
     }
   }
-  if (where.kind === 'upstreams') {
+  const desc = kindOf(where.kind);
+  if (desc.upstream === 'self') {
     const uerr = checkUpstream(obj);
     if (uerr !== undefined) throw new InvalidItemError(`failed to check item data of [${kv.key}] err:${uerr}`);
   }
-  if (where.kind === 'plugin_metadata') {
+  if (desc.checks.includes('metadata')) {
     try {
       preparer.checkMetadata(where.id, obj);
     } catch (e) {
@@ -98,7 +65,7 @@ export function parseItem(prefix: string, kv: KeyValue, preparer: PluginPreparer
     }
   }
   const item: Item = { kind: where.kind, key: kv.key, id: where.id, modRevision: kv.modRevision, value: obj };
-  const scope = SCOPES[where.kind];
+  const scope = desc.plugins?.scope;
   if (scope) {
     try {
       item.plugins = preparer.prepare(kv.key, kv.modRevision, scope, obj.plugins);

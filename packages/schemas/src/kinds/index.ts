@@ -1,0 +1,3 @@
+export * from './types.js';
+export * from './table.js';
+export * from './keys.js';
