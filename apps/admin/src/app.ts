@@ -143,10 +143,12 @@ export function buildAdminApp(deps: AdminDeps): Hono {
 
   const app = new Hono();
   app.all('*', dispatch);
-  // The one place typed errors become HTTP responses.
-  app.onError((err) => {
+  // The one place typed errors become HTTP responses. Client errors and store faults (503) are
+  // AdminErrors; anything else is a server fault: logged with its stack, never sent.
+  app.onError((err, c) => {
     if (err instanceof AdminError) return out.json(err.status, err.body, err.versioned);
-    logger.error({ err: err instanceof Error ? err.message : String(err) }, 'admin request failed');
+    const detail = err instanceof Error ? { err: err.message, stack: err.stack } : { err: String(err) };
+    logger.error({ ...detail, method: c.req.method, path: c.req.path }, 'admin request failed');
     return out.json(500, { error_msg: 'internal server error' }, false);
   });
   return app;

@@ -2,7 +2,7 @@
  * The generic resource handler (apisix/admin/resource.lua): GET one/list, PUT, POST, PATCH,
  * DELETE for any resource kind of the @portico/schemas table. Throws AdminError for every failure.
  */
-import { childKinds, keyOf, resourceKind, type ResourceKind } from '@portico/schemas';
+import { childKinds, isStoredObject, keyOf, resourceKind, storedForm, storedValueError, type ResourceKind } from '@portico/schemas';
 import type { AdminContext, Method } from './context.js';
 import { checkSchema } from './checks.js';
 import { fail, keyNotFound } from './errors.js';
@@ -107,8 +107,24 @@ export class ResourceHandler {
     if (!isObj(conf) && desc.schema) checkSchema(desc.schema, conf);
     const copy = structuredClone(conf) as Obj;
     const identity = await checkResource(this.ctx, desc, id, copy, parentId);
-    if (isObj(conf)) encryptStored(this.ctx, desc, conf, identity);
+    this.checkStorable(desc, conf, identity, parentId);
+    encryptStored(this.ctx, desc, conf as Obj, identity);
     return identity;
+  }
+
+  /**
+   * The last gate before a write: the data planes' own check of a stored value (shared from
+   * @portico/schemas), on a copy carrying the id they will see (the key suffix).
+   */
+  private checkStorable(desc: ResourceKind, conf: unknown, identity: string | number | undefined, parentId: string): void {
+    if (!isStoredObject(conf)) throw fail('invalid configuration: it should be an object');
+    const copy = structuredClone(conf);
+    if (identity !== undefined) {
+      const key = keyOf(desc, identity, parentId);
+      copy.id = key.slice(key.indexOf('/', 1) + 1);
+    }
+    const err = storedValueError(desc, copy, (n) => this.ctx.plugin(n));
+    if (err !== undefined) throw fail(`invalid configuration: ${err}`);
   }
 
   private async get(desc: ResourceKind, req: ResourceRequest): Promise<ResourceResponse> {
@@ -129,7 +145,7 @@ export class ResourceHandler {
   }
 
   private async put(desc: ResourceKind, req: ResourceRequest): Promise<ResourceResponse> {
-    const conf = req.body;
+    const conf = storedForm(desc, req.body);
     const id = await this.checkConf(desc, req.id, conf, desc.id.kind === 'id', false, req.parentId);
     const value = conf as Obj;
     const key = keyOf(desc, id, req.parentId);
@@ -148,7 +164,7 @@ export class ResourceHandler {
   }
 
   private async post(desc: ResourceKind, req: ResourceRequest): Promise<ResourceResponse> {
-    const conf = req.body;
+    const conf = storedForm(desc, req.body);
     await this.checkConf(desc, req.id, conf, false, false, req.parentId);
     const value = conf as Obj;
     const now = this.now();
@@ -187,6 +203,7 @@ export class ResourceHandler {
       if (!truthy(n.create_time)) n.create_time = now;
       if (!truthy(n.update_time) || (conf as Obj).update_time === undefined) n.update_time = now;
     }
+    node = storedForm(desc, node);
     await this.checkConf(desc, req.id, node, true, true, req.parentId);
     await store.casSet(key, node, old.modifiedIndex, req.ttl);
     return { status: 200, body: { key: store.full(key), value: node } };
