@@ -116,3 +116,25 @@ describe('hostile Admin API bodies', () => {
     }
   });
 });
+
+describe('concurrent PATCH', () => {
+  it('merges again into the newer value when another write won the race, so neither change is lost', async () => {
+    const { req, store } = makeAdmin();
+    await req('PUT', '/apisix/admin/services/1', { desc: 'base' });
+    const realPut = store.put.bind(store);
+    let raced = false;
+    store.put = async (k, v, o) => {
+      if (o?.ifModRevision !== undefined && !raced) {
+        raced = true;
+        // Another admin's write lands between this PATCH's read and its CAS write.
+        await realPut('/apisix/services/1', JSON.stringify({ id: '1', desc: 'base', name: 'other', create_time: 1, update_time: 1 }));
+      }
+      return realPut(k, v, o);
+    };
+    const r = await req('PATCH', '/apisix/admin/services/1', { labels: { team: 'a' } });
+    expect(r.status, r.text).toBe(200);
+    const stored = JSON.parse((await store.get('/apisix/services/1'))!.value) as Record<string, unknown>;
+    expect(stored.name).toBe('other');
+    expect(stored.labels).toEqual({ team: 'a' });
+  });
+});

@@ -46,6 +46,9 @@ function truthy(v: unknown): boolean {
 
 const FORBIDDEN = ['create_time', 'update_time'];
 
+/** Read-merge-write rounds a PATCH tries before answering APISIX's conflict 503. */
+const PATCH_ATTEMPTS = 5;
+
 /** resource.lua check_forbidden_properties (note the double space in the message). */
 function checkForbidden(conf: unknown): void {
   if (!isObj(conf)) return;
@@ -186,6 +189,16 @@ export class ResourceHandler {
     const conf = req.body;
     if (conf === undefined) throw fail('missing new configuration');
     if (!req.subPath && (!isObj(conf) || Array.isArray(conf))) throw fail('invalid configuration');
+    // A concurrent write between the read and the CAS write: merge again into the newer value.
+    for (let attempt = 1; ; attempt++) {
+      const res = await this.patchOnce(desc, req, key, structuredClone(conf));
+      if (res) return res;
+      if (attempt === PATCH_ATTEMPTS) throw fail('value changed before overwritten', 503);
+    }
+  }
+
+  /** One read-merge-check-CAS round of a PATCH; undefined when the value changed meanwhile. */
+  private async patchOnce(desc: ResourceKind, req: ResourceRequest, key: string, conf: unknown): Promise<ResourceResponse | undefined> {
     const store = this.ctx.store;
     const old = await store.mustGet(key);
     // Stored encrypt_fields are ciphertext: decrypt before merging so they are not encrypted twice.
@@ -205,7 +218,7 @@ export class ResourceHandler {
     }
     node = storedForm(desc, node);
     await this.checkConf(desc, req.id, node, true, true, req.parentId);
-    await store.casSet(key, node, old.modifiedIndex, req.ttl);
+    if (!(await store.casSet(key, node, old.modifiedIndex, req.ttl))) return undefined;
     return { status: 200, body: { key: store.full(key), value: node } };
   }
 
