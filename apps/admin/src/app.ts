@@ -6,6 +6,7 @@ import { compileAllowList, type PorticoConf } from '@portico/conf';
 import type { ConfigStore } from '@portico/config-store';
 import { indexPlugins, nginxErrorPage } from '@portico/plugin-helpers';
 import type { Logger, PluginDefinition } from '@portico/plugin-sdk';
+import { childKindAt, resourceKind } from '@portico/schemas';
 import { Hono, type Context } from 'hono';
 import { checkToken } from './auth.js';
 import { readJsonBody } from './body.js';
@@ -16,7 +17,6 @@ import { pluginSchema, pluginsList } from './handlers/plugins.js';
 import { coreSchema, validateAgainst } from './handlers/schema.js';
 import { syncPluginList } from './plugins-sync.js';
 import { ResourceHandler } from './resource-handler.js';
-import { resources } from './resources/index.js';
 import { Responder } from './respond.js';
 import { AdminStore } from './store-ops.js';
 
@@ -79,13 +79,17 @@ export function buildAdminApp(deps: AdminDeps): Hono {
       subPath = segs.slice(6).join('/');
     }
     if (res === 'stream_routes') throw earlyFail(400, { error_msg: 'stream mode is disabled, can not add stream routes' });
-    if (res === 'consumers' && segs.length >= 6 && segs[5] === 'credentials') {
-      subPath = `${id}/${subPath}`;
-      res = 'credentials';
+    let parentId = '';
+    // A child kind lives under its parent object: /consumers/<username>/credentials[/<id>].
+    const child = res !== undefined && segs.length >= 6 ? childKindAt(res, segs[5]) : undefined;
+    if (child) {
+      parentId = id ?? '';
+      res = child.name;
       id = segs[6];
+      subPath = segs.slice(7).join('/');
     }
     const method = c.req.method.toLowerCase() as Method;
-    const desc = res !== undefined ? resources[res] : undefined;
+    const desc = res !== undefined ? resourceKind(res) : undefined;
     if (!desc && res !== 'plugins' && res !== 'schema') {
       throw earlyFail(404, { error_msg: `Unsupported resource type: ${res ?? ''}` });
     }
@@ -99,7 +103,7 @@ export function buildAdminApp(deps: AdminDeps): Hono {
     }
     if (res === 'plugins') return out.json(200, pluginSchema(ctx.plugin, deps.plugins, id, query), true);
     if (res === 'schema') return out.json(200, coreSchema(id), true);
-    const r = await handler.handle(desc!, { method, id, subPath, body, query, ttl });
+    const r = await handler.handle(desc!, { method, id, parentId, subPath, body, query, ttl });
     return out.json(r.status, r.body, true);
   };
 
@@ -128,7 +132,7 @@ export function buildAdminApp(deps: AdminDeps): Hono {
     if (path.startsWith('/apisix/admin/schema/validate/') && method === 'POST') {
       auth(c, query);
       const res = splitUri(path)[5];
-      const desc = res !== undefined ? resources[res] : undefined;
+      const desc = res !== undefined ? resourceKind(res) : undefined;
       if (!desc) throw earlyFail(404, { error_msg: `Unsupported resource type: ${res ?? ''}` });
       validateAgainst(desc, await readJsonBody(c.req.raw));
       return out.json(200, undefined, false);
@@ -139,10 +143,12 @@ export function buildAdminApp(deps: AdminDeps): Hono {
 
   const app = new Hono();
   app.all('*', dispatch);
-  // The one place typed errors become HTTP responses.
-  app.onError((err) => {
+  // The one place typed errors become HTTP responses. Client errors and store faults (503) are
+  // AdminErrors; anything else is a server fault: logged with its stack, never sent.
+  app.onError((err, c) => {
     if (err instanceof AdminError) return out.json(err.status, err.body, err.versioned);
-    logger.error({ err: err instanceof Error ? err.message : String(err) }, 'admin request failed');
+    const detail = err instanceof Error ? { err: err.message, stack: err.stack } : { err: String(err) };
+    logger.error({ ...detail, method: c.req.method, path: c.req.path }, 'admin request failed');
     return out.json(500, { error_msg: 'internal server error' }, false);
   });
   return app;

@@ -1,13 +1,17 @@
 /**
  * The generic resource handler (apisix/admin/resource.lua): GET one/list, PUT, POST, PATCH,
- * DELETE for any ResourceDescriptor. Throws AdminError for every failure.
+ * DELETE for any resource kind of the @portico/schemas table. Throws AdminError for every failure.
  */
-import type { AdminContext, Method, ResourceDescriptor } from './context.js';
-import { decryptPlugins, encryptPlugins } from './context.js';
+import { childKinds, isStoredObject, keyOf, resourceKind, storedForm, storedValueError, type ResourceKind } from '@portico/schemas';
+import type { AdminContext, Method } from './context.js';
 import { checkSchema } from './checks.js';
 import { fail, keyNotFound } from './errors.js';
 import { filterAndPage } from './list-filters.js';
 import { mergePatch, patchSubPath } from './patch.js';
+import { checkResource } from './resources/check.js';
+import { decryptStored, encryptStored } from './resources/encryption.js';
+import { deleteRefusal } from './resources/references.js';
+import { isChildKey } from './resources/stored.js';
 import type { Item } from './store-ops.js';
 
 type Obj = Record<string, unknown>;
@@ -16,6 +20,8 @@ export interface ResourceRequest {
   method: Method;
   /** URL id segment (decoded), undefined when absent. */
   id: string | undefined;
+  /** Id of the parent object of a child kind (`/consumers/<parentId>/credentials/...`); '' otherwise. */
+  parentId: string;
   /** Segments after the id joined with "/" ("" when none). */
   subPath: string;
   /** Parsed JSON body; undefined when the request had no body. */
@@ -40,6 +46,9 @@ function truthy(v: unknown): boolean {
 
 const FORBIDDEN = ['create_time', 'update_time'];
 
+/** Read-merge-write rounds a PATCH tries before answering APISIX's conflict 503. */
+const PATCH_ATTEMPTS = 5;
+
 /** resource.lua check_forbidden_properties (note the double space in the message). */
 function checkForbidden(conf: unknown): void {
   if (!isObj(conf)) return;
@@ -57,9 +66,9 @@ export class ResourceHandler {
     private readonly now: () => number = () => Math.floor(Date.now() / 1000),
   ) {}
 
-  async handle(desc: ResourceDescriptor, req: ResourceRequest): Promise<ResourceResponse> {
+  async handle(desc: ResourceKind, req: ResourceRequest): Promise<ResourceResponse> {
     if (desc.unsupported?.includes(req.method)) {
-      throw fail(`not supported \`${req.method.toUpperCase()}\` method for ${desc.kind}`, 405);
+      throw fail(`not supported \`${req.method.toUpperCase()}\` method for ${desc.word}`, 405);
     }
     switch (req.method) {
       case 'get':
@@ -75,33 +84,24 @@ export class ResourceHandler {
     }
   }
 
-  private keyOf(desc: ResourceDescriptor, id: string | number | undefined, subPath: string): string {
-    if (desc.etcdKey) return desc.etcdKey(id === undefined ? undefined : String(id), subPath);
-    return id === undefined ? `/${desc.name}` : `/${desc.name}/${String(id)}`;
-  }
-
-  private decrypt(desc: ResourceDescriptor, value: Obj): void {
-    if (desc.decrypt) desc.decrypt(this.ctx, value);
-    else decryptPlugins(this.ctx, value.plugins);
-  }
 
   /** resource.lua check_conf: id rules, forbidden timestamps, checker on a deep copy, encryption. */
   private async checkConf(
-    desc: ResourceDescriptor,
+    desc: ResourceKind,
     urlId: string | number | undefined,
     conf: unknown,
     needId: boolean,
     allowTime: boolean,
-    subPath: string,
+    parentId: string,
   ): Promise<string | number | undefined> {
     if (conf === undefined) throw fail('missing configurations');
     let id = urlId;
-    if (!desc.noId) {
+    if (desc.id.kind === 'id') {
       const bodyId = isObj(conf) && !Array.isArray(conf) ? conf.id : undefined;
       if (id === undefined && (typeof bodyId === 'string' || typeof bodyId === 'number')) id = bodyId;
-      if (needId && id === undefined) throw fail(`missing ${desc.kind} id`);
-      if (!needId && id !== undefined) throw fail(`wrong ${desc.kind} id, do not need it`);
-      if (needId && truthy(bodyId) && String(bodyId) !== String(id)) throw fail(`wrong ${desc.kind} id`);
+      if (needId && id === undefined) throw fail(`missing ${desc.word} id`);
+      if (!needId && id !== undefined) throw fail(`wrong ${desc.word} id, do not need it`);
+      if (needId && truthy(bodyId) && String(bodyId) !== String(id)) throw fail(`wrong ${desc.word} id`);
       if (isObj(conf) && id !== undefined) conf.id = id;
     }
     if (!allowTime) checkForbidden(conf);
@@ -109,44 +109,54 @@ export class ResourceHandler {
     // check before any resource-specific check reads its fields.
     if (!isObj(conf) && desc.schema) checkSchema(desc.schema, conf);
     const copy = structuredClone(conf) as Obj;
-    const ret = await desc.check(this.ctx, id, copy, needId, { subPath });
-    if (isObj(conf)) {
-      if (desc.encrypt) desc.encrypt(this.ctx, conf, desc.noId ? (ret ?? undefined) : id);
-      else encryptPlugins(this.ctx, conf.plugins);
-    }
-    return desc.noId ? (ret ?? undefined) : id;
+    const identity = await checkResource(this.ctx, desc, id, copy, parentId);
+    this.checkStorable(desc, conf, identity, parentId);
+    encryptStored(this.ctx, desc, conf as Obj, identity);
+    return identity;
   }
 
-  private async get(desc: ResourceDescriptor, req: ResourceRequest): Promise<ResourceResponse> {
-    const key = this.keyOf(desc, req.id, req.subPath);
+  /**
+   * The last gate before a write: the data planes' own check of a stored value (shared from
+   * @portico/schemas), on a copy carrying the id they will see (the key suffix).
+   */
+  private checkStorable(desc: ResourceKind, conf: unknown, identity: string | number | undefined, parentId: string): void {
+    if (!isStoredObject(conf)) throw fail('invalid configuration: it should be an object');
+    const copy = structuredClone(conf);
+    if (identity !== undefined) {
+      const key = keyOf(desc, identity, parentId);
+      copy.id = key.slice(key.indexOf('/', 1) + 1);
+    }
+    const err = storedValueError(desc, copy, (n) => this.ctx.plugin(n));
+    if (err !== undefined) throw fail(`invalid configuration: ${err}`);
+  }
+
+  private async get(desc: ResourceKind, req: ResourceRequest): Promise<ResourceResponse> {
+    const key = keyOf(desc, req.id, req.parentId);
     const store = this.ctx.store;
     if (req.id !== undefined) {
       const item = await store.mustGet(key);
-      this.decrypt(desc, item.value);
+      decryptStored(this.ctx, desc, item.value);
       return { status: 200, body: item };
     }
     let items: Item[] = await store.list(`${key}/`);
-    if (desc.listExclude) items = items.filter((i) => !desc.listExclude!(i.key));
-    // No placeholder key exists under a consumer's credentials: an empty dir is a 404 (core/etcd.lua).
-    if (desc.etcdKey && items.length === 0) throw keyNotFound();
-    for (const i of items) this.decrypt(desc, i.value);
+    items = items.filter((i) => !isChildKey(desc, i.key));
+    // No placeholder key exists under a parent object (a consumer's credentials): an empty dir is a 404 (core/etcd.lua).
+    if (desc.key.kind === 'child' && items.length === 0) throw keyNotFound();
+    for (const i of items) decryptStored(this.ctx, desc, i.value);
     const { list, total } = filterAndPage(items, req.query, desc.listFilterFields);
     return { status: 200, body: { list, total } };
   }
 
-  private async put(desc: ResourceDescriptor, req: ResourceRequest): Promise<ResourceResponse> {
-    const conf = req.body;
-    const id = await this.checkConf(desc, req.id, conf, !desc.noId, false, req.subPath);
+  private async put(desc: ResourceKind, req: ResourceRequest): Promise<ResourceResponse> {
+    const conf = storedForm(desc, req.body);
+    const id = await this.checkConf(desc, req.id, conf, desc.id.kind === 'id', false, req.parentId);
     const value = conf as Obj;
-    const key = this.keyOf(desc, id, req.subPath);
+    const key = keyOf(desc, id, req.parentId);
     const store = this.ctx.store;
-    if (desc.name === 'credentials') {
-      const consumerKey = key.slice(0, key.indexOf('/credentials/'));
-      if (!(await store.get(consumerKey))) throw fail('consumer not found', 404);
-    }
-    if (desc.name === 'plugin_metadata') {
-      value.id = id;
-    } else {
+    const parent = desc.key.kind === 'child' ? resourceKind(desc.key.parent) : undefined;
+    if (parent && !(await store.get(keyOf(parent, req.parentId)))) throw fail(`${parent.word} not found`, 404);
+    if (desc.id.kind === 'name') value.id = id;
+    if (desc.timestamps) {
       const prev = await store.get(key);
       const now = this.now();
       if (!truthy(value.create_time)) value.create_time = prev?.value.create_time ?? now;
@@ -156,31 +166,43 @@ export class ResourceHandler {
     return { status, body: { key: store.full(key), value } };
   }
 
-  private async post(desc: ResourceDescriptor, req: ResourceRequest): Promise<ResourceResponse> {
-    const conf = req.body;
-    await this.checkConf(desc, req.id, conf, false, false, req.subPath);
+  private async post(desc: ResourceKind, req: ResourceRequest): Promise<ResourceResponse> {
+    const conf = storedForm(desc, req.body);
+    await this.checkConf(desc, req.id, conf, false, false, req.parentId);
     const value = conf as Obj;
     const now = this.now();
-    if (!truthy(value.create_time)) value.create_time = now;
-    if (!truthy(value.update_time)) value.update_time = now;
+    if (desc.timestamps) {
+      if (!truthy(value.create_time)) value.create_time = now;
+      if (!truthy(value.update_time)) value.update_time = now;
+    }
     const store = this.ctx.store;
     const id = await store.genId();
     value.id = id;
-    const key = `/${desc.name}/${id}`;
+    const key = keyOf(desc, id, req.parentId);
     await store.set(key, value, req.ttl);
     return { status: 201, body: { key: store.full(key), value } };
   }
 
-  private async patch(desc: ResourceDescriptor, req: ResourceRequest): Promise<ResourceResponse> {
-    if (req.id === undefined) throw fail(`missing ${desc.kind} id`);
-    const key = this.keyOf(desc, req.id, req.subPath);
+  private async patch(desc: ResourceKind, req: ResourceRequest): Promise<ResourceResponse> {
+    if (req.id === undefined) throw fail(`missing ${desc.word} id`);
+    const key = keyOf(desc, req.id, req.parentId);
     const conf = req.body;
     if (conf === undefined) throw fail('missing new configuration');
     if (!req.subPath && (!isObj(conf) || Array.isArray(conf))) throw fail('invalid configuration');
+    // A concurrent write between the read and the CAS write: merge again into the newer value.
+    for (let attempt = 1; ; attempt++) {
+      const res = await this.patchOnce(desc, req, key, structuredClone(conf));
+      if (res) return res;
+      if (attempt === PATCH_ATTEMPTS) throw fail('value changed before overwritten', 503);
+    }
+  }
+
+  /** One read-merge-check-CAS round of a PATCH; undefined when the value changed meanwhile. */
+  private async patchOnce(desc: ResourceKind, req: ResourceRequest, key: string, conf: unknown): Promise<ResourceResponse | undefined> {
     const store = this.ctx.store;
     const old = await store.mustGet(key);
     // Stored encrypt_fields are ciphertext: decrypt before merging so they are not encrypted twice.
-    this.decrypt(desc, old.value);
+    decryptStored(this.ctx, desc, old.value);
     let node: unknown = old.value;
     const now = this.now();
     if (req.subPath) {
@@ -194,20 +216,21 @@ export class ResourceHandler {
       if (!truthy(n.create_time)) n.create_time = now;
       if (!truthy(n.update_time) || (conf as Obj).update_time === undefined) n.update_time = now;
     }
-    await this.checkConf(desc, req.id, node, true, true, req.subPath);
-    await store.casSet(key, node, old.modifiedIndex, req.ttl);
+    node = storedForm(desc, node);
+    await this.checkConf(desc, req.id, node, true, true, req.parentId);
+    if (!(await store.casSet(key, node, old.modifiedIndex, req.ttl))) return undefined;
     return { status: 200, body: { key: store.full(key), value: node } };
   }
 
-  private async delete(desc: ResourceDescriptor, req: ResourceRequest): Promise<ResourceResponse> {
-    if (req.id === undefined) throw fail(`missing ${desc.kind} id`);
-    const key = this.keyOf(desc, req.id, req.subPath);
-    if (desc.deleteCheck && req.query.get('force') !== 'true') {
-      const err = await desc.deleteCheck(this.ctx, req.id);
+  private async delete(desc: ResourceKind, req: ResourceRequest): Promise<ResourceResponse> {
+    if (req.id === undefined) throw fail(`missing ${desc.word} id`);
+    const key = keyOf(desc, req.id, req.parentId);
+    if (req.query.get('force') !== 'true') {
+      const err = await deleteRefusal(this.ctx, desc, req.id);
       if (err !== undefined) throw fail(err);
     }
     const store = this.ctx.store;
-    if (desc.name === 'consumers') await store.rmdir(`${key}/credentials/`);
+    for (const child of childKinds(desc.name)) await store.rmdir(`${key}/${child.key.segment}/`);
     const deleted = await store.delete(key);
     if (deleted === 0) throw keyNotFound();
     return { status: 200, body: { deleted: String(deleted), key: store.full(key) } };

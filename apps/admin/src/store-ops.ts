@@ -84,14 +84,18 @@ export class AdminStore {
     return res.prev ? 200 : 201;
   }
 
-  /** Write only if the key's mod revision is unchanged (core/etcd.lua atomic_set). */
-  async casSet(key: string, value: unknown, modRevision: number, ttl?: number): Promise<void> {
-    await guard(() =>
-      this.store.put(this.full(key), JSON.stringify(value), {
+  /** Write only if the key's mod revision is unchanged (core/etcd.lua atomic_set); false when it changed. */
+  async casSet(key: string, value: unknown, modRevision: number, ttl?: number): Promise<boolean> {
+    try {
+      await this.store.put(this.full(key), JSON.stringify(value), {
         ifModRevision: modRevision,
         ...(ttl !== undefined && ttl > 0 ? { ttlSeconds: ttl } : {}),
-      }),
-    );
+      });
+      return true;
+    } catch (e) {
+      if (e instanceof ConfigStoreError && e.code === 'conflict') return false;
+      return guard(() => Promise.reject(e));
+    }
   }
 
   /** POST id: revision of a write to `<prefix>/gen_id`, zero-padded to 20 digits (core/etcd.lua push). */

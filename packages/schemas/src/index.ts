@@ -8,3 +8,4 @@ export { checkVars, exprError } from './vars.js';
 export { compileExpr, ExprError, luaToNumber, type CompiledExpr, type VarLookup } from './expr/index.js';
 export { compileIpList, type IpList } from './expr/ip.js';
 export * from './resources/index.js';
+export * from './kinds/index.js';

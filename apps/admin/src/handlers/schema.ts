@@ -1,6 +1,5 @@
 /** Schema endpoints (apisix/admin/schema.lua, apisix/admin/init.lua schema_validate). */
-import { coreSchemas, compileSchema } from '@portico/schemas';
-import type { ResourceDescriptor } from '../context.js';
+import { coreSchemas, compileSchema, type ResourceKind } from '@portico/schemas';
 import { AdminError, fail } from '../errors.js';
 
 /** `GET /apisix/admin/schema/<name>`: a core schema or 400 `not found schema: <name>`. */
@@ -14,7 +13,7 @@ export function coreSchema(name: string | undefined): unknown {
  * `POST /apisix/admin/schema/validate/<resource>`: JSON schema only (no plugins, no references),
  * error without the `invalid configuration: ` prefix. Returns normally when valid (200, empty body).
  */
-export function validateAgainst(desc: ResourceDescriptor, body: unknown): void {
+export function validateAgainst(desc: ResourceKind, body: unknown): void {
   const err = compileSchema(desc.schema)(body === undefined ? undefined : structuredClone(body));
   if (err !== undefined) throw new AdminError(400, { error_msg: err }, { versioned: false });
 }

@@ -1,28 +1,10 @@
+import { RESOURCE_KINDS, type KindName } from '@portico/schemas';
 import type { PluginSet } from '../chain/chain.js';
 
-/** etcd directories the data plane consumes (subset of apisix/constants.lua HTTP_ETCD_DIRECTORY). */
-export type Kind =
-  | 'routes'
-  | 'services'
-  | 'upstreams'
-  | 'consumers'
-  | 'credentials'
-  | 'global_rules'
-  | 'plugin_configs'
-  | 'plugin_metadata'
-  | 'consumer_groups';
+/** etcd directories the data plane consumes: the resource kinds of @portico/schemas. */
+export type Kind = KindName;
 
-export const KINDS: readonly Kind[] = [
-  'routes',
-  'services',
-  'upstreams',
-  'consumers',
-  'credentials',
-  'global_rules',
-  'plugin_configs',
-  'plugin_metadata',
-  'consumer_groups',
-];
+export const KINDS: readonly Kind[] = RESOURCE_KINDS.map((k) => k.name);
 
 /** One validated configuration object as stored in etcd. */
 export interface Item {
@@ -41,22 +23,7 @@ export interface Item {
  * Which kind and id an etcd key holds, or undefined for keys the data plane ignores
  * (`init_dir` directory placeholders, ssls, protos, the plugin list, ...).
  */
-export function classifyKey(prefix: string, key: string): { kind: Kind; id: string } | undefined {
-  if (!key.startsWith(prefix + '/')) return undefined;
-  const rest = key.slice(prefix.length + 1);
-  const slash = rest.indexOf('/');
-  if (slash <= 0 || slash === rest.length - 1) return undefined;
-  const dir = rest.slice(0, slash);
-  const id = rest.slice(slash + 1);
-  if (dir === 'consumers') {
-    const parts = id.split('/');
-    if (parts.length === 1) return { kind: 'consumers', id };
-    if (parts.length === 3 && parts[1] === 'credentials' && parts[0] && parts[2]) return { kind: 'credentials', id };
-    return undefined;
-  }
-  if (id.includes('/')) return undefined;
-  return (KINDS as readonly string[]).includes(dir) && dir !== 'credentials' ? { kind: dir as Kind, id } : undefined;
-}
+export { classifyKey } from '@portico/schemas';
 
 /**
  * All items of one snapshot, by kind then id. Copy-on-write: a draft shares the maps of

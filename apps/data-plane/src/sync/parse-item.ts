@@ -1,19 +1,6 @@
 import type { KeyValue } from '@portico/config-store';
-import type { JsonSchema, PrepareEnv } from '@portico/plugin-sdk';
-import {
-  checkUpstream,
-  compileSchema,
-  consumerGroupSchema,
-  consumerSchema,
-  credentialSchema,
-  globalRuleSchema,
-  pluginConfigSchema,
-  routeSchema,
-  serviceSchema,
-  upstreamSchema,
-  type Validator,
-} from '@portico/schemas';
-import { classifyKey, type Item, type Kind } from '../snapshot/items.js';
+import { isStoredObject, kindOf, storedValueError } from '@portico/schemas';
+import { classifyKey, type Item } from '../snapshot/items.js';
 import type { PluginPreparer } from '../snapshot/preparer.js';
 
 /** An etcd value the data plane refuses (logged, then skipped). */
@@ -21,45 +8,11 @@ export class InvalidItemError extends Error {
   readonly code = 'invalid_item';
 }
 
-const SCHEMAS: Partial<Record<Kind, JsonSchema>> = {
-  routes: routeSchema,
-  services: serviceSchema,
-  upstreams: upstreamSchema,
-  consumers: consumerSchema,
-  credentials: credentialSchema,
-  global_rules: globalRuleSchema,
-  plugin_configs: pluginConfigSchema,
-  consumer_groups: consumerGroupSchema,
-};
-
-const SCOPES: Partial<Record<Kind, PrepareEnv['scope']>> = {
-  routes: 'route',
-  services: 'service',
-  plugin_configs: 'plugin_config',
-  global_rules: 'global_rule',
-  consumers: 'consumer',
-  credentials: 'consumer',
-  consumer_groups: 'consumer_group',
-};
-
-const validators = new Map<Kind, Validator>();
-function validatorFor(kind: Kind): Validator | undefined {
-  const schema = SCHEMAS[kind];
-  if (!schema) return undefined;
-  let v = validators.get(kind);
-  if (!v) {
-    v = compileSchema(schema);
-    validators.set(kind, v);
-  }
-  return v;
-}
-
-const LUA_FIELDS = ['filter_func', 'script', 'script_id'] as const;
-
 /**
  * Turn one etcd entry into a validated Item (apisix/core/config_etcd.lua load/sync): ignore
  * keys outside the known directories and `init_dir` placeholders, require a JSON object,
- * set `value.id` to the key suffix, check the resource schema, then prepare its plugins.
+ * set `value.id` to the key suffix, run the shared stored-value check (@portico/schemas), then
+ * check plugin metadata and prepare the plugins.
  * Returns undefined for ignored keys; throws InvalidItemError for invalid values.
  */
 export function parseItem(prefix: string, kv: KeyValue, preparer: PluginPreparer): Item | undefined {
@@ -72,25 +25,16 @@ export function parseItem(prefix: string, kv: KeyValue, preparer: PluginPreparer
   } catch {
     throw new InvalidItemError(`invalid item data of [${kv.key}]: not JSON`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (!isStoredObject(value)) {
     throw new InvalidItemError(`invalid item data of [${kv.key}], it should be an object`);
   }
-  const obj = value as Record<string, unknown>;
+  const obj = value;
   obj.id = where.id;
-  const err = validatorFor(where.kind)?.(obj);
+  // The check the Admin API applies before it writes (schema, Lua fields, upstream, plugins shape).
+  const desc = kindOf(where.kind);
+  const err = storedValueError(desc, obj);
   if (err !== undefined) throw new InvalidItemError(`failed to check item data of [${kv.key}] err:${err}`);
-  // Lua code (route/service `filter_func`, `script`) cannot run here: serving such a route
-  // without its filter or script would widen what it matches, so it is refused (fail closed).
-  for (const field of LUA_FIELDS) {
-    if (obj[field] !== undefined) {
-      throw new InvalidItemError(`failed to check item data of [${kv.key}] err:${field} (Lua) is not supported by Portico`);
-    }
-  }
-  if (where.kind === 'upstreams') {
-    const uerr = checkUpstream(obj);
-    if (uerr !== undefined) throw new InvalidItemError(`failed to check item data of [${kv.key}] err:${uerr}`);
-  }
-  if (where.kind === 'plugin_metadata') {
+  if (desc.checks.includes('metadata')) {
     try {
       preparer.checkMetadata(where.id, obj);
     } catch (e) {
@@ -98,7 +42,7 @@ export function parseItem(prefix: string, kv: KeyValue, preparer: PluginPreparer
     }
   }
   const item: Item = { kind: where.kind, key: kv.key, id: where.id, modRevision: kv.modRevision, value: obj };
-  const scope = SCOPES[where.kind];
+  const scope = desc.plugins?.scope;
   if (scope) {
     try {
       item.plugins = preparer.prepare(kv.key, kv.modRevision, scope, obj.plugins);

@@ -19,7 +19,11 @@ export interface SseEvent {
  */
 export class SseDecoder {
   private readonly text = new TextDecoder('utf-8');
-  private pending = '';
+  /**
+   * The unterminated line so far, as pieces (it holds no CR/LF): each chunk is scanned once and
+   * a long line arriving in many chunks is joined once, so decoding stays linear in its size.
+   */
+  private pending: string[] = [];
   /** A CR ended the previous chunk: an LF starting the next one belongs to it. */
   private skipLf = false;
   private dataLines: string[] = [];
@@ -37,29 +41,34 @@ export class SseDecoder {
   /** End of stream: flush the decoder. An event without its blank line is dropped (per spec). */
   end(): SseEvent[] {
     const events = this.consume(this.text.decode());
-    this.pending = '';
+    this.pending = [];
     return events;
   }
 
   private consume(s: string): SseEvent[] {
     const events: SseEvent[] = [];
-    let buf = this.pending + s;
-    if (this.skipLf && buf.startsWith('\n')) buf = buf.slice(1);
-    this.skipLf = false;
     let start = 0;
-    for (let i = 0; i < buf.length; i++) {
-      const ch = buf.charCodeAt(i);
+    // A CR ended the previous chunk (pending is then empty): an LF here completes that CRLF.
+    if (this.skipLf && s.charCodeAt(0) === 10) start = 1;
+    if (s.length > 0) this.skipLf = false;
+    for (let i = start; i < s.length; i++) {
+      const ch = s.charCodeAt(i);
       if (ch !== 10 && ch !== 13) continue;
-      const line = buf.slice(start, i);
+      let line = s.slice(start, i);
+      if (this.pending.length > 0) {
+        this.pending.push(line);
+        line = this.pending.join('');
+        this.pending = [];
+      }
       if (ch === 13) {
-        if (i + 1 === buf.length) this.skipLf = true;
-        else if (buf.charCodeAt(i + 1) === 10) i++;
+        if (i + 1 === s.length) this.skipLf = true;
+        else if (s.charCodeAt(i + 1) === 10) i++;
       }
       start = i + 1;
       const ev = this.line(line);
       if (ev) events.push(ev);
     }
-    this.pending = buf.slice(start);
+    if (start < s.length) this.pending.push(s.slice(start));
     return events;
   }
 
