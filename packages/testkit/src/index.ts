@@ -9,3 +9,4 @@ export { spawnProcess, tailFile, type ManagedProcess, type SpawnOptions, type Ex
 export { startPortico, projectRoot, appEntries, type StartPorticoOptions, type PorticoApps, type DataPlaneHandle } from './apps.js';
 export { startRedisCluster, type RedisCluster, type StartRedisClusterOptions } from './redis-cluster.js';
 export { startVault, type VaultServer } from './vault.js';
+export { createTestCa, type TestCa } from './pki.js';
