@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { standaloneEntries } from './entries.js';
+import { resolveEntries, standaloneEntries } from './entries.js';
 
 describe('standalone config → etcd-style entries', () => {
   it('keys items by id, consumers by username, and ids-less items by arr_<n> as APISIX does', () => {
@@ -21,11 +21,26 @@ describe('standalone config → etcd-style entries', () => {
       '/apisix/plugin_metadata/http-logger',
       '/apisix/secrets/vault/1',
     ]);
-    expect(JSON.parse(entries.get('/apisix/routes/1')!)).toEqual({ id: 1, uri: '/a' });
+    expect(JSON.parse(entries.get('/apisix/routes/1')!.value)).toEqual({ id: 1, uri: '/a' });
   });
 
   it('refuses a configuration that is not an object of arrays', () => {
     expect(() => standaloneEntries([], '/apisix')).toThrow('the configuration must be an object of resource arrays');
     expect(() => standaloneEntries({ routes: { id: 1 } }, '/apisix')).toThrow('routes must be an array');
+  });
+});
+
+describe('modifiedIndex', () => {
+  it('is taken off the stored object and keeps an item unchanged while it does not move', () => {
+    const first = standaloneEntries({ routes: [{ id: 'r', uri: '/r1', modifiedIndex: 1 }, { id: 'n', uri: '/n1' }] }, '/apisix');
+    expect(first.get('/apisix/routes/r')).toEqual({ value: '{"id":"r","uri":"/r1"}', modifiedIndex: 1 });
+    const same = standaloneEntries({ routes: [{ id: 'r', uri: '/r2', modifiedIndex: 1 }, { id: 'n', uri: '/n2' }] }, '/apisix');
+    const kept = resolveEntries(same, first);
+    expect(JSON.parse(kept.get('/apisix/routes/r')!.value).uri).toBe('/r1');
+    expect(JSON.parse(kept.get('/apisix/routes/n')!.value).uri).toBe('/n2');
+    const moved = standaloneEntries({ routes: [{ id: 'r', uri: '/r2', modifiedIndex: 2 }] }, '/apisix');
+    const next = resolveEntries(moved, kept);
+    expect(JSON.parse(next.get('/apisix/routes/r')!.value).uri).toBe('/r2');
+    expect(next.has('/apisix/routes/n')).toBe(false);
   });
 });

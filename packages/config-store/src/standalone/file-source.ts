@@ -9,7 +9,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import type { MemoryConfigStore } from '../memory/memory-store.js';
-import { standaloneEntries } from './entries.js';
+import { entryValues, resolveEntries, type StandaloneEntry, standaloneEntries } from './entries.js';
 
 export interface FileSourceLogger {
   info(obj: object, msg: string): void;
@@ -46,6 +46,8 @@ export class FileConfigSource {
   private timer: NodeJS.Timeout | undefined;
   private lastMtime = -1;
   private running: Promise<void> | undefined;
+  /** The entries served now (for `modifiedIndex` comparisons). */
+  private applied: ReadonlyMap<string, StandaloneEntry> = new Map();
 
   constructor(private readonly opts: FileConfigSourceOptions) {}
 
@@ -83,8 +85,10 @@ export class FileConfigSource {
     this.lastMtime = mtime;
     try {
       const text = await readFile(path, 'utf8');
-      const entries = standaloneEntries(parseStandaloneText(text, format, path, this.opts.substituteText), prefix);
-      const revision = store.replacePrefix(`${prefix}/`, entries);
+      const parsed = standaloneEntries(parseStandaloneText(text, format, path, this.opts.substituteText), prefix);
+      const entries = resolveEntries(parsed, this.applied);
+      const revision = store.replacePrefix(`${prefix}/`, entryValues(entries));
+      this.applied = entries;
       logger.info({ path, items: entries.size, revision }, 'standalone configuration loaded');
     } catch (e) {
       logger.error({ path, err: (e as Error).message }, 'standalone configuration refused; serving the previous one');
