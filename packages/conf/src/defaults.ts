@@ -9,6 +9,7 @@ export function defaultConf(): Record<string, unknown> {
       node_listen: [9080],
       enable_admin: true,
       enable_server_tokens: true,
+      ssl: { enable: true, listen: [{ port: 9443, enable_http2: true }], ssl_protocols: 'TLSv1.2 TLSv1.3' },
       data_encryption: { enable_encrypt_fields: true, keyring: ['qeddd145sfvddff3', 'edd1c9f0985e76a2'] },
     },
     nginx_config: {

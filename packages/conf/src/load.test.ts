@@ -29,6 +29,7 @@ describe('loadConf', () => {
       nodeListen: [{ ip: '0.0.0.0', port: 9080 }],
       enableServerTokens: true,
       dataEncryption: { enableEncryptFields: true, keyring: ['qeddd145sfvddff3', 'edd1c9f0985e76a2'] },
+      ssl: { listen: [{ ip: '0.0.0.0', port: 9443, http2: true }], protocols: ['TLSv1.2', 'TLSv1.3'] },
     });
     expect(conf.deployment).toEqual({
       role: 'traditional',
@@ -140,6 +141,19 @@ describe('loadConf', () => {
     expect((await loadConf(api, { env: {} })).deployment).toMatchObject({ configProvider: 'yaml', standaloneFile: join(dirname(api), 'apisix.yaml') });
     const cp = confFile('deployment:\n  role: control_plane\n  role_control_plane:\n    config_provider: yaml\n');
     await expect(loadConf(cp, { env: {} })).rejects.toThrow(/deployment\.role_control_plane\.config_provider/);
+  });
+
+  it('reads the HTTPS listeners of apisix.ssl, or none when it is disabled', async () => {
+    const on = confFile('apisix:\n  ssl:\n    listen:\n      - 9444\n      - {ip: 127.0.0.1, port: 9445, enable_http2: false}\n    ssl_protocols: TLSv1.3\n');
+    expect((await loadConf(on, { env: {} })).apisix.ssl).toEqual({
+      listen: [
+        { ip: '0.0.0.0', port: 9444, http2: true },
+        { ip: '127.0.0.1', port: 9445, http2: false },
+      ],
+      protocols: ['TLSv1.3'],
+    });
+    const off = confFile('apisix:\n  ssl:\n    enable: false\n');
+    expect((await loadConf(off, { env: {} })).apisix.ssl.listen).toEqual([]);
   });
 
   it('reports a type clash with the default as APISIX merge_conf does', async () => {

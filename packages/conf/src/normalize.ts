@@ -17,6 +17,7 @@ export function normalizeConf(tree: Record<string, unknown>, path: string): Port
       nodeListen: nodeListen(r, tree),
       enableServerTokens: r.bool(tree, 'apisix.enable_server_tokens', true),
       ...optional('status', statusAddr(r, tree)),
+      ssl: sslConf(r, tree),
       dataEncryption: {
         enableEncryptFields: r.bool(tree, 'apisix.data_encryption.enable_encrypt_fields', true),
         keyring,
@@ -85,6 +86,23 @@ function nodeListen(r: TreeReader, tree: unknown): ListenAddr[] {
     if (typeof item === 'number') r.fail(`apisix.node_listen[${i}]`, 'must be a port number 1-65535', item);
     return listenAddr(r, item, `apisix.node_listen[${i}]`, undefined);
   });
+}
+
+/** apisix.ssl: `listen` entries are a port or {ip, port, enable_http2} (http2 on unless false). */
+function sslConf(r: TreeReader, tree: unknown): PorticoConf['apisix']['ssl'] {
+  const protocols = r.str(tree, 'apisix.ssl.ssl_protocols', 'TLSv1.2 TLSv1.3').split(/\s+/).filter(Boolean);
+  if (!r.bool(tree, 'apisix.ssl.enable', true)) return { listen: [], protocols };
+  const v = r.at(tree, 'apisix.ssl.listen');
+  const list = v === undefined ? [{ port: 9443 }] : Array.isArray(v) ? v : [v];
+  const listen = list.map((item, i) => {
+    const where = `apisix.ssl.listen[${i}]`;
+    if (isPort(item)) return { ip: '0.0.0.0', port: item, http2: true };
+    const addr = listenAddr(r, item, where, undefined);
+    const h2 = (item as Record<string, unknown>).enable_http2;
+    if (h2 !== undefined && typeof h2 !== 'boolean') r.fail(`${where}.enable_http2`, 'must be a boolean', h2);
+    return { ...addr, http2: h2 !== false };
+  });
+  return { listen, protocols };
 }
 
 function listenAddr(r: TreeReader, v: unknown, where: string, dfltPort: number | undefined): ListenAddr {

@@ -42,6 +42,12 @@ export interface PorticoConf {
      */
     status?: ListenAddr;
     dataEncryption: { enableEncryptFields: boolean; keyring: string[] };
+    /**
+     * The HTTPS listeners (apisix.ssl): certificates come from `ssls` objects, chosen by SNI.
+     * `listen` is empty when `enable` is false. `protocols`: apisix.ssl.ssl_protocols, the
+     * default for certificates without their own `ssl_protocols`.
+     */
+    ssl: { listen: (ListenAddr & { http2: boolean })[]; protocols: string[] };
   };
   deployment: {
     role: DeploymentRole;
