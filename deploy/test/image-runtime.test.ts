@@ -30,10 +30,11 @@ interface Ports {
   node: number;
   admin: number;
   status: number;
+  ssl: number;
 }
 
 async function ports(): Promise<Ports> {
-  return { node: await freePort(), admin: await freePort(), status: await freePort() };
+  return { node: await freePort(), admin: await freePort(), status: await freePort(), ssl: await freePort() };
 }
 
 /** The container's environment: the image's default config reads all of it. */
@@ -46,6 +47,7 @@ function env(p: Ports, name: string, extra: NodeJS.ProcessEnv = {}): NodeJS.Proc
     PORTICO_NODE_PORT: String(p.node),
     PORTICO_ADMIN_PORT: String(p.admin),
     PORTICO_STATUS_PORT: String(p.status),
+    PORTICO_SSL_PORT: String(p.ssl),
     PORTICO_WORKER_PROCESSES: '2',
     PORTICO_MODE_FILE: join(dir, `${name}.mode`),
     ...extra,

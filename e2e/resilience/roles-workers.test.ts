@@ -107,7 +107,7 @@ describe('worker supervision', () => {
     writeFileSync(
       confPath,
       JSON.stringify({
-        apisix: { node_listen: [port], status: { ip: '127.0.0.1', port: status } },
+        apisix: { node_listen: [port], status: { ip: '127.0.0.1', port: status }, ssl: { enable: false } },
         nginx_config: { worker_processes: 2, http: { enable_access_log: false } },
         deployment: { role: 'data_plane', etcd: { host: [`http://127.0.0.1:${dead}`], timeout: 1 } },
       }),

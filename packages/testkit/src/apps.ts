@@ -65,6 +65,10 @@ export interface DataPlaneHandle {
   process: ManagedProcess;
   /** Status API port (GET /status, /status/ready, /status/revision) when `status` was set. */
   statusPort?: number;
+  /** HTTPS listener port (apisix.ssl.listen, on 127.0.0.1; certificates come from `ssls`). */
+  sslPort: number;
+  /** https://127.0.0.1:<sslPort> */
+  httpsUrl: string;
   /** http://127.0.0.1:<statusPort> when `status` was set. */
   statusUrl?: string;
 }
@@ -123,11 +127,13 @@ export async function startPortico(opts: StartPorticoOptions): Promise<PorticoAp
   const dataPlanes: DataPlaneHandle[] = [];
   let admin: ManagedProcess | undefined;
 
-  const writeConf = (name: string, nodePort: number, accessLog: string, statusPort?: number): string => {
+  const writeConf = (name: string, nodePort: number, accessLog: string, statusPort?: number, sslPort?: number): string => {
     const conf = deepMerge(
       {
         apisix: {
           node_listen: [nodePort],
+          // Every data plane gets its own HTTPS port: APISIX's default 9443 would be shared.
+          ssl: sslPort === undefined ? { enable: false } : { listen: [{ ip: '127.0.0.1', port: sslPort }] },
           ...(statusPort === undefined ? {} : { status: { ip: '127.0.0.1', port: statusPort } }),
         },
         nginx_config: { worker_processes: opts.workers ?? 1, http: { access_log: accessLog } },
@@ -184,9 +190,18 @@ export async function startPortico(opts: StartPorticoOptions): Promise<PorticoAp
     const p = port ?? (n === 1 ? firstDpPort : await freePort());
     const accessLog = join(dir, `dp${n}-access.log`);
     const statusPort = opts.status ? await freePort() : undefined;
-    const confPath = writeConf(`dp${n}`, p, accessLog, statusPort);
+    const sslPort = await freePort();
+    const confPath = writeConf(`dp${n}`, p, accessLog, statusPort, sslPort);
     const proc = await launch(`dp${n}`, appEntries.dataPlane, confPath, p);
-    const h: DataPlaneHandle = { port: p, url: `http://127.0.0.1:${p}`, confPath, accessLog, process: proc };
+    const h: DataPlaneHandle = {
+      port: p,
+      url: `http://127.0.0.1:${p}`,
+      sslPort,
+      httpsUrl: `https://127.0.0.1:${sslPort}`,
+      confPath,
+      accessLog,
+      process: proc,
+    };
     if (statusPort !== undefined) {
       h.statusPort = statusPort;
       h.statusUrl = `http://127.0.0.1:${statusPort}`;
