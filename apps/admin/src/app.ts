@@ -78,7 +78,9 @@ export function buildAdminApp(deps: AdminDeps): Hono {
       id = segs[5];
       subPath = segs.slice(6).join('/');
     }
-    if (res === 'stream_routes') throw earlyFail(400, { error_msg: 'stream mode is disabled, can not add stream routes' });
+    if (res === 'stream_routes' && !conf.apisix.proxyMode.includes('stream')) {
+      throw earlyFail(400, { error_msg: 'stream mode is disabled, can not add stream routes' });
+    }
     let parentId = '';
     // A child kind lives under its parent object: /consumers/<username>/credentials[/<id>].
     const child = res !== undefined && segs.length >= 6 ? childKindAt(res, segs[5]) : undefined;
@@ -90,6 +92,13 @@ export function buildAdminApp(deps: AdminDeps): Hono {
     }
     const method = c.req.method.toLowerCase() as Method;
     const desc = res !== undefined ? resourceKind(res) : undefined;
+    // A typed kind's id is `<type>/<id>` across two segments (secrets/vault/1, resource.lua split_typ_and_id).
+    if (desc?.key.kind === 'typed' && id !== undefined) {
+      const [rest, ...more] = subPath === '' ? [] : subPath.split('/');
+      if (rest === undefined && method !== 'get') throw earlyFail(400, { error_msg: 'no secret id' });
+      if (rest !== undefined) id = `${id}/${rest}`;
+      subPath = more.join('/');
+    }
     if (!desc && res !== 'plugins' && res !== 'schema') {
       throw earlyFail(404, { error_msg: `Unsupported resource type: ${res ?? ''}` });
     }

@@ -9,7 +9,7 @@ import { fail, keyNotFound } from './errors.js';
 import { filterAndPage } from './list-filters.js';
 import { mergePatch, patchSubPath } from './patch.js';
 import { checkResource } from './resources/check.js';
-import { decryptStored, encryptStored } from './resources/encryption.js';
+import { decryptStored, encryptStored, hideOnRead } from './resources/encryption.js';
 import { deleteRefusal } from './resources/references.js';
 import { isChildKey } from './resources/stored.js';
 import type { Item } from './store-ops.js';
@@ -136,13 +136,17 @@ export class ResourceHandler {
     if (req.id !== undefined) {
       const item = await store.mustGet(key);
       decryptStored(this.ctx, desc, item.value);
+      hideOnRead(desc, item.value);
       return { status: 200, body: item };
     }
     let items: Item[] = await store.list(`${key}/`);
     items = items.filter((i) => !isChildKey(desc, i.key));
     // No placeholder key exists under a parent object (a consumer's credentials): an empty dir is a 404 (core/etcd.lua).
     if (desc.key.kind === 'child' && items.length === 0) throw keyNotFound();
-    for (const i of items) decryptStored(this.ctx, desc, i.value);
+    for (const i of items) {
+      decryptStored(this.ctx, desc, i.value);
+      hideOnRead(desc, i.value);
+    }
     const { list, total } = filterAndPage(items, req.query, desc.listFilterFields);
     return { status: 200, body: { list, total } };
   }

@@ -14,6 +14,7 @@ export function testConf(patch: { accessLog?: string | false; accessLogFormat?: 
     apisix: {
       nodeListen: [{ ip: '127.0.0.1', port: 0 }],
       enableServerTokens: true,
+      proxyMode: 'http',
       dataEncryption: { enableEncryptFields: true, keyring: ['qeddd145sfvddff3', 'edd1c9f0985e76a2'] },
       ssl: { listen: [], protocols: ['TLSv1.2', 'TLSv1.3'] },
     },

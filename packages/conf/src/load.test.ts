@@ -28,6 +28,7 @@ describe('loadConf', () => {
     expect(conf.apisix).toEqual({
       nodeListen: [{ ip: '0.0.0.0', port: 9080 }],
       enableServerTokens: true,
+      proxyMode: 'http',
       dataEncryption: { enableEncryptFields: true, keyring: ['qeddd145sfvddff3', 'edd1c9f0985e76a2'] },
       ssl: { listen: [{ ip: '0.0.0.0', port: 9443, http2: true }], protocols: ['TLSv1.2', 'TLSv1.3'] },
     });

@@ -16,6 +16,7 @@ export function normalizeConf(tree: Record<string, unknown>, path: string): Port
     apisix: {
       nodeListen: nodeListen(r, tree),
       enableServerTokens: r.bool(tree, 'apisix.enable_server_tokens', true),
+      proxyMode: r.oneOf(tree, 'apisix.proxy_mode', ['http', 'stream', 'http&stream'] as const, 'http'),
       ...optional('status', statusAddr(r, tree)),
       ssl: sslConf(r, tree),
       dataEncryption: {

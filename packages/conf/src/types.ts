@@ -35,6 +35,8 @@ export interface PorticoConf {
     /** Data-plane listeners (apisix.node_listen), default [{ip:"0.0.0.0", port:9080}]. */
     nodeListen: ListenAddr[];
     enableServerTokens: boolean;
+    /** apisix.proxy_mode: `http` (default), `stream` or `http&stream`; stream routes are stored only when it has stream. */
+    proxyMode: 'http' | 'stream' | 'http&stream';
     /**
      * Status API listener (apisix.status): GET /status and /status/ready. Undefined when the
      * key is absent, as in APISIX (apisix/cli/ops.lua only renders the server when configured);

@@ -8,6 +8,8 @@ import type { AdminContext } from '../context.js';
 import { findDuplicateKey } from '../duplicate-keys.js';
 import { fail } from '../errors.js';
 import { checkPluginsUniqueAcrossKind, checkReferences } from './references.js';
+import { checkSecret } from './secret-check.js';
+import { checkSsl } from './ssl-check.js';
 
 type Conf = Record<string, unknown>;
 type Id = string | number | undefined;
@@ -83,6 +85,8 @@ const STEPS: Readonly<Record<CheckStep, (r: Run) => void | Promise<void>>> = {
   references: (r) => checkReferences(r.ctx, r.kind, r.conf),
   vars,
   metadata,
+  ssl: (r) => checkSsl(r.conf, r.ctx.keyring),
+  secret: (r) => checkSecret(r.id, r.conf),
 };
 
 /**

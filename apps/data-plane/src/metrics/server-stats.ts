@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { Server } from 'node:net';
 
 /**
  * nginx stub_status counters of one worker's HTTP server (APISIX reads them for
@@ -12,7 +12,7 @@ export class ServerStats {
   requests = 0;
   inFlight = 0;
 
-  /** Count the connections of `server`. */
+  /** Count the connections of `server` (the plain and the HTTPS listeners alike). */
   attach(server: Server): void {
     server.on('connection', (sock) => {
       this.accepted++;

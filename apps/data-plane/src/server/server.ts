@@ -1,11 +1,14 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { PorticoConf } from '@portico/conf';
 import type { ConfigStore } from '@portico/config-store';
 import type { Logger, PluginModule } from '@portico/plugin-sdk';
 import { indexPlugins } from '@portico/plugin-helpers';
 import { authSources } from '@portico/plugins/redact';
 import { drainServer } from './drain.js';
+import { TlsConnections } from './drain-tls.js';
+import { CertificateCache } from '../tls/certificate-cache.js';
+import { createHttpsServer } from '../tls/https-server.js';
 import { AccessLog } from '../logging/access-log.js';
 import { Inflight } from '../snapshot/inflight.js';
 import { createLogger } from '../logging/logger.js';
@@ -69,6 +72,7 @@ export async function startDataPlane(conf: PorticoConf, deps: DataPlaneDeps): Pr
     ...(deps.checkConf ? { check: deps.checkConf } : {}),
   });
   const upstreams = new UpstreamCache();
+  const certificates = new CertificateCache(keyring, conf.apisix.ssl.protocols, (msg, obj) => logger.warn(obj, msg));
   const inflight = new Inflight();
   const sync = new ConfigSync({
     inflight,
@@ -76,6 +80,7 @@ export async function startDataPlane(conf: PorticoConf, deps: DataPlaneDeps): Pr
     prefix: conf.deployment.etcd.prefix.replace(/\/+$/, ''),
     preparer,
     upstreams,
+    certificates,
     logger,
     resyncDelayMs: conf.deployment.etcd.resyncDelay * 1000,
   });
@@ -98,19 +103,34 @@ export async function startDataPlane(conf: PorticoConf, deps: DataPlaneDeps): Pr
   // nginx keepalive_timeout 60s (APISIX default).
   const server: Server = createServer({ keepAliveTimeout: 60_000 }, handler);
   stats.attach(server);
+  // apisix.ssl.listen: HTTPS with the certificate of the current snapshot chosen per handshake.
+  const https = conf.apisix.ssl.listen.map((addr) => {
+    const tls = createHttpsServer(handler, {
+      http2: addr.http2,
+      certFor: (name) => sync.current?.certificates.match(name),
+      onNoCert: (name) => logger.warn({ sni: name }, 'failed to find any SSL certificate by SNI'),
+    });
+    stats.attach(tls);
+    return { addr, server: tls, connections: new TlsConnections(tls) };
+  });
   const addr = deps.listen ?? { port: conf.apisix.nodeListen[0]?.port ?? 9080, host: conf.apisix.nodeListen[0]?.ip };
   let port = 0;
   let listening: Promise<number> | undefined;
-  const listen = (): Promise<number> =>
-    (listening ??= new Promise<number>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(addr.port, addr.host, () => {
-        server.off('error', reject);
-        port = (server.address() as AddressInfo).port;
-        logger.info({ port, prefix: conf.deployment.etcd.prefix }, 'data plane listening');
-        resolve(port);
+  const bind = (srv: NetServer, p: number, host: string | undefined): Promise<number> =>
+    new Promise<number>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(p, host, () => {
+        srv.off('error', reject);
+        resolve((srv.address() as AddressInfo).port);
       });
-    }));
+    });
+  const listen = (): Promise<number> =>
+    (listening ??= (async () => {
+      port = await bind(server, addr.port, addr.host);
+      const sslPorts = await Promise.all(https.map((h) => bind(h.server, h.addr.port, h.addr.ip)));
+      logger.info({ port, ssl_ports: sslPorts, prefix: conf.deployment.etcd.prefix }, 'data plane listening');
+      return port;
+    })());
   if (!deps.deferListen) await listen();
   const ready = sync.start();
 
@@ -131,7 +151,12 @@ export async function startDataPlane(conf: PorticoConf, deps: DataPlaneDeps): Pr
     close(opts) {
       closing ??= (async () => {
         const stopped = sync.stop();
-        const drained = await drainServer(server, opts?.deadlineMs ?? 2000);
+        const deadlineMs = opts?.deadlineMs ?? 2000;
+        const [drained, ...tlsDrained] = await Promise.all([
+          drainServer(server, deadlineMs),
+          ...https.map((h) => (h.server.listening ? h.connections.drain(deadlineMs) : Promise.resolve({ forced: 0 }))),
+        ]);
+        for (const d of tlsDrained) drained.forced += d.forced;
         // A sync blocked on an unreachable etcd (a list waits up to deployment.etcd.timeout)
         // must not hold the process after its connections are gone.
         await Promise.race([stopped, new Promise((r) => setTimeout(r, 1000).unref())]);

@@ -2,6 +2,9 @@ import type { Logger } from '@portico/plugin-sdk';
 import { Chain } from '../chain/chain.js';
 import type { UpstreamCache } from '../proxy/upstream-cache.js';
 import { Router } from '../router/router.js';
+import type { CertificateCache } from '../tls/certificate-cache.js';
+import type { ServerCert } from '../tls/server-cert.js';
+import type { SniIndex } from '../tls/sni-index.js';
 import { Consumers } from './consumers.js';
 import type { ItemStore, Kind } from './items.js';
 import { buildRoute, routeSignature, type RouteRuntime } from './routes.js';
@@ -21,6 +24,8 @@ export interface Snapshot {
   readonly consumers: Consumers;
   /** plugin_metadata values by plugin name: checked against metadataSchema and frozen at sync (PluginPreparer.checkMetadata). */
   readonly pluginMetadata: ReadonlyMap<string, Record<string, unknown>>;
+  /** Server certificates of the `ssls` objects by SNI, for the HTTPS listener. */
+  readonly certificates: SniIndex<ServerCert>;
 }
 
 const ROUTE_INPUTS: readonly Kind[] = ['routes', 'services', 'plugin_configs', 'upstreams'];
@@ -37,6 +42,7 @@ export function buildSnapshot(
   revision: number,
   upstreams: UpstreamCache,
   logger: Logger,
+  certs: CertificateCache,
 ): Snapshot {
   const changed = (kinds: readonly Kind[]): boolean => !prev || kinds.some((k) => items.changed.has(k));
   const warn = (msg: string, obj: object): void => logger.warn(obj, msg);
@@ -94,5 +100,8 @@ export function buildSnapshot(
     pluginMetadata = new Map([...items.of('plugin_metadata').values()].map((i) => [i.id, i.value]));
   }
 
-  return { revision, items, router, routes, globals, consumers, pluginMetadata };
+  let certificates = prev?.certificates;
+  if (!certificates || changed(['ssls'])) certificates = certs.index(items.of('ssls').values());
+
+  return { revision, items, router, routes, globals, consumers, pluginMetadata, certificates };
 }

@@ -2,6 +2,7 @@ import { MemoryConfigStore, type ConfigStore, type ListResult } from '@portico/c
 import type { Logger, PluginModule } from '@portico/plugin-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../logging/logger.js';
+import { CertificateCache } from '../tls/certificate-cache.js';
 import { UpstreamCache } from '../proxy/upstream-cache.js';
 import { PluginPreparer } from '../snapshot/preparer.js';
 import { ConfigSync } from './config-sync.js';
@@ -49,6 +50,7 @@ async function startWith(store: MemoryConfigStore, logger: Logger): Promise<Conf
     prefix: '/apisix',
     preparer: new PluginPreparer({ plugins: new Map([['counted', counted]]), services: { logger, prefixDir: '/' }, keyring: [] }),
     upstreams: new UpstreamCache(),
+    certificates: new CertificateCache([], [], () => undefined),
     logger,
     resyncDelayMs: 20,
   });

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConfigStore, KeyValue, WatchMessage } from '@portico/config-store';
 import type { Logger } from '@portico/plugin-sdk';
 import type { UpstreamCache } from '../proxy/upstream-cache.js';
+import type { CertificateCache } from '../tls/certificate-cache.js';
 import { classifyKey, ItemStore, KINDS } from '../snapshot/items.js';
 import type { Inflight } from '../snapshot/inflight.js';
 import type { PluginPreparer } from '../snapshot/preparer.js';
@@ -16,6 +17,8 @@ export interface ConfigSyncOptions {
   /** Defers destroying dropped plugin states until the requests using them finished. */
   inflight?: Inflight;
   upstreams: UpstreamCache;
+  /** Server certificates built from `ssls`, reused across snapshots. */
+  certificates: CertificateCache;
   logger: Logger;
   /** Wait between attempts while the store is unreachable (APISIX resync_delay, default 5 s). */
   resyncDelayMs?: number;
@@ -136,9 +139,9 @@ export class ConfigSync {
   }
 
   private publish(items: ItemStore, revision: number): void {
-    const { logger, upstreams, preparer } = this.opts;
+    const { logger, upstreams, preparer, certificates } = this.opts;
     const started = performance.now();
-    const next = buildSnapshot(this.snap, items, revision, upstreams, logger);
+    const next = buildSnapshot(this.snap, items, revision, upstreams, logger, certificates);
     this.snap = next;
     this.applied = revision;
     const retire = preparer.sweep((key, mod) => {

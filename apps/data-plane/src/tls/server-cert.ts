@@ -46,7 +46,12 @@ export function sniNames(value: Record<string, unknown>): string[] {
 }
 
 /** Build the serving form of one ssl object; throws SslConfError with the reason. */
-export function buildServerCert(id: string, value: Record<string, unknown>, keyring: readonly string[]): ServerCert {
+export function buildServerCert(
+  id: string,
+  value: Record<string, unknown>,
+  keyring: readonly string[],
+  defaultProtocols: readonly string[] = [],
+): ServerCert {
   const certs = [value.cert, ...(Array.isArray(value.certs) ? value.certs : [])] as string[];
   const keys = [value.key, ...(Array.isArray(value.keys) ? value.keys : [])] as string[];
   if (certs.length !== keys.length) throw new SslConfError('mismatched number of certs and keys');
@@ -57,7 +62,7 @@ export function buildServerCert(id: string, value: Record<string, unknown>, keyr
       cert: certs,
       key: keys.map((k) => decryptPrivateKey(k, keyring)),
       ...(client?.ca ? { ca: client.ca } : {}),
-      ...protocolRange(value.ssl_protocols),
+      ...protocolRange(value.ssl_protocols ?? defaultProtocols),
     });
   } catch (e) {
     if (e instanceof SslConfError) throw e;

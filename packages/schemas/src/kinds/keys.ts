@@ -24,9 +24,10 @@ export function classifyKey(prefix: string, key: string): { kind: KindName; id: 
   const dir = rest.slice(0, slash);
   const id = rest.slice(slash + 1);
   const top = resourceKind(dir);
-  if (!top || top.key.kind !== 'dir') return undefined;
-  if (!id.includes('/')) return { kind: top.name, id };
+  if (!top || top.key.kind === 'child') return undefined;
   const parts = id.split('/');
+  if (top.key.kind === 'typed') return parts.length === 2 && parts[0] && parts[1] ? { kind: top.name, id } : undefined;
+  if (!id.includes('/')) return { kind: top.name, id };
   const child = parts.length === 3 && parts[0] && parts[2] ? childKindAt(dir, parts[1]) : undefined;
   return child ? { kind: child.name, id } : undefined;
 }

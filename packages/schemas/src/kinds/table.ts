@@ -4,6 +4,7 @@
  */
 import { consumerGroupSchema, consumerSchema, credentialSchema, globalRuleSchema, pluginConfigSchema } from '../resources/others.js';
 import { routeSchema, serviceSchema } from '../resources/route.js';
+import { protoSchema, sslSchema, streamRouteSchema } from '../resources/tls.js';
 import { upstreamSchema } from '../resources/upstream.js';
 import type { KeyLayout, ResourceKind } from './types.js';
 
@@ -191,6 +192,67 @@ const consumerGroups = kind({
   timestamps: true,
 });
 
+const ssls = kind({
+  name: 'ssls',
+  word: 'ssl',
+  schema: sslSchema,
+  schemaName: 'ssl',
+  syncSchema: true,
+  id: ID,
+  key: DIR,
+  unsupported: [],
+  checks: ['schema', 'ssl'],
+  encrypted: 'ssl-keys',
+  hiddenOnRead: ['key', 'keys'],
+  timestamps: true,
+});
+
+const secrets = kind({
+  name: 'secrets',
+  word: 'secret',
+  schema: { type: 'object' },
+  syncSchema: false,
+  id: ID,
+  key: { kind: 'typed' },
+  unsupported: ['post'],
+  checks: ['secret'],
+  encrypted: 'none',
+  timestamps: true,
+});
+
+const protos = kind({
+  name: 'protos',
+  word: 'proto',
+  schema: protoSchema,
+  schemaName: 'proto',
+  syncSchema: true,
+  id: ID,
+  key: DIR,
+  unsupported: [],
+  checks: ['schema'],
+  encrypted: 'none',
+  timestamps: true,
+});
+
+const streamRoutes = kind({
+  name: 'stream_routes',
+  word: 'stream route',
+  schema: streamRouteSchema,
+  schemaName: 'stream_route',
+  syncSchema: true,
+  id: ID,
+  key: DIR,
+  unsupported: [],
+  checks: ['schema', 'upstream', 'references'],
+  upstream: 'inline',
+  references: [
+    { field: 'upstream_id', kind: 'upstreams' },
+    { field: 'service_id', kind: 'services' },
+  ],
+  encrypted: 'plugins',
+  timestamps: true,
+});
+
 /** Every kind, in the order the data plane loads them. */
 export const RESOURCE_KINDS = [
   routes,
@@ -202,6 +264,10 @@ export const RESOURCE_KINDS = [
   pluginConfigs,
   pluginMetadata,
   consumerGroups,
+  ssls,
+  secrets,
+  protos,
+  streamRoutes,
 ] as const;
 
 /** One of the table's kinds (its `name` is a KindName). */

@@ -21,7 +21,9 @@ export type KeyLayout =
   /** `/<name>/<id>` */
   | { readonly kind: 'dir' }
   /** `/<parent>/<parentId>/<segment>/<id>` (credentials under their consumer). */
-  | { readonly kind: 'child'; readonly parent: string; readonly segment: string };
+  | { readonly kind: 'child'; readonly parent: string; readonly segment: string }
+  /** `/<name>/<type>/<id>`: the id is `<type>/<id>` (secrets: `vault/1`, the manager first). */
+  | { readonly kind: 'typed' };
 
 /** How the kind's `plugins` map is checked (Admin API) and prepared (data plane). */
 export interface PluginMap {
@@ -71,7 +73,19 @@ export interface DeleteGuard {
  * `vars` (the route `vars` expression), `metadata` (the value is the metadata of the plugin
  * named by the id).
  */
-export type CheckStep = 'exclusive' | 'schema' | 'upstream' | 'identity' | 'plugins' | 'references' | 'vars' | 'metadata';
+export type CheckStep =
+  | 'exclusive'
+  | 'schema'
+  | 'upstream'
+  | 'identity'
+  | 'plugins'
+  | 'references'
+  | 'vars'
+  | 'metadata'
+  /** certificates and keys parse, as many keys as certs (apisix/ssl.lua check_ssl_conf) */
+  | 'ssl'
+  /** the conf matches the schema of the secret manager named by the id's type (apisix/admin/secrets.lua) */
+  | 'secret';
 
 export interface ResourceKind {
   /** URL segment and etcd directory, e.g. `routes`. */
@@ -96,8 +110,13 @@ export interface ResourceKind {
   readonly plugins?: PluginMap;
   readonly references?: readonly Reference[];
   readonly deleteGuard?: DeleteGuard;
-  /** Which encrypt_fields are encrypted at rest: those of the `plugins` map, or the metadata's own. */
-  readonly encrypted: 'plugins' | 'metadata';
+  /**
+   * What is encrypted at rest: the `plugins` map's encrypt_fields, the metadata's own, an ssl
+   * object's private keys (`key`, `keys[]`, PEM only: apisix/ssl.lua aes_encrypt_pkey), or nothing.
+   */
+  readonly encrypted: 'plugins' | 'metadata' | 'ssl-keys' | 'none';
+  /** Fields never returned by GET (ssls: `key`, `keys` — apisix/admin/resource.lua). */
+  readonly hiddenOnRead?: readonly string[];
   /** Whether writes stamp `create_time` / `update_time`. */
   readonly timestamps: boolean;
   /** Fields the `filter=` list query may compare (v3 adapter). */

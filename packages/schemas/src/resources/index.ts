@@ -15,3 +15,4 @@ export const coreSchemas: Readonly<Record<string, JsonSchema>> = {
   plugins: pluginsListSchema,
   id_schema: idSchema,
 };
+export * from './tls.js';

@@ -4,10 +4,8 @@
  */
 import type { JsonSchema } from '@portico/plugin-sdk';
 import { descDef, hostDefPattern, idSchema, ipDef, labelsDef, pluginsSchema, remoteAddrDef, ruleNameDef, timestampDef } from './common.js';
-import { upstreamSchema } from './upstream.js';
+import { certificateSchema, privateKeySchema, upstreamSchema } from './upstream.js';
 
-export const certificateSchema: JsonSchema = { type: 'string', minLength: 128, maxLength: 64 * 1024 };
-export const privateKeySchema: JsonSchema = { type: 'string', minLength: 64, maxLength: 64 * 1024 };
 
 export const sslSchema: JsonSchema = {
   type: 'object',
