@@ -39,6 +39,8 @@ describe('resource kind table', () => {
     expect(classifyKey(P, '/apisix/plugin_metadata/http-logger')).toEqual({ kind: 'plugin_metadata', id: 'http-logger' });
     expect(classifyKey(P, '/apisix/consumers/jack')).toEqual({ kind: 'consumers', id: 'jack' });
     expect(classifyKey(P, '/apisix/consumers/jack/credentials/c1')).toEqual({ kind: 'credentials', id: 'jack/credentials/c1' });
+    expect(classifyKey(P, '/apisix/ssls/1')).toEqual({ kind: 'ssls', id: '1' });
+    expect(classifyKey(P, '/apisix/secrets/vault/1')).toEqual({ kind: 'secrets', id: 'vault/1' });
     for (const ignored of [
       '/apisix/routes/',
       '/apisix/routes',
@@ -47,7 +49,8 @@ describe('resource kind table', () => {
       '/apisix/consumers/jack/credentials/',
       '/apisix/consumers/jack/other/c1',
       '/apisix/consumers//credentials/c1',
-      '/apisix/ssls/1',
+      '/apisix/secrets/vault',
+      '/apisix/secrets/vault/1/x',
       '/apisix/plugins',
       '/other/routes/1',
     ]) {
@@ -59,7 +62,21 @@ describe('resource kind table', () => {
     expect(coreSchemas.route).toBe(kindOf('routes').schema);
     expect(coreSchemas.consumer_group).toBe(kindOf('consumer_groups').schema);
     expect(Object.keys(coreSchemas).sort()).toEqual(
-      ['consumer', 'consumer_group', 'credential', 'global_rule', 'id_schema', 'plugin_config', 'plugins', 'route', 'service', 'upstream'],
+      [
+        'consumer',
+        'consumer_group',
+        'credential',
+        'global_rule',
+        'id_schema',
+        'plugin_config',
+        'plugins',
+        'proto',
+        'route',
+        'service',
+        'ssl',
+        'stream_route',
+        'upstream',
+      ],
     );
   });
 });
