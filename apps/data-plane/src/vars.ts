@@ -72,10 +72,13 @@ export class Vars implements VarStore {
       case 'server_addr':
         return c.req.socket.localAddress;
       case 'remote_addr':
-      case 'realip_remote_addr':
         return c.remoteAddr;
       case 'remote_port':
         return String(c.remotePort);
+      case 'realip_remote_addr':
+        return c.connRemoteAddr;
+      case 'realip_remote_port':
+        return String(c.connRemotePort);
       case 'request_method':
         return c.method;
       case 'scheme':

@@ -83,11 +83,18 @@ async function runPipeline(ctx: RequestCtx, snap: Snapshot, serverHeader: string
   r = runPhase(chain.beforeProxy, 'beforeProxy', ctx);
   if (r !== undefined && (r = await r) !== undefined) return r;
 
-  if (route.upstream === undefined) {
+  // A plugin's choice (traffic-split) replaces the route's upstream; the route `timeout` still wins.
+  const choice = ctx.upstreamChoice;
+  if (choice === null) {
+    ctx.logger.error({ route_id: route.id }, 'failed to find upstream by id');
+    return { status: 502 };
+  }
+  const upstream = choice ?? route.upstream;
+  if (upstream === undefined) {
     ctx.logger.error({ route_id: route.id }, 'missing upstream configuration in Route or Service');
     return { status: 503 };
   }
-  return forward(ctx, route.upstream, route.timeouts, serverHeader);
+  return forward(ctx, upstream, route.timeouts, serverHeader);
 }
 
 async function runLogHooks(ctx: RequestCtx): Promise<void> {
@@ -141,6 +148,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
     const ctx = new RequestCtx(req, res, snap.consumers, logger);
     ctx.globals = snap.globals;
     ctx.metadata = snap.pluginMetadata;
+    ctx.upstreamsById = snap.upstreamsById;
     // Log hooks run once the pipeline settled and the response has been handed to the socket
     // in full (or the client left), so loggers see final usage numbers. They start in the same
     // turn of the event loop as the last write — as nginx's log phase follows the last byte —
