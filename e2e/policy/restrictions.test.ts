@@ -157,6 +157,9 @@ describe('real-ip in front of ip-restriction', () => {
     });
     await until(`${url}/recursive`, 200, { 'x-forwarded-for': '1.1.1.1, 192.128.1.1, 127.0.0.1' });
     expect((await send(`${url}/recursive`, { 'x-forwarded-for': '1.1.1.1, 2.2.2.2, 127.0.0.1' })).status).toBe(403);
+    // Several X-Forwarded-For lines: only the last line is walked (its left-most hop when all are trusted).
+    expect((await send(`${url}/recursive`, { 'x-forwarded-for': ['1.1.1.1', '192.128.1.1, 127.0.0.1'] })).status).toBe(403);
+    expect((await send(`${url}/recursive`, { 'x-forwarded-for': ['2.2.2.2', '1.1.1.1, 127.0.0.1'] })).status).toBe(200);
   });
 
   it('does not change which route matched: remote_addrs is compared with the connection address', async () => {
@@ -181,6 +184,17 @@ describe('ua-restriction', () => {
     expect(r.body).toBe(UA_DENIED);
     expect((await send(`${url}/ua-deny`, { 'user-agent': 'Baiduspider/3.0' })).status).toBe(403);
     expect((await send(`${url}/ua-deny`, { 'user-agent': 'foo/bar' })).status).toBe(200);
+  });
+
+  it('checks every User-Agent line: one denied line refuses, one allowed line admits', async () => {
+    for (const lines of [['my-bot1', 'my-bot2'], ['my-bot2', 'my-bot1']]) {
+      const r = await send(`${url}/ua-deny`, { 'user-agent': lines });
+      expect([r.status, r.body]).toEqual([403, UA_DENIED]);
+    }
+    await route('ua-allow-lines', '/ua-allow-lines', { 'ua-restriction': { allowlist: ['my-bot1'] } });
+    await until(`${url}/ua-allow-lines`, 200, { 'user-agent': ['foo/bar', 'my-bot1'] });
+    expect((await send(`${url}/ua-allow-lines`, { 'user-agent': ['my-bot1', 'foo/bar'] })).status).toBe(200);
+    expect((await send(`${url}/ua-allow-lines`, { 'user-agent': ['foo/bar', 'bar/foo'] })).status).toBe(403);
   });
 
   it('allowlist: only matching agents pass, with the configured message', async () => {

@@ -233,6 +233,17 @@ export class RequestCtx implements RequestContext {
     this.bodyOverride = typeof body === 'string' ? Buffer.from(body) : body;
   }
 
+  /** RequestContext.headerLines: a scan of the raw header list (no per-request map). */
+  headerLines(name: string): readonly string[] {
+    const raw = this.req.rawHeaders;
+    const out: string[] = [];
+    for (let i = 0; i < raw.length; i += 2) {
+      const k = raw[i]!;
+      if (k.length === name.length && k.toLowerCase() === name) out.push(raw[i + 1]!);
+    }
+    return out;
+  }
+
   /** RequestContext.setRealIp (apisix-nginx-module set_real_ip: port 0/undefined keeps the connection's). */
   setRealIp(ip: string, port?: number): void {
     this.remoteAddr = ip.includes(':') ? canonicalIpv6(ip) : ip;

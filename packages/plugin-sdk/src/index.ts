@@ -161,6 +161,12 @@ export interface RequestContext {
   rawQuery: string;
   /** Request headers, lower-case names; mutations are what the upstream receives. */
   readonly headers: Record<string, string | string[] | undefined>;
+  /**
+   * Every value of request header `name` (lower case) as the client sent it, one per header
+   * line, before any plugin change (`headers` folds repeated lines: Node joins most with ", "
+   * and keeps only the first User-Agent). Optional: contexts outside the data plane may omit it.
+   */
+  headerLines?(name: string): readonly string[];
   /** Client address ($remote_addr); `setRealIp` changes it for later phases. */
   readonly remoteAddr: string;
   readonly remotePort: number;

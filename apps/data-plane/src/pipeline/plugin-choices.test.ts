@@ -113,6 +113,30 @@ describe('a replaced client address (RequestContext.setRealIp)', () => {
   });
 });
 
+describe('the request header lines as sent (RequestContext.headerLines)', () => {
+  it('lists repeated lines Node folds into one value or drops', async () => {
+    const lines: PluginModule = {
+      name: 'lines',
+      priority: 1,
+      schema: { type: 'object' },
+      access(ctx) {
+        ctx.respHeaders['x-ua-lines'] = JSON.stringify(ctx.headerLines!('user-agent'));
+        ctx.respHeaders['x-xff-lines'] = JSON.stringify(ctx.headerLines!('x-forwarded-for'));
+        return undefined;
+      },
+    };
+    const t2 = await startTestDataPlane({ plugins: [lines] });
+    try {
+      await t2.put('routes/l', { uri: '/l', plugins: { lines: {} }, upstream: { type: 'roundrobin', nodes: { [ups[0]!.addr]: 1 } } });
+      const r = await rawRequest(`${t2.url}/l`, { headers: { 'User-Agent': ['a', 'b'], 'X-Forwarded-For': ['1.1.1.1', '2.2.2.2'] } });
+      expect(r.headers['x-ua-lines']).toBe('["a","b"]');
+      expect(r.headers['x-xff-lines']).toBe('["1.1.1.1","2.2.2.2"]');
+    } finally {
+      await t2.close();
+    }
+  });
+});
+
 describe('a plugin-chosen upstream (RequestContext.selectUpstream)', () => {
   beforeAll(async () => {
     await t.put('upstreams/u1', { type: 'roundrobin', nodes: { [ups[1]!.addr]: 1 } });

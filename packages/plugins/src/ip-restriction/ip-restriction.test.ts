@@ -1,6 +1,6 @@
 import { checkPluginConf } from '@portico/schemas';
 import { describe, expect, it } from 'vitest';
-import { fakeContext, replyBody } from '../testing/fake-context.js';
+import { fakeContext } from '../testing/fake-context.js';
 import { ipRestriction } from './index.js';
 import { ipRestrictionDefinition, type IpRestrictionConf } from './schema.js';
 
@@ -61,23 +61,25 @@ describe('ip-restriction schema (apisix/plugins/ip-restriction/init.lua)', () =>
 });
 
 describe('ip-restriction access', () => {
-  it('whitelist: lets listed IPv4/IPv6 addresses and CIDRs through, refuses the rest with 403', async () => {
+  it('whitelist: lets listed IPv4/IPv6 addresses and CIDRs through, refuses the rest with 403', () => {
     const s = prepared({ whitelist: ['127.0.0.0/24', '113.74.26.106', '::1', 'fe80::/32'] });
     expect(ipRestriction.access!(from('127.0.0.9'), s)).toBeUndefined();
     expect(ipRestriction.access!(from('113.74.26.106'), s)).toBeUndefined();
     expect(ipRestriction.access!(from('::1'), s)).toBeUndefined();
     expect(ipRestriction.access!(from('fe80::1:1'), s)).toBeUndefined();
-    const r = ipRestriction.access!(from('114.114.114.114'), s);
-    expect(r).toMatchObject({ status: 403 });
-    expect((await replyBody(r as never)).toString()).toBe('{"message":"Your IP address is not allowed"}\n');
+    expect(ipRestriction.access!(from('114.114.114.114'), s)).toEqual({
+      status: 403,
+      body: { message: 'Your IP address is not allowed' },
+    });
     expect(ipRestriction.access!(from('2001:db8::2'), s)).toMatchObject({ status: 403 });
   });
 
-  it('blacklist: refuses listed addresses with the configured message and code, lets others through', async () => {
+  it('blacklist: refuses listed addresses with the configured message and code, lets others through', () => {
     const s = prepared({ blacklist: ['127.0.0.0/24', '113.74.26.106', 'fe80::/32'], message: 'Do you want to do something bad?', response_code: 404 });
-    const r = ipRestriction.access!(from('113.74.26.106'), s);
-    expect(r).toMatchObject({ status: 404 });
-    expect((await replyBody(r as never)).toString()).toBe('{"message":"Do you want to do something bad?"}\n');
+    expect(ipRestriction.access!(from('113.74.26.106'), s)).toEqual({
+      status: 404,
+      body: { message: 'Do you want to do something bad?' },
+    });
     expect(ipRestriction.access!(from('fe80::1:1'), s)).toMatchObject({ status: 404 });
     expect(ipRestriction.access!(from('114.114.114.114'), s)).toBeUndefined();
     expect(ipRestriction.access!(from('2001:db8::2'), s)).toBeUndefined();

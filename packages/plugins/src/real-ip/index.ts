@@ -6,7 +6,7 @@
  * limit-* keys, chash, X-Real-IP / X-Forwarded-For to the upstream and the access log. The
  * route was matched with the connection's address and stays matched.
  */
-import type { PluginModule } from '@portico/plugin-sdk';
+import type { PluginModule, RequestContext } from '@portico/plugin-sdk';
 import { compileIpList, type IpList } from '@portico/schemas';
 import { addrFromForwardedFor, realAddress } from './address.js';
 import { realIpDefinition, type RealIpConf } from './schema.js';
@@ -19,9 +19,17 @@ interface RealIpState {
   recursive: boolean;
 }
 
-function headerValue(v: string | string[] | undefined): string | undefined {
-  // Several X-Forwarded-For lines: real-ip.lua reads the last one.
-  return Array.isArray(v) ? v[v.length - 1] : v;
+/**
+ * X-Forwarded-For as real-ip.lua reads it: with several header lines, the last one. The data
+ * plane folds repeated lines into one value joined by ", "; the raw lines tell them apart
+ * unless a plugin replaced the header.
+ */
+function forwardedFor(ctx: RequestContext): string | undefined {
+  const v = ctx.headers['x-forwarded-for'];
+  if (Array.isArray(v)) return v[v.length - 1];
+  if (v === undefined || ctx.headerLines === undefined) return v;
+  const lines = ctx.headerLines('x-forwarded-for');
+  return lines.length > 1 && lines.join(', ') === v ? lines[lines.length - 1] : v;
 }
 
 export const realIp: PluginModule<RealIpConf, RealIpState> = {
@@ -49,7 +57,7 @@ export const realIp: PluginModule<RealIpConf, RealIpState> = {
     if (s.trusted !== undefined && !s.trusted.match(ctx.remoteAddr)) return undefined;
     let addr: string | undefined;
     if (s.forwardedFor) {
-      const xff = headerValue(ctx.headers['x-forwarded-for']);
+      const xff = forwardedFor(ctx);
       addr = xff === undefined ? undefined : addrFromForwardedFor(xff, s.trusted, s.recursive);
     } else {
       addr = ctx.vars.get(s.source);

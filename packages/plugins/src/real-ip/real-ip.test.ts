@@ -99,6 +99,16 @@ describe('real-ip rewrite', () => {
     expect(ctx.set).toEqual([{ ip: '::2', port: undefined }]);
   });
 
+  it('reads the last of several X-Forwarded-For lines the data plane folded into one value', () => {
+    const s = prepared({ source: 'http_x_forwarded_for', trusted_addresses: ['127.0.0.0/24'], recursive: true });
+    const ctx = Object.assign(peer('127.0.0.1', { 'x-forwarded-for': '3.3.3.3, 127.0.0.2' }), {
+      headerLines: () => ['3.3.3.3', '127.0.0.2'],
+    });
+    realIp.rewrite!(ctx, s);
+    // Only the last line counts: its one hop is taken as sent, trusted or not.
+    expect(ctx.set).toEqual([{ ip: '127.0.0.2', port: undefined }]);
+  });
+
   it('changes nothing when the peer is not trusted, the source is missing or the address is bad', () => {
     const untrusted = peer('127.0.0.1', { 'x-forwarded-for': '1.1.1.1' });
     realIp.rewrite!(untrusted, prepared({ source: 'http_x_forwarded_for', trusted_addresses: ['192.128.0.0/16'] }));

@@ -11,12 +11,17 @@ const check = (conf: Record<string, unknown>) => checkPluginConf(trafficSplitDef
 function recordingFactory() {
   const created: Record<string, unknown>[] = [];
   const closed: number[] = [];
+  const index = new Map<PreparedUpstream, number>();
   return {
     created,
     closed,
-    create(conf: Readonly<Record<string, unknown>>): PreparedUpstream & { n: number } {
+    index,
+    create(conf: Readonly<Record<string, unknown>>): PreparedUpstream {
       const n = created.push({ ...conf }) - 1;
-      return { n, close: () => closed.push(n) };
+      const up: PreparedUpstream = { close: () => void closed.push(n) };
+      index.set(up, n);
+      createdIndex.set(up, n);
+      return up;
     },
   };
 }
@@ -49,12 +54,15 @@ function request(opts: { args?: Record<string, string>; headers?: Record<string,
   });
 }
 
-/** Name of a chosen target: `route`, `id:<id>` or `inline:<n>` (n-th created upstream). */
+/** Index of every upstream any factory of this file created. */
+const createdIndex = new Map<PreparedUpstream, number>();
+
+/** Name of a chosen target: `route`, `id:<id>` or `inline:<n>` (n-th upstream its factory created). */
 function label(t: UpstreamTarget | undefined): string {
   if (t === undefined) return 'none';
   if (t.kind === 'route') return 'route';
   if (t.kind === 'id') return `id:${t.id}`;
-  return `inline:${(t.upstream as unknown as { n: number }).n}`;
+  return `inline:${createdIndex.get(t.upstream)}`;
 }
 
 describe('traffic-split schema (apisix/plugins/traffic-split.lua)', () => {

@@ -4,7 +4,7 @@
  * denylist pattern; otherwise 403 `{"message": <message>}`. A request without User-Agent is
  * refused the same way unless `bypass_missing`.
  */
-import type { PluginModule, Reply } from '@portico/plugin-sdk';
+import type { PluginModule, Reply, RequestContext } from '@portico/plugin-sdk';
 import { compilePcre } from './pcre.js';
 import { uaRestrictionDefinition, type UaRestrictionConf } from './schema.js';
 
@@ -36,6 +36,17 @@ function passes(s: UaRestrictionState, ua: string): boolean {
   return anyMatches(s.patterns, ua) === s.allow;
 }
 
+/**
+ * The User-Agent value(s) as APISIX's core.request.headers gives them: every header line when
+ * the client sent several (and no plugin replaced the header), else the current value.
+ */
+function userAgents(ctx: RequestContext): string | readonly string[] | undefined {
+  const ua = ctx.headers['user-agent'];
+  if (typeof ua !== 'string' || ctx.headerLines === undefined) return ua;
+  const lines = ctx.headerLines('user-agent');
+  return lines.length > 1 && lines[0] === ua ? lines : ua;
+}
+
 export const uaRestriction: PluginModule<UaRestrictionConf, UaRestrictionState> = {
   ...uaRestrictionDefinition,
   prepare(conf) {
@@ -48,7 +59,7 @@ export const uaRestriction: PluginModule<UaRestrictionConf, UaRestrictionState> 
     };
   },
   access(ctx, s) {
-    const ua = ctx.headers['user-agent'];
+    const ua = userAgents(ctx);
     if (ua === undefined) return s.bypassMissing ? undefined : s.reply;
     if (typeof ua === 'string') return passes(s, ua) ? undefined : s.reply;
     // Several values: an allowlist passes when one value is allowed, a denylist refuses when one is denied.

@@ -1,6 +1,6 @@
 import { checkPluginConf } from '@portico/schemas';
 import { describe, expect, it } from 'vitest';
-import { fakeContext, replyBody } from '../testing/fake-context.js';
+import { fakeContext } from '../testing/fake-context.js';
 import { uaRestriction } from './index.js';
 import { compilePcre } from './pcre.js';
 import { uaRestrictionDefinition, type UaRestrictionConf } from './schema.js';
@@ -49,11 +49,9 @@ describe('ua-restriction schema (apisix/plugins/ua-restriction.lua)', () => {
 });
 
 describe('ua-restriction access', () => {
-  it('denylist: refuses a User-Agent matching a pattern (regex, surrounding spaces ignored) with 403', async () => {
+  it('denylist: refuses a User-Agent matching a pattern (regex, surrounding spaces ignored) with 403', () => {
     const s = prepared({ denylist: ['my-bot1', '(Baiduspider)/(\\d+)\\.(\\d+)'] });
-    const r = uaRestriction.access!(withUa('my-bot1'), s);
-    expect(r).toMatchObject({ status: 403 });
-    expect((await replyBody(r as never)).toString()).toBe('{"message":"Not allowed"}\n');
+    expect(uaRestriction.access!(withUa('my-bot1'), s)).toEqual({ status: 403, body: { message: 'Not allowed' } });
     expect(uaRestriction.access!(withUa('  Baiduspider/3.0 '), s)).toMatchObject({ status: 403 });
     expect(uaRestriction.access!(withUa('foo/bar'), s)).toBeUndefined();
     expect(uaRestriction.access!(withUa(['foo/bar', 'my-bot1']), s)).toMatchObject({ status: 403 });
@@ -65,6 +63,17 @@ describe('ua-restriction access', () => {
     expect(uaRestriction.access!(withUa('Baiduspider/3.0'), s)).toBeUndefined();
     expect(uaRestriction.access!(withUa('foo/bar'), s)).toEqual({ status: 403, body: { message: 'go away' } });
     expect(uaRestriction.access!(withUa(['foo/bar', 'my-bot1']), s)).toBeUndefined();
+  });
+
+  it('checks every User-Agent line the client sent, unless a plugin replaced the header', () => {
+    const lines = (first: string, sent: string[]) =>
+      Object.assign(withUa(first), { headerLines: (n: string) => (n === 'user-agent' ? sent : []) });
+    const deny = prepared({ denylist: ['my-bot1'] });
+    expect(uaRestriction.access!(lines('my-bot2', ['my-bot2', 'my-bot1']), deny)).toMatchObject({ status: 403 });
+    expect(uaRestriction.access!(lines('foo/bar', ['my-bot2', 'my-bot1']), deny)).toBeUndefined();
+    const allow = prepared({ allowlist: ['my-bot1'] });
+    expect(uaRestriction.access!(lines('foo/bar', ['foo/bar', 'my-bot1']), allow)).toBeUndefined();
+    expect(uaRestriction.access!(lines('foo/bar', ['foo/bar']), allow)).toMatchObject({ status: 403 });
   });
 
   it('a missing User-Agent is refused unless bypass_missing', () => {
