@@ -22,9 +22,34 @@ function reason(err: Error): string {
 }
 
 /**
+ * PCRE's subject anchors, which JavaScript would read as the letters A/z/Z: `\A` → `^`,
+ * `\z` → `$` (no multiline flag: the very end), `\Z` → before an optional final newline.
+ */
+function translateAnchors(source: string): string {
+  if (!source.includes('\\')) return source;
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    if (c === '\\' && i + 1 < source.length) {
+      const n = source[++i]!;
+      if (!inClass && n === 'A') out += '^';
+      else if (!inClass && n === 'z') out += '$';
+      else if (!inClass && n === 'Z') out += '(?=\\n?$)';
+      else out += c + n;
+      continue;
+    }
+    if (c === '[') inClass = true;
+    else if (c === ']') inClass = false;
+    out += c;
+  }
+  return out;
+}
+
+/**
  * Compile `pattern` as ngx.re does with options "jo" (case-sensitive, no anchoring). A leading
- * `(?i)` (PCRE inline caseless option) becomes the `i` flag. Returns the error text instead of a
- * RegExp when the pattern does not compile.
+ * `(?i)` (PCRE inline caseless option) becomes the `i` flag; `\A`, `\z`, `\Z` keep their PCRE
+ * meaning. Returns the error text instead of a RegExp when the pattern does not compile.
  */
 export function compilePcre(pattern: string): RegExp | string {
   let source = pattern;
@@ -34,7 +59,7 @@ export function compilePcre(pattern: string): RegExp | string {
     flags = 'i';
   }
   try {
-    return new RegExp(source, flags);
+    return new RegExp(translateAnchors(source), flags);
   } catch (e) {
     return `pcre_compile() failed: ${reason(e as Error)} in "${pattern}"`;
   }

@@ -94,4 +94,12 @@ describe('compilePcre', () => {
     expect(compilePcre('*a')).toBe('pcre_compile() failed: nothing to repeat in "*a"');
     expect(compilePcre('a+')).toBeInstanceOf(RegExp);
   });
+
+  it('keeps the PCRE anchors \\A, \\z and \\Z', () => {
+    const a = compilePcre('\\Abot\\z') as RegExp;
+    expect([a.test('bot'), a.test('a bot'), a.test('bot\n'), a.test('A')]).toEqual([true, false, false, false]);
+    const z = compilePcre('bot\\Z') as RegExp;
+    expect([z.test('my bot'), z.test('my bot\n'), z.test('bots')]).toEqual([true, true, false]);
+    expect((compilePcre('[\\A]') as RegExp).test('A')).toBe(true);
+  });
 });
