@@ -5,11 +5,11 @@ import type {
   ConsumerDirectory,
   ConsumerInfo,
   Logger,
+  PreparedUpstream,
   RequestContext,
   UpstreamTarget,
 } from '@portico/plugin-sdk';
 import type { Chain } from './chain/chain.js';
-import { UpstreamRuntime } from './proxy/upstream.js';
 import { normalizeRemoteAddr } from './router/ip.js';
 import { matchedHostOf, matchedUriOf } from './router/matched.js';
 import type { RouteSpec } from './router/router.js';
@@ -19,7 +19,7 @@ import { Vars } from './vars.js';
 
 const EMPTY_PLUGINS: ReadonlyMap<string, AttachedPlugin> = new Map();
 const EMPTY_METADATA: ReadonlyMap<string, Readonly<Record<string, unknown>>> = new Map();
-const EMPTY_UPSTREAMS: ReadonlyMap<string, UpstreamRuntime> = new Map();
+const EMPTY_UPSTREAMS: ReadonlyMap<string, PreparedUpstream> = new Map();
 const NOOP = (): void => undefined;
 
 /** nginx prints a set IPv6 address in its canonical form (ngx_inet6_ntop): lower case, `::` compressed. */
@@ -77,12 +77,13 @@ export class RequestCtx implements RequestContext {
   /** plugin_metadata of the snapshot serving this request, by plugin name (frozen values). */
   metadata: ReadonlyMap<string, Readonly<Record<string, unknown>>> = EMPTY_METADATA;
   /** Upstream objects of the snapshot serving this request, by id (traffic-split `upstream_id`). */
-  upstreamsById: ReadonlyMap<string, UpstreamRuntime> = EMPTY_UPSTREAMS;
+  upstreamsById: ReadonlyMap<string, PreparedUpstream> = EMPTY_UPSTREAMS;
   /**
-   * The upstream a plugin chose (selectUpstream): a runtime, `null` for an upstream id the
-   * snapshot lacks (APISIX answers 502), undefined for the route's own.
+   * The upstream a plugin chose (selectUpstream): a prepared upstream (the pipeline checks it is
+   * one of the proxy's runtimes), `null` for an upstream id the snapshot lacks (APISIX answers
+   * 502), undefined for the route's own.
    */
-  upstreamChoice: UpstreamRuntime | null | undefined;
+  upstreamChoice: PreparedUpstream | null | undefined;
   /** Called when the client goes away (the proxy aborts the upstream call). */
   onClientAbort: (() => void) | undefined;
 
@@ -254,8 +255,7 @@ export class RequestCtx implements RequestContext {
   selectUpstream(target: UpstreamTarget): void {
     if (target.kind === 'route') this.upstreamChoice = undefined;
     else if (target.kind === 'id') this.upstreamChoice = this.upstreamsById.get(target.id) ?? null;
-    else if (target.upstream instanceof UpstreamRuntime) this.upstreamChoice = target.upstream;
-    else throw new TypeError('selectUpstream: not an upstream prepared by this data plane');
+    else this.upstreamChoice = target.upstream;
   }
 
   /** RequestContext.hasUpstream. */

@@ -10,8 +10,12 @@ export interface VarContext {
   readonly headers: Record<string, string | string[] | undefined>;
   readonly host: string;
   readonly method: string;
+  /** $remote_addr / $remote_port (real-ip may have replaced them). */
   readonly remoteAddr: string;
   readonly remotePort: number;
+  /** $realip_remote_addr / $realip_remote_port: the connection's. */
+  readonly connRemoteAddr: string;
+  readonly connRemotePort: number;
   readonly status: number;
   readonly requestId: string;
   readonly routeId: string | undefined;

@@ -4,6 +4,7 @@ import type { Logger, Reply } from '@portico/plugin-sdk';
 import { RequestCtx } from '../context.js';
 import { hasBadEscape } from '../uri.js';
 import { forward } from '../proxy/forward.js';
+import { UpstreamRuntime } from '../proxy/upstream.js';
 import type { Inflight } from '../snapshot/inflight.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import type { Chain, PreparedPlugin } from '../chain/chain.js';
@@ -89,7 +90,11 @@ async function runPipeline(ctx: RequestCtx, snap: Snapshot, serverHeader: string
     ctx.logger.error({ route_id: route.id }, 'failed to find upstream by id');
     return { status: 502 };
   }
-  const upstream = choice ?? route.upstream;
+  let upstream = route.upstream;
+  if (choice !== undefined) {
+    if (!(choice instanceof UpstreamRuntime)) throw new TypeError('selectUpstream: not an upstream prepared by this data plane');
+    upstream = choice;
+  }
   if (upstream === undefined) {
     ctx.logger.error({ route_id: route.id }, 'missing upstream configuration in Route or Service');
     return { status: 503 };

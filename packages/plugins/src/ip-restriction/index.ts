@@ -3,7 +3,8 @@
  * refuse clients whose $remote_addr (as real-ip may have set it) is on the blacklist or off
  * the whitelist with `response_code` and `{"message": <message>}`.
  */
-import type { PluginModule, Reply } from '@portico/plugin-sdk';
+import { definePlugin } from '@portico/plugin-helpers';
+import type { Reply } from '@portico/plugin-sdk';
 import { compileIpList, type IpList } from '@portico/schemas';
 import { ipRestrictionDefinition, type IpRestrictionConf } from './schema.js';
 
@@ -22,8 +23,7 @@ function compile(list: readonly string[]): IpList {
   return m;
 }
 
-export const ipRestriction: PluginModule<IpRestrictionConf, IpRestrictionState> = {
-  ...ipRestrictionDefinition,
+export const ipRestriction = definePlugin<IpRestrictionConf, IpRestrictionState>(ipRestrictionDefinition, {
   prepare(conf) {
     const blockOnMatch = conf.whitelist === undefined;
     return {
@@ -36,4 +36,4 @@ export const ipRestriction: PluginModule<IpRestrictionConf, IpRestrictionState> 
     const matched = s.matcher.match(ctx.remoteAddr);
     return matched === s.blockOnMatch ? s.reply : undefined;
   },
-};
+});

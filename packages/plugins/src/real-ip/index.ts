@@ -6,7 +6,8 @@
  * limit-* keys, chash, X-Real-IP / X-Forwarded-For to the upstream and the access log. The
  * route was matched with the connection's address and stays matched.
  */
-import type { PluginModule, RequestContext } from '@portico/plugin-sdk';
+import { definePlugin } from '@portico/plugin-helpers';
+import type { RequestContext } from '@portico/plugin-sdk';
 import { compileIpList, type IpList } from '@portico/schemas';
 import { addrFromForwardedFor, realAddress } from './address.js';
 import { realIpDefinition, type RealIpConf } from './schema.js';
@@ -32,8 +33,7 @@ function forwardedFor(ctx: RequestContext): string | undefined {
   return lines.length > 1 && lines.join(', ') === v ? lines[lines.length - 1] : v;
 }
 
-export const realIp: PluginModule<RealIpConf, RealIpState> = {
-  ...realIpDefinition,
+export const realIp = definePlugin<RealIpConf, RealIpState>(realIpDefinition, {
   prepare(conf) {
     let trusted: IpList | undefined;
     if (conf.trusted_addresses !== undefined) {
@@ -74,4 +74,4 @@ export const realIp: PluginModule<RealIpConf, RealIpState> = {
     ctx.setRealIp(real.ip, real.port);
     return undefined;
   },
-};
+});

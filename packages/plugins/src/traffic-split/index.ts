@@ -5,7 +5,8 @@
  * The core proxy then uses the chosen upstream with the data plane's pools, node pickers,
  * retries and the route's `timeout`.
  */
-import { type PluginModule, type Reply, type RequestContext } from '@portico/plugin-sdk';
+import { definePlugin } from '@portico/plugin-helpers';
+import type { Reply, RequestContext } from '@portico/plugin-sdk';
 import { prepareTrafficSplit, type PreparedRule, type TrafficSplitState } from './prepare.js';
 import { trafficSplitDefinition, type TrafficSplitConf } from './schema.js';
 
@@ -32,8 +33,7 @@ function selectRule(ctx: RequestContext, rules: readonly PreparedRule[]): Prepar
   return undefined;
 }
 
-export const trafficSplit: PluginModule<TrafficSplitConf, TrafficSplitState> = {
-  ...trafficSplitDefinition,
+export const trafficSplit = definePlugin<TrafficSplitConf, TrafficSplitState>(trafficSplitDefinition, {
   prepare: prepareTrafficSplit,
   destroy(state) {
     for (const u of state.owned) u.close();
@@ -51,4 +51,4 @@ export const trafficSplit: PluginModule<TrafficSplitConf, TrafficSplitState> = {
     ctx.selectUpstream(name === undefined ? { kind: 'route' } : rule.targets[Number(name)]!);
     return undefined;
   },
-};
+});

@@ -4,7 +4,8 @@
  * denylist pattern; otherwise 403 `{"message": <message>}`. A request without User-Agent is
  * refused the same way unless `bypass_missing`.
  */
-import type { PluginModule, Reply, RequestContext } from '@portico/plugin-sdk';
+import { definePlugin } from '@portico/plugin-helpers';
+import type { Reply, RequestContext } from '@portico/plugin-sdk';
 import { compilePcre } from './pcre.js';
 import { uaRestrictionDefinition, type UaRestrictionConf } from './schema.js';
 
@@ -47,8 +48,7 @@ function userAgents(ctx: RequestContext): string | readonly string[] | undefined
   return lines.length > 1 && lines[0] === ua ? lines : ua;
 }
 
-export const uaRestriction: PluginModule<UaRestrictionConf, UaRestrictionState> = {
-  ...uaRestrictionDefinition,
+export const uaRestriction = definePlugin<UaRestrictionConf, UaRestrictionState>(uaRestrictionDefinition, {
   prepare(conf) {
     const allow = conf.allowlist !== undefined;
     return {
@@ -66,4 +66,4 @@ export const uaRestriction: PluginModule<UaRestrictionConf, UaRestrictionState> 
     const ok = s.allow ? ua.some((v) => passes(s, v)) : ua.every((v) => passes(s, v));
     return ok ? undefined : s.reply;
   },
-};
+});
