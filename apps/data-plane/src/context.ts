@@ -5,7 +5,9 @@ import type {
   ConsumerDirectory,
   ConsumerInfo,
   Logger,
+  PreparedUpstream,
   RequestContext,
+  UpstreamTarget,
 } from '@portico/plugin-sdk';
 import type { Chain } from './chain/chain.js';
 import { normalizeRemoteAddr } from './router/ip.js';
@@ -17,7 +19,20 @@ import { Vars } from './vars.js';
 
 const EMPTY_PLUGINS: ReadonlyMap<string, AttachedPlugin> = new Map();
 const EMPTY_METADATA: ReadonlyMap<string, Readonly<Record<string, unknown>>> = new Map();
+const EMPTY_UPSTREAMS: ReadonlyMap<string, PreparedUpstream> = new Map();
 const NOOP = (): void => undefined;
+
+/** nginx prints a set IPv6 address in its canonical form (ngx_inet6_ntop): lower case, `::` compressed. */
+function canonicalIpv6(ip: string): string {
+  // An embedded IPv4 tail (::ffff:1.2.3.4) stays dotted, as nginx prints it.
+  if (ip.includes('.')) return ip.toLowerCase();
+  try {
+    const h = new URL(`http://[${ip}]/`).hostname;
+    return h.slice(1, -1);
+  } catch {
+    return ip;
+  }
+}
 
 /**
  * The per-request context handed to plugins (APISIX `api_ctx`). Everything not needed by
@@ -30,8 +45,12 @@ export class RequestCtx implements RequestContext {
   readonly rawPath: string;
   rawQuery: string;
   readonly headers: Record<string, string | string[] | undefined>;
-  readonly remoteAddr: string;
-  readonly remotePort: number;
+  /** $remote_addr / $remote_port: the connection's until `setRealIp` replaces them. */
+  remoteAddr: string;
+  remotePort: number;
+  /** $realip_remote_addr / $realip_remote_port: always the connection's. */
+  readonly connRemoteAddr: string;
+  readonly connRemotePort: number;
   readonly startNs: bigint;
   readonly vars: Vars;
   readonly upstream = new UpstreamFacts();
@@ -57,6 +76,14 @@ export class RequestCtx implements RequestContext {
   globals: readonly Chain[] = [];
   /** plugin_metadata of the snapshot serving this request, by plugin name (frozen values). */
   metadata: ReadonlyMap<string, Readonly<Record<string, unknown>>> = EMPTY_METADATA;
+  /** Upstream objects of the snapshot serving this request, by id (traffic-split `upstream_id`). */
+  upstreamsById: ReadonlyMap<string, PreparedUpstream> = EMPTY_UPSTREAMS;
+  /**
+   * The upstream a plugin chose (selectUpstream): a prepared upstream (the pipeline checks it is
+   * one of the proxy's runtimes), `null` for an upstream id the snapshot lacks (APISIX answers
+   * 502), undefined for the route's own.
+   */
+  upstreamChoice: PreparedUpstream | null | undefined;
   /** Called when the client goes away (the proxy aborts the upstream call). */
   onClientAbort: (() => void) | undefined;
 
@@ -81,8 +108,8 @@ export class RequestCtx implements RequestContext {
     this.rawQuery = query;
     this.uri = normalizePath(path);
     this.headers = req.headers;
-    this.remoteAddr = normalizeRemoteAddr(req.socket.remoteAddress ?? '');
-    this.remotePort = req.socket.remotePort ?? 0;
+    this.remoteAddr = this.connRemoteAddr = normalizeRemoteAddr(req.socket.remoteAddress ?? '');
+    this.remotePort = this.connRemotePort = req.socket.remotePort ?? 0;
     this.vars = new Vars(this);
   }
 
@@ -205,6 +232,35 @@ export class RequestCtx implements RequestContext {
 
   setBody(body: Buffer | string): void {
     this.bodyOverride = typeof body === 'string' ? Buffer.from(body) : body;
+  }
+
+  /** RequestContext.headerLines: a scan of the raw header list (no per-request map). */
+  headerLines(name: string): readonly string[] {
+    const raw = this.req.rawHeaders;
+    const out: string[] = [];
+    for (let i = 0; i < raw.length; i += 2) {
+      const k = raw[i]!;
+      if (k.length === name.length && k.toLowerCase() === name) out.push(raw[i + 1]!);
+    }
+    return out;
+  }
+
+  /** RequestContext.setRealIp (apisix-nginx-module set_real_ip: port 0/undefined keeps the connection's). */
+  setRealIp(ip: string, port?: number): void {
+    this.remoteAddr = ip.includes(':') ? canonicalIpv6(ip) : ip;
+    if (port !== undefined && port > 0) this.remotePort = port;
+  }
+
+  /** RequestContext.selectUpstream. */
+  selectUpstream(target: UpstreamTarget): void {
+    if (target.kind === 'route') this.upstreamChoice = undefined;
+    else if (target.kind === 'id') this.upstreamChoice = this.upstreamsById.get(target.id) ?? null;
+    else this.upstreamChoice = target.upstream;
+  }
+
+  /** RequestContext.hasUpstream. */
+  hasUpstream(id: string): boolean {
+    return this.upstreamsById.has(id);
   }
 
   /** apisix/consumer.lua attach_consumer: ctx.consumer + X-Consumer-* upstream headers. */

@@ -140,7 +140,7 @@ export async function closedPort(): Promise<number> {
 /** An HTTP call through node:http (lets tests set Host and hop-by-hop headers fetch forbids). */
 export function rawRequest(
   url: string,
-  opts: { method?: string; headers?: Record<string, string> } = {},
+  opts: { method?: string; headers?: Record<string, string | string[]> } = {},
   body?: string,
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {

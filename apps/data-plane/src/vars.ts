@@ -10,8 +10,12 @@ export interface VarContext {
   readonly headers: Record<string, string | string[] | undefined>;
   readonly host: string;
   readonly method: string;
+  /** $remote_addr / $remote_port (real-ip may have replaced them). */
   readonly remoteAddr: string;
   readonly remotePort: number;
+  /** $realip_remote_addr / $realip_remote_port: the connection's. */
+  readonly connRemoteAddr: string;
+  readonly connRemotePort: number;
   readonly status: number;
   readonly requestId: string;
   readonly routeId: string | undefined;
@@ -72,10 +76,13 @@ export class Vars implements VarStore {
       case 'server_addr':
         return c.req.socket.localAddress;
       case 'remote_addr':
-      case 'realip_remote_addr':
         return c.remoteAddr;
       case 'remote_port':
         return String(c.remotePort);
+      case 'realip_remote_addr':
+        return c.connRemoteAddr;
+      case 'realip_remote_port':
+        return String(c.connRemotePort);
       case 'request_method':
         return c.method;
       case 'scheme':

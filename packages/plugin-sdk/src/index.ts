@@ -81,7 +81,39 @@ export interface PluginServices {
   logger: Logger;
   /** Node's working directory-relative base for files (file-logger paths etc.). */
   prefixDir: string;
+  /**
+   * Builds upstreams the core proxy can use for a request (traffic-split's inline upstreams):
+   * the data plane's pools, pickers and retries. Optional: absent outside the data plane.
+   */
+  upstreams?: UpstreamFactory;
 }
+
+/**
+ * An upstream the data plane prepared for a plugin (opaque: plugins only pass it back to
+ * `RequestContext.selectUpstream` and close it in `destroy`).
+ */
+export interface PreparedUpstream {
+  /** Release its connection pools (call from the plugin's `destroy`). */
+  close(): void;
+}
+
+/** Prepares upstream definitions once per config revision (in `prepare`, never per request). */
+export interface UpstreamFactory {
+  /**
+   * An upstream from an APISIX upstream object (nodes, type, scheme, pass_host, timeout, ...),
+   * already validated by the plugin schema. Throws an Error when it cannot be served.
+   */
+  create(conf: Readonly<Record<string, unknown>>): PreparedUpstream;
+}
+
+/** Which upstream the core proxy sends the request to (APISIX `ctx.upstream_id` / `upstream.set`). */
+export type UpstreamTarget =
+  /** The route's own upstream (the default). */
+  | { readonly kind: 'route' }
+  /** The upstream object `/apisix/upstreams/<id>` of the configuration being served. */
+  | { readonly kind: 'id'; readonly id: string }
+  /** An upstream the plugin prepared with `PluginServices.upstreams`. */
+  | { readonly kind: 'prepared'; readonly upstream: PreparedUpstream };
 
 /** Given once per (config revision × plugin instance) to `prepare`. */
 export interface PrepareEnv {
@@ -129,8 +161,23 @@ export interface RequestContext {
   rawQuery: string;
   /** Request headers, lower-case names; mutations are what the upstream receives. */
   readonly headers: Record<string, string | string[] | undefined>;
+  /**
+   * Every value of request header `name` (lower case) as the client sent it, one per header
+   * line, before any plugin change (`headers` folds repeated lines: Node joins most with ", "
+   * and keeps only the first User-Agent). Optional: contexts outside the data plane may omit it.
+   */
+  headerLines?(name: string): readonly string[];
+  /** Client address ($remote_addr); `setRealIp` changes it for later phases. */
   readonly remoteAddr: string;
   readonly remotePort: number;
+  /**
+   * Replace the client address seen by later phases, the proxy and the log ($remote_addr,
+   * $remote_port, X-Real-IP, X-Forwarded-For) as nginx's realip module does (APISIX real-ip,
+   * `set_real_ip`): `port` undefined keeps the connection's port; $realip_remote_addr and
+   * $realip_remote_port keep the connection's. The route was matched before and stays.
+   * Optional: contexts outside the data plane may omit it.
+   */
+  setRealIp?(ip: string, port?: number): void;
   readonly requestId: string;
   /** process.hrtime.bigint() at request start. */
   readonly startNs: bigint;
@@ -181,6 +228,13 @@ export interface RequestContext {
    */
   pluginMetadata?(name: string): Readonly<Record<string, unknown>> | undefined;
   readonly logger: Logger;
+  /**
+   * Send this request to another upstream than the route's (APISIX traffic-split); the last
+   * call before the proxy wins. Optional: contexts outside the data plane may omit it.
+   */
+  selectUpstream?(target: UpstreamTarget): void;
+  /** Whether the configuration being served has upstream `id` (APISIX `upstream.get_by_id`). */
+  hasUpstream?(id: string): boolean;
   /** Response status sent to the client (set once headers are written). */
   status: number;
   /** Bytes of response body sent to the client. */

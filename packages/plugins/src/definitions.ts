@@ -17,6 +17,11 @@ import { keyAuthDefinition } from './key-auth/schema.js';
 import { prometheusDefinition } from './prometheus/schema.js';
 import { requestIdDefinition } from './request-id/schema.js';
 // --- end observability ---
+// Rewrites and policy (issue 12).
+import { ipRestrictionDefinition } from './ip-restriction/schema.js';
+import { realIpDefinition } from './real-ip/schema.js';
+import { trafficSplitDefinition } from './traffic-split/schema.js';
+import { uaRestrictionDefinition } from './ua-restriction/schema.js';
 
 /** Every plugin definition Portico ships, in no particular order. */
 export const allDefinitions: readonly PluginDefinition[] = [
@@ -29,6 +34,11 @@ export const allDefinitions: readonly PluginDefinition[] = [
   // observability
   prometheusDefinition,
   requestIdDefinition,
+  // Rewrites and policy (issue 12).
+  ipRestrictionDefinition,
+  uaRestrictionDefinition,
+  realIpDefinition,
+  trafficSplitDefinition,
 ];
 
 const byName = indexPlugins(allDefinitions);

@@ -17,6 +17,11 @@ import { keyAuth } from './key-auth/index.js';
 import { prometheus } from './prometheus/index.js';
 import { requestId } from './request-id/index.js';
 // --- end observability ---
+// Rewrites and policy (issue 12): ip-restriction, ua-restriction, real-ip, traffic-split.
+import { ipRestriction } from './ip-restriction/index.js';
+import { realIp } from './real-ip/index.js';
+import { trafficSplit } from './traffic-split/index.js';
+import { uaRestriction } from './ua-restriction/index.js';
 
 /** Every plugin Portico ships, in no particular order (the pipeline sorts by priority). */
 export const allPlugins: readonly PluginModule[] = [
@@ -29,6 +34,11 @@ export const allPlugins: readonly PluginModule[] = [
   // observability
   prometheus,
   requestId,
+  // Rewrites and policy (issue 12).
+  ipRestriction,
+  uaRestriction,
+  realIp,
+  trafficSplit,
 ];
 
 const byName = indexPlugins(allPlugins);

@@ -4,6 +4,7 @@ import type { Logger, Reply } from '@portico/plugin-sdk';
 import { RequestCtx } from '../context.js';
 import { hasBadEscape } from '../uri.js';
 import { forward } from '../proxy/forward.js';
+import { UpstreamRuntime } from '../proxy/upstream.js';
 import type { Inflight } from '../snapshot/inflight.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import type { Chain, PreparedPlugin } from '../chain/chain.js';
@@ -83,11 +84,22 @@ async function runPipeline(ctx: RequestCtx, snap: Snapshot, serverHeader: string
   r = runPhase(chain.beforeProxy, 'beforeProxy', ctx);
   if (r !== undefined && (r = await r) !== undefined) return r;
 
-  if (route.upstream === undefined) {
+  // A plugin's choice (traffic-split) replaces the route's upstream; the route `timeout` still wins.
+  const choice = ctx.upstreamChoice;
+  if (choice === null) {
+    ctx.logger.error({ route_id: route.id }, 'failed to find upstream by id');
+    return { status: 502 };
+  }
+  let upstream = route.upstream;
+  if (choice !== undefined) {
+    if (!(choice instanceof UpstreamRuntime)) throw new TypeError('selectUpstream: not an upstream prepared by this data plane');
+    upstream = choice;
+  }
+  if (upstream === undefined) {
     ctx.logger.error({ route_id: route.id }, 'missing upstream configuration in Route or Service');
     return { status: 503 };
   }
-  return forward(ctx, route.upstream, route.timeouts, serverHeader);
+  return forward(ctx, upstream, route.timeouts, serverHeader);
 }
 
 async function runLogHooks(ctx: RequestCtx): Promise<void> {
@@ -141,6 +153,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
     const ctx = new RequestCtx(req, res, snap.consumers, logger);
     ctx.globals = snap.globals;
     ctx.metadata = snap.pluginMetadata;
+    ctx.upstreamsById = snap.upstreamsById;
     // Log hooks run once the pipeline settled and the response has been handed to the socket
     // in full (or the client left), so loggers see final usage numbers. They start in the same
     // turn of the event loop as the last write — as nginx's log phase follows the last byte —

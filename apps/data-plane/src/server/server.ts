@@ -14,6 +14,7 @@ import { Inflight } from '../snapshot/inflight.js';
 import { createLogger } from '../logging/logger.js';
 import { createHandler } from '../pipeline/handle.js';
 import { UpstreamCache } from '../proxy/upstream-cache.js';
+import { pluginUpstreams } from '../proxy/plugin-upstreams.js';
 import { PluginPreparer, type ConfChecker } from '../snapshot/preparer.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import { ConfigSync } from '../sync/config-sync.js';
@@ -68,7 +69,7 @@ export async function startDataPlane(conf: PorticoConf, deps: DataPlaneDeps): Pr
   const preparer = new PluginPreparer({
     plugins,
     keyring,
-    services: { logger, prefixDir: process.cwd() },
+    services: { logger, prefixDir: process.cwd(), upstreams: pluginUpstreams },
     ...(deps.checkConf ? { check: deps.checkConf } : {}),
   });
   const upstreams = new UpstreamCache();

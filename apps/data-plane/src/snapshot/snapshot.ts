@@ -1,6 +1,7 @@
 import type { Logger } from '@portico/plugin-sdk';
 import { Chain } from '../chain/chain.js';
 import type { UpstreamCache } from '../proxy/upstream-cache.js';
+import type { UpstreamRuntime } from '../proxy/upstream.js';
 import { Router } from '../router/router.js';
 import type { CertificateCache } from '../tls/certificate-cache.js';
 import type { ServerCert } from '../tls/server-cert.js';
@@ -19,6 +20,11 @@ export interface Snapshot {
   readonly router: Router<string>;
   /** Enabled routes (status != 0) by id. */
   readonly routes: ReadonlyMap<string, RouteRuntime>;
+  /**
+   * Every usable upstream object by id, for plugins that pick one per request (traffic-split
+   * `upstream_id`); shares the runtimes (pools, pickers) routes using the same object have.
+   */
+  readonly upstreamsById: ReadonlyMap<string, UpstreamRuntime>;
   /** Global rules in key order. */
   readonly globals: readonly Chain[];
   readonly consumers: Consumers;
@@ -49,7 +55,8 @@ export function buildSnapshot(
 
   let routes = prev?.routes;
   let router = prev?.router;
-  if (!routes || !router || changed(ROUTE_INPUTS)) {
+  let upstreamsById = prev?.upstreamsById;
+  if (!routes || !router || !upstreamsById || changed(ROUTE_INPUTS)) {
     let next: Map<string, RouteRuntime>;
     const onlyRoutes = prev && !ROUTE_INPUTS.some((k) => k !== 'routes' && items.changed.has(k));
     const build = (id: string): void => {
@@ -79,6 +86,7 @@ export function buildSnapshot(
     router = built.router;
     const live = new Set<string>();
     for (const r of next.values()) if (r.upstreamKey !== undefined) live.add(r.upstreamKey);
+    upstreamsById = buildUpstreamsById(items, upstreams, live, warn);
     upstreams.sweep(live);
   }
 
@@ -103,5 +111,25 @@ export function buildSnapshot(
   let certificates = prev?.certificates;
   if (!certificates || changed(['ssls'])) certificates = certs.index(items.of('ssls').values());
 
-  return { revision, items, router, routes, globals, consumers, pluginMetadata, certificates };
+  return { revision, items, router, routes, upstreamsById, globals, consumers, pluginMetadata, certificates };
+}
+
+/** Runtimes of every upstream object (cache key `<etcd key>#<modRevision>`, as routes use), added to `live`. */
+function buildUpstreamsById(
+  items: ItemStore,
+  upstreams: UpstreamCache,
+  live: Set<string>,
+  warn: (msg: string, obj: object) => void,
+): Map<string, UpstreamRuntime> {
+  const out = new Map<string, UpstreamRuntime>();
+  for (const up of items.of('upstreams').values()) {
+    const key = `${up.key}#${up.modRevision}`;
+    try {
+      out.set(up.id, upstreams.get(key, up.value));
+      live.add(key);
+    } catch (e) {
+      warn('invalid upstream', { upstream_id: up.id, err: (e as Error).message });
+    }
+  }
+  return out;
 }
