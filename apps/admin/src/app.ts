@@ -95,7 +95,7 @@ export function buildAdminApp(deps: AdminDeps): Hono {
     // A typed kind's id is `<type>/<id>` across two segments (secrets/vault/1, resource.lua split_typ_and_id).
     if (desc?.key.kind === 'typed' && id !== undefined) {
       const [rest, ...more] = subPath === '' ? [] : subPath.split('/');
-      if (rest === undefined && method !== 'get') throw earlyFail(400, { error_msg: 'no secret id' });
+      if (rest === undefined && method !== 'get' && !desc.unsupported.includes(method)) throw earlyFail(400, { error_msg: 'no secret id' });
       if (rest !== undefined) id = `${id}/${rest}`;
       subPath = more.join('/');
     }

@@ -7,6 +7,7 @@ import { indexPlugins } from '@portico/plugin-helpers';
 import { authSources } from '@portico/plugins/redact';
 import { drainServer } from './drain.js';
 import { TlsConnections } from './drain-tls.js';
+import { SecretRefs } from '../secrets/secret-refs.js';
 import { CertificateCache } from '../tls/certificate-cache.js';
 import { createHttpsServer } from '../tls/https-server.js';
 import { AccessLog } from '../logging/access-log.js';
@@ -66,22 +67,30 @@ export async function startDataPlane(conf: PorticoConf, deps: DataPlaneDeps): Pr
   const logger = deps.logger ?? createLogger();
   const plugins = indexPlugins(deps.plugins);
   const keyring = conf.apisix.dataEncryption.enableEncryptFields ? conf.apisix.dataEncryption.keyring : [];
+  // `$secret://` / `$env://` references in plugin confs, resolved off the request path.
+  const secrets: SecretRefs = new SecretRefs({
+    secretConf: (manager, id): Record<string, unknown> | undefined => sync.current?.items.get('secrets', `${manager}/${id}`)?.value,
+    logger,
+    onChange: () => sync.reprepareSecretDependents(),
+  });
   const preparer = new PluginPreparer({
     plugins,
     keyring,
+    secrets,
     services: { logger, prefixDir: process.cwd(), upstreams: pluginUpstreams },
     ...(deps.checkConf ? { check: deps.checkConf } : {}),
   });
   const upstreams = new UpstreamCache();
   const certificates = new CertificateCache(keyring, conf.apisix.ssl.protocols, (msg, obj) => logger.warn(obj, msg));
   const inflight = new Inflight();
-  const sync = new ConfigSync({
+  const sync: ConfigSync = new ConfigSync({
     inflight,
     store: deps.store,
     prefix: conf.deployment.etcd.prefix.replace(/\/+$/, ''),
     preparer,
     upstreams,
     certificates,
+    onSecretsChanged: () => secrets.secretsChanged(),
     logger,
     resyncDelayMs: conf.deployment.etcd.resyncDelay * 1000,
   });
@@ -152,6 +161,7 @@ export async function startDataPlane(conf: PorticoConf, deps: DataPlaneDeps): Pr
     close(opts) {
       closing ??= (async () => {
         const stopped = sync.stop();
+        secrets.stop();
         const deadlineMs = opts?.deadlineMs ?? 2000;
         const [drained, ...tlsDrained] = await Promise.all([
           drainServer(server, deadlineMs),

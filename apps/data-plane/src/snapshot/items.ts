@@ -17,6 +17,8 @@ export interface Item {
   value: Record<string, unknown>;
   /** Prepared plugins of this item (kinds that carry `plugins`). */
   plugins?: PluginSet;
+  /** Set when the item was prepared again at the same modRevision (resolved secret references changed). */
+  regen?: number;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Logger, PluginModule, PluginServices, PrepareEnv, SchemaType } from '@portico/plugin-sdk';
 import { checkPluginConf, decryptFields } from '@portico/schemas';
 import type { PluginSet, PreparedPlugin } from '../chain/chain.js';
+import { SecretPendingError, type SecretRefs } from '../secrets/secret-refs.js';
 import { compileExpr, type CompiledExpr } from '../router/expr.js';
 
 /** Validates a plugin conf in place (defaults applied); returns APISIX's error text. */
@@ -14,6 +15,8 @@ export class PluginConfError extends Error {
 interface Entry {
   modRevision: number;
   set: Map<string, PreparedPlugin>;
+  /** SecretRefs generation the confs were resolved at, when they hold references. */
+  secretGeneration?: number;
 }
 
 export interface PreparerOptions {
@@ -22,6 +25,8 @@ export interface PreparerOptions {
   /** Keyring for `encrypt_fields` (empty when data encryption is off). */
   keyring: readonly string[];
   check?: ConfChecker;
+  /** Resolves `$secret://` / `$env://` references in confs (without it, references stay as written). */
+  secrets?: SecretRefs;
 }
 
 /**
@@ -43,6 +48,19 @@ export class PluginPreparer {
     return this.opts.services.logger;
   }
 
+  private secretUse = false;
+
+  /**
+   * Whether the confs of the last `prepare` that built anything held secret references
+   * (resolved or still pending); reading it resets it. The sync keeps such objects to prepare
+   * them again when the values change.
+   */
+  takeSecretUse(): boolean {
+    const v = this.secretUse;
+    this.secretUse = false;
+    return v;
+  }
+
   /** Prepared plugins of one resource; throws PluginConfError when a conf is invalid. */
   prepare(
     resourceKey: string,
@@ -51,10 +69,17 @@ export class PluginPreparer {
     confs: unknown,
   ): PluginSet {
     const hit = this.cache.get(resourceKey);
-    if (hit && hit.modRevision === modRevision) return hit.set;
-    const set = this.build(resourceKey, scope, confs);
+    const gen = this.opts.secrets?.generation;
+    const fresh = hit && hit.modRevision === modRevision && (hit.secretGeneration === undefined || hit.secretGeneration === gen);
+    if (fresh) {
+      this.secretUse = hit.secretGeneration !== undefined;
+      return hit.set;
+    }
+    const used = { secrets: false };
+    this.secretUse = false;
+    const set = this.build(resourceKey, scope, confs, used);
     if (hit) this.retired.push(hit);
-    this.cache.set(resourceKey, { modRevision, set });
+    this.cache.set(resourceKey, used.secrets && gen !== undefined ? { modRevision, set, secretGeneration: gen } : { modRevision, set });
     return set;
   }
 
@@ -96,7 +121,7 @@ export class PluginPreparer {
     };
   }
 
-  private build(resourceKey: string, scope: PrepareEnv['scope'], confs: unknown): Map<string, PreparedPlugin> {
+  private build(resourceKey: string, scope: PrepareEnv['scope'], confs: unknown, used: { secrets: boolean }): Map<string, PreparedPlugin> {
     const out = new Map<string, PreparedPlugin>();
     if (confs === undefined || confs === null) return out;
     if (typeof confs !== 'object' || Array.isArray(confs)) throw new PluginConfError('invalid plugins: should be an object');
@@ -109,9 +134,17 @@ export class PluginPreparer {
         if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
           throw new PluginConfError(`invalid plugin conf ${JSON.stringify(raw)} for plugin [${name}]`);
         }
-        const conf = structuredClone(raw) as Record<string, unknown>;
+        let conf = structuredClone(raw) as Record<string, unknown>;
         if (module.encryptFields?.length && this.opts.keyring.length) {
           decryptFields(conf, module.encryptFields, this.opts.keyring);
+        }
+        if (this.opts.secrets) {
+          // Set before substitute: a reference still pending throws, and counts as a use.
+          this.secretUse = true;
+          const resolved = this.opts.secrets.substitute(conf);
+          this.secretUse = used.secrets || resolved !== conf;
+          if (resolved !== conf) used.secrets = true;
+          conf = resolved;
         }
         const meta = (conf._meta ?? {}) as Record<string, unknown>;
         const disabled = meta.disable === true;
@@ -149,6 +182,7 @@ export class PluginPreparer {
     } catch (e) {
       this.destroySet(out);
       if (e instanceof PluginConfError) throw e;
+      if (e instanceof SecretPendingError) throw new PluginConfError(e.message);
       throw new PluginConfError(`failed to prepare plugins: ${(e as Error).message}`);
     }
     return out;

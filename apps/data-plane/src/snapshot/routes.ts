@@ -47,7 +47,8 @@ export function routeSignature(route: Item, items: ItemStore): string {
   const pc = v.plugin_config_id !== undefined ? items.get('plugin_configs', String(v.plugin_config_id)) : undefined;
   const upId = upstreamIdOf(v, svc);
   const up = upId !== undefined ? items.get('upstreams', upId) : undefined;
-  return `${route.modRevision}|${svc?.modRevision ?? '-'}|${pc?.modRevision ?? '-'}|${up?.modRevision ?? '-'}`;
+  const v_ = (i: Item | undefined): string => (i === undefined ? '-' : i.regen === undefined ? `${i.modRevision}` : `${i.modRevision}.${i.regen}`);
+  return `${v_(route)}|${v_(svc)}|${v_(pc)}|${up?.modRevision ?? '-'}`;
 }
 
 /**

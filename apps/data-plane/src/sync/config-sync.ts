@@ -17,6 +17,8 @@ export interface ConfigSyncOptions {
   /** Defers destroying dropped plugin states until the requests using them finished. */
   inflight?: Inflight;
   upstreams: UpstreamCache;
+  /** Called after a snapshot in which `secrets` objects changed was published. */
+  onSecretsChanged?: () => void;
   /** Server certificates built from `ssls`, reused across snapshots. */
   certificates: CertificateCache;
   logger: Logger;
@@ -38,6 +40,10 @@ export class ConfigSync {
   /** False from a failed list/watch until etcd answers again (prometheus etcd_reachable). */
   reachable = false;
   private readonly abort = new AbortController();
+  /** Raw values of objects holding secret references, by key. */
+  private readonly secretDependents = new Map<string, KeyValue>();
+  private reprepareQueued = false;
+  private regen = 0;
   private loop: Promise<void> | undefined;
   private readyResolve!: () => void;
   /** Resolves once the first full load is published. */
@@ -121,26 +127,59 @@ export class ConfigSync {
         if (where) this.putItem(draft, ev.kv, draft.get(where.kind, where.id));
       } else {
         const where = classifyKey(this.opts.prefix, ev.key);
+        this.secretDependents.delete(ev.key);
         if (where) draft.delete(where.kind, where.id);
       }
     }
     this.publish(draft, msg.revision);
   }
 
-  private putItem(store: ItemStore, kv: KeyValue, previous: ReturnType<ItemStore['get']>): void {
+  /**
+   * Prepare again, at the current revision, every object holding a `$secret://` / `$env://`
+   * reference (their resolved values changed or became known). Deferred so it never runs
+   * inside a publish.
+   */
+  reprepareSecretDependents(): void {
+    if (this.reprepareQueued) return;
+    this.reprepareQueued = true;
+    setImmediate(() => {
+      this.reprepareQueued = false;
+      if (!this.snap || this.abort.signal.aborted || this.secretDependents.size === 0) return;
+      const draft = this.snap.items.draft();
+      this.regen++;
+      for (const kv of this.secretDependents.values()) {
+        const where = classifyKey(this.opts.prefix, kv.key);
+        if (where) this.putItem(draft, kv, draft.get(where.kind, where.id), this.regen);
+      }
+      this.publish(draft, this.applied);
+    });
+  }
+
+  private putItem(store: ItemStore, kv: KeyValue, previous: ReturnType<ItemStore['get']>, regen?: number): void {
+    this.opts.preparer.takeSecretUse();
     try {
       const item = parseItem(this.opts.prefix, kv, this.opts.preparer);
+      this.noteSecretUse(kv);
+      if (item && regen !== undefined) item.regen = regen;
       if (item) store.set(item);
     } catch (e) {
+      this.noteSecretUse(kv);
       // apisix/core/config_etcd.lua: invalid data is logged and the previous value kept.
       this.opts.logger.error({ key: kv.key, err: (e as Error).message }, 'invalid config item skipped');
       if (previous) store.set(previous);
     }
   }
 
+  /** Objects whose plugin confs hold references are prepared again when their values change. */
+  private noteSecretUse(kv: KeyValue): void {
+    if (this.opts.preparer.takeSecretUse()) this.secretDependents.set(kv.key, kv);
+    else this.secretDependents.delete(kv.key);
+  }
+
   private publish(items: ItemStore, revision: number): void {
     const { logger, upstreams, preparer, certificates } = this.opts;
     const started = performance.now();
+    const secretsChanged = this.snap !== undefined && items.changed.has('secrets');
     const next = buildSnapshot(this.snap, items, revision, upstreams, logger, certificates);
     this.snap = next;
     this.applied = revision;
@@ -154,6 +193,7 @@ export class ConfigSync {
     if (this.opts.inflight) this.opts.inflight.advance(retire);
     else retire();
     logger.debug({ revision, ms: Math.round(performance.now() - started) }, 'config snapshot published');
+    if (secretsChanged) this.opts.onSecretsChanged?.();
     this.readyResolve();
   }
 }
