@@ -18,6 +18,8 @@ import { coreSchema, validateAgainst } from './handlers/schema.js';
 import { syncPluginList } from './plugins-sync.js';
 import { ResourceHandler } from './resource-handler.js';
 import { Responder } from './respond.js';
+import { StandaloneConfigs } from './standalone/configs.js';
+import { handleConfigs, validateConfigs } from './standalone/routes.js';
 import { AdminStore } from './store-ops.js';
 
 export interface AdminDeps {
@@ -25,6 +27,11 @@ export interface AdminDeps {
   conf: PorticoConf;
   plugins: readonly PluginDefinition[];
   logger: Logger;
+  /**
+   * API-driven standalone mode: the configuration is replaced whole through
+   * `/apisix/admin/configs` and written to this file, which the data plane follows.
+   */
+  standaloneFile?: string;
   /** Epoch seconds for create_time/update_time (tests pin it). */
   now?: () => number;
 }
@@ -58,6 +65,7 @@ export function buildAdminApp(deps: AdminDeps): Hono {
     keyring: conf.apisix.dataEncryption.enableEncryptFields ? conf.apisix.dataEncryption.keyring : undefined,
   };
   const handler = new ResourceHandler(ctx, deps.now);
+  const configs = deps.standaloneFile === undefined ? undefined : new StandaloneConfigs(ctx, deps.standaloneFile, deps.now, logger);
   const out = new Responder(conf);
   const allowed = compileAllowList(admin.allowAdmin);
 
@@ -126,6 +134,18 @@ export function buildAdminApp(deps: AdminDeps): Hono {
     const path = c.req.path;
     const query = new URL(c.req.url).searchParams;
     if (path === '/apisix/admin' && method === 'HEAD') return out.json(200, undefined, false);
+    if (path === '/apisix/admin/configs/validate' && method === 'POST') {
+      auth(c, query);
+      const r = await validateConfigs(ctx, c.req.raw);
+      return out.raw(r.status, r.body ?? null, r.headers);
+    }
+    if (configs) {
+      // Standalone: only the configs endpoints exist (apisix/admin/init.lua standalone_uri_route).
+      if (path !== '/apisix/admin/configs') return out.raw(404, NOT_FOUND_PAGE, { 'Content-Type': 'text/html' });
+      auth(c, query);
+      const r = await handleConfigs(configs, c.req.raw);
+      return out.raw(r.status, r.body ?? null, r.headers);
+    }
     if (path === '/apisix/admin/plugins/list' && method === 'GET') {
       auth(c, query);
       return out.json(200, pluginsList(deps.plugins, query), false);

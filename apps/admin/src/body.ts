@@ -75,3 +75,24 @@ export async function readJsonBody(req: Request): Promise<unknown> {
   if (nestingDepth(text) > MAX_DEPTH) decodeFailure(text);
   return value;
 }
+
+/** The raw body text (same size limit), or undefined when there is none. */
+export async function readBodyText(req: Request): Promise<string | undefined> {
+  const len = Number(req.headers.get('content-length') ?? NaN);
+  if (len > MAX_REQ_BODY) tooBig(len);
+  if (!req.body) return undefined;
+  const buf = await readCapped(req.body);
+  return buf.length === 0 ? undefined : buf.toString('utf8');
+}
+
+/** A JSON text decoded with APISIX's errors (cjson messages, depth limit). */
+export function decodeJsonText(text: string): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    decodeFailure(text);
+  }
+  if (nestingDepth(text) > MAX_DEPTH) decodeFailure(text);
+  return value;
+}

@@ -1,6 +1,6 @@
 /** Process entry: `node dist/main.js [path/to/config.yaml]`. */
 import { ensureAdminKey, loadConf } from '@portico/conf';
-import { etcdStoreFromConf } from '@portico/config-store';
+import { etcdStoreFromConf, MemoryConfigStore } from '@portico/config-store';
 import { allDefinitions } from '@portico/plugins/definitions';
 import { pino } from 'pino';
 import { startAdmin } from './server.js';
@@ -17,7 +17,8 @@ async function main(): Promise<void> {
     process.exit(0);
   }
   const conf = await ensureAdminKey(loaded);
-  const store = etcdStoreFromConf(conf.deployment.etcd);
+  // Standalone (config_provider yaml) has no etcd: an empty in-memory store backs the checks.
+  const store = conf.deployment.configProvider === 'etcd' ? etcdStoreFromConf(conf.deployment.etcd) : new MemoryConfigStore();
   const admin = await startAdmin(conf, { store, plugins: allDefinitions, logger });
   const stop = async (): Promise<void> => {
     await admin.close();

@@ -24,9 +24,17 @@ export interface RunningAdmin {
 
 /** Start the Admin API on `deployment.admin.admin_listen` and publish the plugin list key. */
 export async function startAdmin(conf: PorticoConf, opts: StartAdminOptions): Promise<RunningAdmin> {
-  const app = buildAdminApp({ store: opts.store, conf, plugins: opts.plugins, logger: opts.logger });
+  // traditional + config_provider yaml: API-driven standalone, no etcd (apisix/admin/standalone.lua).
+  const standalone = conf.deployment.configProvider !== 'etcd';
+  const app = buildAdminApp({
+    store: opts.store,
+    conf,
+    plugins: opts.plugins,
+    logger: opts.logger,
+    ...(standalone ? { standaloneFile: conf.deployment.standaloneFile } : {}),
+  });
   try {
-    await syncPluginList(new AdminStore(opts.store, conf.deployment.etcd.prefix), opts.plugins);
+    if (!standalone) await syncPluginList(new AdminStore(opts.store, conf.deployment.etcd.prefix), opts.plugins);
   } catch (e) {
     // APISIX only logs this failure; the admin still serves requests.
     opts.logger.error({ err: e instanceof Error ? e.message : String(e) }, 'failed to sync plugin list');

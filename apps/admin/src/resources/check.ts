@@ -93,8 +93,19 @@ const STEPS: Readonly<Record<CheckStep, (r: Run) => void | Promise<void>>> = {
  * Check a deep copy of a conf (defaults may be written into it). Returns the identity to store
  * under: the id, or for kinds identified otherwise the username / plugin name.
  */
-export async function checkResource(ctx: AdminContext, kind: ResourceKind, id: Id, conf: Conf, parentId: string): Promise<Id> {
+export async function checkResource(
+  ctx: AdminContext,
+  kind: ResourceKind,
+  id: Id,
+  conf: Conf,
+  parentId: string,
+  opts: { skipReferences?: boolean } = {},
+): Promise<Id> {
   const run: Run = { ctx, kind, conf, id, parentId };
-  for (const step of kind.checks) await STEPS[step](run);
+  for (const step of kind.checks) {
+    // Validating a whole configuration (configs/validate, standalone): references are not looked up.
+    if (opts.skipReferences && step === 'references') continue;
+    await STEPS[step](run);
+  }
   return run.id;
 }

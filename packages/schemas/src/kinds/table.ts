@@ -301,3 +301,6 @@ export function childKinds(parent: string): readonly (AnyKind & ChildKind)[] {
 export function childKindAt(parent: string, segment: string | undefined): (AnyKind & ChildKind) | undefined {
   return childKinds(parent).find((k) => k.key.segment === segment);
 }
+
+/** The top-level resource arrays of a standalone configuration (every kind not stored under a parent). */
+export const STANDALONE_KIND_NAMES: readonly string[] = RESOURCE_KINDS.filter((k) => k.key.kind !== 'child').map((k) => k.name);
