@@ -32,6 +32,23 @@ describe('cors schema', () => {
     expect(check({ allow_origins: 'a.com' })).toMatch(/^property "allow_origins" validation failed: failed to match pattern/);
     expect(check({ allow_origins_by_regex: ['('] })).toMatch(/^pcre_compile\(\) failed/);
   });
+  it('accepts and refuses the allow_origins values cors2.t TEST 1 lists', () => {
+    const good = ['*', '**', 'null', 'http://y.com.uk', 'https://x.com', 'https://x.com,http://y.com.uk', 'https://x.com,http://y.com.uk,http://c.tv', 'https://x.com,http://y.com.uk:12000,http://c.tv'];
+    const bad = ['', '*a', '*,http://y.com', 'nulll', 'http//y.com.uk', 'x.com', 'https://x.com,y.com.uk', 'https://x.com,*,https://y.com.uk', 'https://x.com,http://y.com.uk,http:c.tv'];
+    for (const g of good) expect(check({ allow_origins: g }), g).toBeUndefined();
+    for (const b of bad) expect(check({ allow_origins: b }), b).toMatch(/^property "allow_origins" validation failed/);
+  });
+  it('keeps the Origin seen in rewrite when a later plugin changes the header (cors.t TEST 34)', () => {
+    const c: Record<string, unknown> = { allow_origins: 'http://a.com,http://b.com' };
+    check(c);
+    const s = cors.prepare!(c as unknown as CorsConf, undefined as never);
+    const ctx = fakeContext({ method: 'GET', headers: { origin: 'http://a.com' } });
+    cors.rewrite!(ctx, s);
+    ctx.headers.origin = 'http://evil.com';
+    const head: ResponseHead = { status: 200, headers: {} };
+    cors.headerFilter!(ctx, s, head);
+    expect(head.headers['access-control-allow-origin']).toBe('http://a.com');
+  });
   it('checks metadata against the metadata schema', () => {
     expect(check({ allow_origins: { k: 'http://a.com' } }, 'metadata')).toBeUndefined();
     expect(check({ allow_origins: { k: 'a.com' } }, 'metadata')).toMatch(/failed to match pattern/);

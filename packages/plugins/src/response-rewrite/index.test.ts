@@ -44,6 +44,9 @@ describe('response-rewrite schema', () => {
     expect(check({ filters: [{ regex: '(', replace: '' }] })).toMatch(/^regex "\(" validation failed: pcre_compile\(\) failed/);
     expect(check({ headers: { add: ['X-A: 1'], set: { 'X-B': 2 }, remove: ['X-C'] } })).toBeUndefined();
     expect(check({ headers: { add: ['bad'] } })).toMatch(/^property "headers" validation failed: /);
+    // response-rewrite.t TEST 10 / 11
+    expect(check({ status_code: 200, headers: { '': 2 } })).toBe('invalid field length in header');
+    expect(check({ status_code: 200, headers: { 'X-Name': {} } })).toBe('invalid type as header value');
   });
   it('decodes base64 as ngx.decode_base64', () => {
     expect(decodeNgxBase64('SGVsbG8=')?.toString()).toBe('Hello');
@@ -89,6 +92,13 @@ describe('response-rewrite body', () => {
     );
     expect(head.headers['content-encoding']).toBeUndefined();
     expect(body).toBe('my ******');
+  });
+  it('an empty body replaces the body with nothing (TEST 25/26)', () => {
+    expect(run({ body: '' }, { chunks: ['hello world\n'] }).body).toBe('');
+  });
+  it('truncates to max_resp_body_size before filtering (TEST 28/29)', () => {
+    const conf = { max_resp_body_size: 5, filters: [{ regex: 'hello', scope: 'once', replace: 'HELLO' }] };
+    expect(run(conf, { chunks: ['hello world\n'] }).body).toBe('HELLO');
   });
   it('caps the buffered body at max_resp_body_size', () => {
     const conf = { max_resp_body_size: 4, filters: [{ regex: 'a', replace: 'b', scope: 'global' }] };
