@@ -40,6 +40,13 @@ describe('redirect rewrite', () => {
       headers: { location: '/test/b/h.iox' },
     });
   });
+  it.each([
+    ['/foo$$uri', '/foo$/hello'],
+    ['\\$uri/foo$uri\\$uri/bar', '\\$uri/foo/hello\\$uri/bar'],
+    ['$uri/$bad_var/bar', '/hello//bar'],
+  ])('uri %s gives Location %s (redirect.t TEST 9-14)', (uri, location) => {
+    expect(run({ uri, ret_code: 301 }, { uri: '/hello' }, { uri: '/hello' })).toEqual({ status: 301, headers: { location } });
+  });
   it('keeps \\$name literally and drops text the grammar skips, as parse_uri does', () => {
     expect(parseRedirectUri('/a\\$host/\\b')).toEqual([{ text: '/a' }, { text: '\\$host' }, { text: '/' }, { text: 'b' }]);
   });
