@@ -92,7 +92,7 @@ export function prepareProxyRewrite(conf: ProxyRewriteConf): ProxyRewriteState {
 }
 
 /** proxy-rewrite.lua escape_separator: the first `?` of a variable's value becomes `%3F`. */
-const escapeSeparator = (v: string): string => v.replace('?', '%3F');
+const escapeSeparator = (v: string): string => (v.includes('?') ? v.replace('?', '%3F') : v);
 
 /** resolve_header_value: regex captures first, then `$var`s. */
 function resolveHeader(v: HeaderVal, captures: RegExpExecArray | undefined, ctx: RequestContext): string {

@@ -10,16 +10,10 @@ function escapedByUri(b: number): boolean {
 
 const HEX = '0123456789ABCDEF';
 
+/** Characters (as UTF-16) whose UTF-8 bytes NGX_ESCAPE_URI would encode: the fast-path test. */
+const NEEDS_URI_ESCAPE = /[\x00-\x20#%?\x7f-\uffff]/;
+
 function escapeBytes(s: string, test: (b: number) => boolean): string {
-  let plain = true;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x80 || test(c)) {
-      plain = false;
-      break;
-    }
-  }
-  if (plain) return s;
   let out = '';
   for (const b of Buffer.from(s, 'utf8')) {
     out += test(b) ? '%' + HEX[b >> 4]! + HEX[b & 15]! : String.fromCharCode(b);
@@ -29,7 +23,7 @@ function escapeBytes(s: string, test: (b: number) => boolean): string {
 
 /** core.utils.uri_safe_encode. */
 export function uriSafeEncode(uri: string): string {
-  return escapeBytes(uri, escapedByUri);
+  return NEEDS_URI_ESCAPE.test(uri) ? escapeBytes(uri, escapedByUri) : uri;
 }
 
 const CONTROL = /[\x00-\x1f\x7f]/g;
