@@ -40,6 +40,10 @@ describe('fault-injection abort', () => {
     const r = faultInjection.rewrite!(ctxWith({ arg_count: '2', uri: '/hello' }), s);
     expect(r).toEqual({ status: 200, body: '{"count": 2}', headers: { h1: 'v1', h2: '2', h3: '/hello' } });
   });
+  it('a header value resolving to "" is not sent', () => {
+    const s = prepareFaultInjection({ abort: { http_status: 200, headers: { 'X-A': '$arg_none', 'X-B': 'b' } } });
+    expect(faultInjection.rewrite!(ctxWith({}), s)).toEqual({ status: 200, headers: { 'x-b': 'b' } });
+  });
   it('without a body leaves it to the gateway (nginx page for >= 300)', () => {
     const r = faultInjection.rewrite!(ctxWith({}), prepareFaultInjection({ abort: { http_status: 403 } }));
     expect(r).toEqual({ status: 403 });

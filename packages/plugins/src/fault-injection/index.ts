@@ -57,7 +57,11 @@ function abortReply(a: AbortState, ctx: RequestContext): Reply {
   if (a.body !== undefined) reply.body = a.body.render(ctx.vars);
   if (a.headers.length > 0) {
     const h: Record<string, string> = {};
-    for (const [name, tpl] of a.headers) h[name] = tpl.render(ctx.vars);
+    for (const [name, tpl] of a.headers) {
+      const v = tpl.render(ctx.vars);
+      // ngx.header[name] = "" sets nothing
+      if (v !== '') h[name] = v;
+    }
     reply.headers = h;
   }
   return reply;

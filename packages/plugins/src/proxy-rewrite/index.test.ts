@@ -103,10 +103,12 @@ describe('proxy-rewrite host, method and headers', () => {
     expect(ctx.headers['x-list']).toEqual(['1', '2']);
     expect(ctx.headers['x-gone']).toBeUndefined();
   });
-  it('the flat headers form sets; an unset variable sets an empty value', () => {
-    const { ctx } = run({ headers: { 'X-Api-Version': 'v2', 'X-Who': '$http_nobody' } });
+  it('the flat headers form sets; a value resolving to "" clears the header (nginx set_header)', () => {
+    const { ctx } = run({ headers: { 'X-Api-Version': 'v2', 'X-Who': '$http_nobody' } }, { headers: { 'x-who': 'client' } });
     expect(ctx.headers['x-api-version']).toBe('v2');
-    expect(ctx.headers['x-who']).toBe('');
+    expect('x-who' in ctx.headers).toBe(false);
+    const added = run({ headers: { add: { 'X-Empty': '$arg_none' } } });
+    expect('x-empty' in added.ctx.headers).toBe(false);
   });
   it('a Host header edit does not change the upstream Host (nginx set $upstream_host before)', () => {
     const { ctx, host } = run({ headers: { Host: 'other.io' } }, { headers: { host: 'client.io' } });

@@ -139,16 +139,24 @@ function editHeaders(ctx: RequestContext, s: ProxyRewriteState, captures: RegExp
     const host = headers.host;
     ctx.vars.set('upstream_host', ctx.vars.get('upstream_host') ?? (Array.isArray(host) ? host[0] : host));
   }
+  // An empty value is never sent: nginx adds it as a dead entry, and a set with it clears
+  // the header (lua-nginx-module set_header_helper).
   for (const o of s.add) {
-    for (const v of o.values) appendHeader(headers, o.name, resolveHeader(v, captures, ctx));
+    for (const v of o.values) {
+      const val = resolveHeader(v, captures, ctx);
+      if (val !== '') appendHeader(headers, o.name, val);
+    }
   }
   for (const o of s.set) {
     if (!o.list) {
-      headers[o.name] = resolveHeader(o.values[0]!, captures, ctx);
+      const val = resolveHeader(o.values[0]!, captures, ctx);
+      if (val === '') delete headers[o.name];
+      else headers[o.name] = val;
       continue;
     }
-    const vals = o.values.map((v) => resolveHeader(v, captures, ctx));
+    const vals = o.values.map((v) => resolveHeader(v, captures, ctx)).filter((v) => v !== '');
     if (vals.length > 0) headers[o.name] = vals;
+    else if (o.values.length > 0) delete headers[o.name];
   }
   for (const name of s.remove) delete headers[name];
 }

@@ -67,6 +67,9 @@ describe('response-rewrite header filter', () => {
     expect(head.headers).toEqual({ 'x-add': ['A', 'two'], 'x-set': '1' });
     expect(body).toBe('new body\n');
   });
+  it('a set value resolving to "" removes the header, as ngx.header does', () => {
+    expect(run({ headers: { set: { 'X-Gone': '$arg_none' } } }, { headers: { 'x-gone': 'up' } }).head.headers).toEqual({});
+  });
   it('the flat headers form sets values', () => {
     expect(run({ headers: { 'X-Server-Id': 3, 'X-Status': 'on' } }, {}).head.headers).toEqual({ 'x-server-id': '3', 'x-status': 'on' });
   });

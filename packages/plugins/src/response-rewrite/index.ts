@@ -139,7 +139,12 @@ export const responseRewrite: PluginModule<ResponseRewriteConf, ResponseRewriteS
       return;
     }
     for (const [name, tpl] of s.headers.add) appendHeader(h, name, tpl.render(ctx.vars));
-    for (const [name, tpl] of s.headers.set) h[name] = tpl.render(ctx.vars);
+    for (const [name, tpl] of s.headers.set) {
+      // ngx.header[name] = "" clears the header
+      const v = tpl.render(ctx.vars);
+      if (v === '') delete h[name];
+      else h[name] = v;
+    }
     for (const name of s.headers.remove) delete h[name];
   },
   bodyFilter(ctx, s, chunk, eof) {
