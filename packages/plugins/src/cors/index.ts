@@ -3,7 +3,8 @@
  * answers every OPTIONS request with 200; the header filter adds the Access-Control-* and
  * Timing-Allow-Origin headers to every response (upstream, plugin replies and errors alike).
  */
-import type { PluginModule, RequestContext, ResponseHead } from '@portico/plugin-sdk';
+import type { RequestContext, ResponseHead } from '@portico/plugin-sdk';
+import { definePlugin } from '@portico/plugin-helpers';
 import { appendHeader } from '../rewrite-util/headers.js';
 import type { NgxRegex } from '../rewrite-util/pcre.js';
 import {
@@ -66,8 +67,7 @@ function setCorsHeaders(s: CorsState, ctx: RequestContext, h: ResponseHead['head
   if (s.conf.allow_credential) h['access-control-allow-credentials'] = 'true';
 }
 
-export const cors: PluginModule<CorsConf, CorsState> = {
-  ...corsDefinition,
+export const cors = definePlugin<CorsConf, CorsState>(corsDefinition, {
   prepare: prepareCors,
   rewrite(ctx) {
     // Saved now: a later plugin may change the Origin header.
@@ -97,4 +97,4 @@ export const cors: PluginModule<CorsConf, CorsState> = {
     else if (s.timingByRegex !== undefined) timing = allowByRegex(s.timingByRegex, reqOrigin);
     if (timing !== undefined && originMatches(reqOrigin, timing)) head.headers['timing-allow-origin'] = timing;
   },
-};
+});

@@ -4,7 +4,8 @@
  * headers (both resolved as `$var` templates), each gated by `percentage` and by `vars`
  * (a list of lua-resty-expr rule sets, any one matching).
  */
-import type { PluginModule, Reply, RequestContext } from '@portico/plugin-sdk';
+import type { Reply, RequestContext } from '@portico/plugin-sdk';
+import { definePlugin } from '@portico/plugin-helpers';
 import { compileExpr, type CompiledExpr } from '@portico/schemas';
 import { luaToString } from '../rewrite-util/headers.js';
 import { compileVarTemplate, constTemplate, type VarTemplate } from '../rewrite-util/template.js';
@@ -89,8 +90,7 @@ export function prepareFaultInjection(conf: FaultInjectionConf, random?: () => n
   };
 }
 
-export const faultInjection: PluginModule<FaultInjectionConf, FaultInjectionState> = {
-  ...faultInjectionDefinition,
+export const faultInjection = definePlugin<FaultInjectionConf, FaultInjectionState>(faultInjectionDefinition, {
   prepare: (conf) => prepareFaultInjection(conf),
   rewrite(ctx, s) {
     // Both gates are evaluated before the delay, as the Lua does.
@@ -103,4 +103,4 @@ export const faultInjection: PluginModule<FaultInjectionConf, FaultInjectionStat
     }
     return abort();
   },
-};
+});

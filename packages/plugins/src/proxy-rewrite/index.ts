@@ -6,7 +6,8 @@
  * request from the client headers (ai-proxy) send them too, as in APISIX; uri, host and method
  * only affect the core proxy.
  */
-import type { PluginModule, Reply, RequestContext } from '@portico/plugin-sdk';
+import type { Reply, RequestContext } from '@portico/plugin-sdk';
+import { definePlugin } from '@portico/plugin-helpers';
 import { appendHeader, luaToString } from '../rewrite-util/headers.js';
 import { compileNgxRegex, compileReplacement, ngxMatch, ngxSub, type NgxRegex, type Replacement } from '../rewrite-util/pcre.js';
 import { compileVarTemplate, resolveCaptures, type VarTemplate } from '../rewrite-util/template.js';
@@ -161,8 +162,7 @@ function editHeaders(ctx: RequestContext, s: ProxyRewriteState, captures: RegExp
   for (const name of s.remove) delete headers[name];
 }
 
-export const proxyRewrite: PluginModule<ProxyRewriteConf, ProxyRewriteState> = {
-  ...proxyRewriteDefinition,
+export const proxyRewrite = definePlugin<ProxyRewriteConf, ProxyRewriteState>(proxyRewriteDefinition, {
   prepare: prepareProxyRewrite,
   rewrite(ctx, s): Reply | undefined {
     if (s.host !== undefined) ctx.vars.set('upstream_host', s.host);
@@ -172,4 +172,4 @@ export const proxyRewrite: PluginModule<ProxyRewriteConf, ProxyRewriteState> = {
     if (s.method !== undefined) ctx.upstreamMethod = s.method;
     return undefined;
   },
-};
+});

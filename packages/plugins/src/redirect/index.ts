@@ -3,7 +3,8 @@
  * a `Location` built from the `uri` template, the `regex_uri` substitution of `$uri`, or
  * `https://$host$request_uri` (`http_to_https`, 301 for GET/HEAD, else 308).
  */
-import type { PluginModule, Reply, RequestContext } from '@portico/plugin-sdk';
+import type { Reply, RequestContext } from '@portico/plugin-sdk';
+import { definePlugin } from '@portico/plugin-helpers';
 import { compileNgxRegex, compileReplacement, ngxSub, type NgxRegex, type Replacement } from '../rewrite-util/pcre.js';
 import { uriSafeEncode } from '../rewrite-util/uri-encode.js';
 import { REDIRECT_URI_PATTERN, redirectDefinition, type RedirectConf } from './schema.js';
@@ -43,8 +44,7 @@ function header(ctx: RequestContext, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-export const redirect: PluginModule<RedirectConf, RedirectState> = {
-  ...redirectDefinition,
+export const redirect = definePlugin<RedirectConf, RedirectState>(redirectDefinition, {
   prepare(conf) {
     return {
       retCode: conf.ret_code,
@@ -89,4 +89,4 @@ export const redirect: PluginModule<RedirectConf, RedirectState> = {
     }
     return { status: retCode, headers: { location } };
   },
-};
+});

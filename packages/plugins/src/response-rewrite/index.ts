@@ -4,7 +4,8 @@
  * filter replaces the body (`body`, optionally base64) or runs regex `filters` over the whole
  * (decoded) body. Applies to upstream responses, plugin replies and gateway errors alike.
  */
-import type { Logger, PluginModule, PrepareEnv, RequestContext } from '@portico/plugin-sdk';
+import type { Logger, PrepareEnv, RequestContext } from '@portico/plugin-sdk';
+import { definePlugin } from '@portico/plugin-helpers';
 import { compileExpr, type CompiledExpr } from '@portico/schemas';
 import { appendHeader, luaToString } from '../rewrite-util/headers.js';
 import { compileNgxRegex, compileReplacement, RegexError, type Replacement } from '../rewrite-util/pcre.js';
@@ -116,8 +117,7 @@ function filterBody(ctx: RequestContext, s: ResponseRewriteState, chunk: Uint8Ar
   return Buffer.from(applyFilters(body.toString('utf8'), s.filters!, ctx.logger));
 }
 
-export const responseRewrite: PluginModule<ResponseRewriteConf, ResponseRewriteState> = {
-  ...responseRewriteDefinition,
+export const responseRewrite = definePlugin<ResponseRewriteConf, ResponseRewriteState>(responseRewriteDefinition, {
   prepare: prepareResponseRewrite,
   headerFilter(ctx, s, head) {
     const matched = s.vars === undefined || s.vars.eval(ctx.vars);
@@ -158,4 +158,4 @@ export const responseRewrite: PluginModule<ResponseRewriteConf, ResponseRewriteS
     ctx.shared.set(key, true);
     return s.body;
   },
-};
+});
