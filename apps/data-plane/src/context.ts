@@ -68,6 +68,8 @@ export class RequestCtx implements RequestContext {
   bytesSent = 0;
   /** Set when the pipeline must merge consumer plugins after rewrite. */
   consumerAttached = false;
+  /** Method for the upstream request set by a plugin (proxy-rewrite `method`). */
+  upstreamMethod: string | undefined;
   /** A replacement request body set by a plugin. */
   bodyOverride: Buffer | undefined;
   /** The route's plugin chain in effect (after consumer merge); header filter and log use it. */

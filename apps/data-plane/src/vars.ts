@@ -64,6 +64,9 @@ export class Vars implements VarStore {
         return c.uri;
       case 'request_uri':
         return c.req.url;
+      // The request target as received (APISIX keeps it when it normalises request_uri).
+      case 'real_request_uri':
+        return c.req.url;
       case 'args':
       case 'query_string':
         return c.rawQuery === '' ? undefined : c.rawQuery;

@@ -245,6 +245,12 @@ export interface RequestContext {
    * `$upstream_*` variables from it; plugins never set those variables by name.
    */
   readonly upstream: UpstreamReport;
+  /**
+   * Method of the request the core proxy sends upstream (APISIX `ngx.req.set_method`, used by
+   * proxy-rewrite); undefined keeps the client's. Plugins that build their own upstream
+   * request (ai-proxy) ignore it. Optional: contexts outside the data plane may omit it.
+   */
+  upstreamMethod?: string;
 }
 
 /**
@@ -294,6 +300,16 @@ export interface PluginModule<Conf = any, State = any> extends PluginDefinition<
   beforeProxy?(ctx: RequestContext, state: State): MaybePromise<HookResult>;
   /** Adjust the client response status/headers before they are written. */
   headerFilter?(ctx: RequestContext, state: State, res: ResponseHead): void;
+  /**
+   * APISIX `body_filter`: sees every response body chunk after headerFilter ran (upstream
+   * responses, plugin replies and gateway error pages alike), global rules first, each plugin
+   * getting the previous one's output. Called once more with `eof` true (and usually an
+   * empty chunk) when the body ends. Return the bytes to send instead of `chunk` (an empty
+   * array holds the chunk back, e.g. to buffer until eof), or undefined to pass it unchanged.
+   * A plugin that changes the length must drop `content-length` in its headerFilter, as
+   * APISIX's `core.response.clear_header_as_body_modified` does. Not called for HEAD requests.
+   */
+  bodyFilter?(ctx: RequestContext, state: State, chunk: Uint8Array, eof: boolean): Uint8Array | undefined;
   /** Runs after the response has been sent (or the client went away). Must not throw. */
   log?(ctx: RequestContext, state: State): MaybePromise<void>;
 }

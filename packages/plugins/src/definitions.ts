@@ -22,6 +22,12 @@ import { ipRestrictionDefinition } from './ip-restriction/schema.js';
 import { realIpDefinition } from './real-ip/schema.js';
 import { trafficSplitDefinition } from './traffic-split/schema.js';
 import { uaRestrictionDefinition } from './ua-restriction/schema.js';
+// rewrites (branch rewrite)
+import { corsDefinition } from './cors/schema.js';
+import { faultInjectionDefinition } from './fault-injection/schema.js';
+import { proxyRewriteDefinition } from './proxy-rewrite/schema.js';
+import { redirectDefinition } from './redirect/schema.js';
+import { responseRewriteDefinition } from './response-rewrite/schema.js';
 
 /** Every plugin definition Portico ships, in no particular order. */
 export const allDefinitions: readonly PluginDefinition[] = [
@@ -39,6 +45,12 @@ export const allDefinitions: readonly PluginDefinition[] = [
   uaRestrictionDefinition,
   realIpDefinition,
   trafficSplitDefinition,
+  // rewrites (branch rewrite)
+  proxyRewriteDefinition,
+  responseRewriteDefinition,
+  corsDefinition,
+  redirectDefinition,
+  faultInjectionDefinition,
 ];
 
 const byName = indexPlugins(allDefinitions);

@@ -22,6 +22,12 @@ import { ipRestriction } from './ip-restriction/index.js';
 import { realIp } from './real-ip/index.js';
 import { trafficSplit } from './traffic-split/index.js';
 import { uaRestriction } from './ua-restriction/index.js';
+// rewrites (branch rewrite)
+import { cors } from './cors/index.js';
+import { faultInjection } from './fault-injection/index.js';
+import { proxyRewrite } from './proxy-rewrite/index.js';
+import { redirect } from './redirect/index.js';
+import { responseRewrite } from './response-rewrite/index.js';
 
 /** Every plugin Portico ships, in no particular order (the pipeline sorts by priority). */
 export const allPlugins: readonly PluginModule[] = [
@@ -39,6 +45,12 @@ export const allPlugins: readonly PluginModule[] = [
   uaRestriction,
   realIp,
   trafficSplit,
+  // rewrites (branch rewrite)
+  proxyRewrite,
+  responseRewrite,
+  cors,
+  redirect,
+  faultInjection,
 ];
 
 const byName = indexPlugins(allPlugins);

@@ -48,7 +48,7 @@ function byPriority(a: PreparedPlugin, b: PreparedPlugin): number {
   return b.priority - a.priority;
 }
 
-type Hook = 'rewrite' | 'access' | 'beforeProxy' | 'headerFilter' | 'log';
+type Hook = 'rewrite' | 'access' | 'beforeProxy' | 'headerFilter' | 'bodyFilter' | 'log';
 
 /** The result of merging a consumer's plugins into a route chain. */
 export interface ConsumerMerge {
@@ -68,6 +68,7 @@ export class Chain {
   readonly access: readonly PreparedPlugin[];
   readonly beforeProxy: readonly PreparedPlugin[];
   readonly headerFilter: readonly PreparedPlugin[];
+  readonly bodyFilter: readonly PreparedPlugin[];
   readonly log: readonly PreparedPlugin[];
   private readonly consumerMerges = new WeakMap<object, ConsumerMerge>();
 
@@ -80,6 +81,7 @@ export class Chain {
     this.access = having('access');
     this.beforeProxy = having('beforeProxy');
     this.headerFilter = having('headerFilter');
+    this.bodyFilter = having('bodyFilter');
     this.log = having('log');
   }
 

@@ -47,8 +47,6 @@ async function runPipeline(ctx: RequestCtx, snap: Snapshot, serverHeader: string
     ctx.routeSpec = route.spec;
     ctx.serviceId = route.serviceId;
     ctx.serviceName = route.serviceName;
-    ctx.chain = route.chain;
-    ctx.plugins = route.chain.byName;
   }
   let r: Outcome;
   for (const g of snap.globals) {
@@ -59,6 +57,10 @@ async function runPipeline(ctx: RequestCtx, snap: Snapshot, serverHeader: string
   }
   if (route === undefined) return NOT_FOUND;
   if (route.failStatus !== undefined) return { status: route.failStatus };
+  // The route's plugins join only now (APISIX sets api_ctx.plugins after the global rules
+  // ran): a reply from a global rule passes through the global rules' filters alone.
+  ctx.chain = route.chain;
+  ctx.plugins = route.chain.byName;
 
   r = runPhase(route.chain.rewrite, 'rewrite', ctx);
   if (r !== undefined && (r = await r) !== undefined) return r;

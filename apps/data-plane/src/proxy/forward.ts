@@ -3,6 +3,7 @@ import type { Reply } from '@portico/plugin-sdk';
 import { classifyUpstreamError, type UpstreamFailure } from '@portico/plugin-helpers';
 import type { Dispatcher } from 'undici';
 import type { RequestCtx } from '../context.js';
+import { asBuffer, bodyFiltersOf, runBodyFilters, type BodyFilters } from '../reply/body-filter.js';
 import { finalizeHead } from '../reply/head.js';
 import { endWithBuffer, writeFirstChunk } from '../reply/write.js';
 import { encodePath } from '../uri.js';
@@ -32,6 +33,9 @@ function upstreamHost(ctx: RequestCtx, up: UpstreamRuntime, node: UpstreamNode):
     const h = node.host.includes(':') ? `[${node.host}]` : node.host;
     return node.port === std ? h : `${h}:${node.port}`;
   }
+  // pass: a plugin-set $upstream_host (proxy-rewrite `host`), else the client's Host.
+  const set = ctx.vars.override('upstream_host');
+  if (set !== undefined) return set;
   const h = ctx.headers.host;
   return (Array.isArray(h) ? h[0] : h) ?? '';
 }
@@ -130,6 +134,8 @@ function dispatchOnce(
     let controller: Dispatcher.DispatchController | undefined;
     let waitingDrain = false;
     let firstChunk = true;
+    // Plugins with a body filter (response-rewrite): every chunk goes through them.
+    let filters: BodyFilters | undefined;
     // The first body chunk waits one tick: when the whole response came in one socket read
     // (small answers), head and body leave in a single `res.end` write.
     let held: Buffer | undefined;
@@ -160,8 +166,11 @@ function dispatchOnce(
         const head = finalizeHead(ctx, statusCode, clientResponseHeaders(rawHeaders), serverHeader);
         ctx.status = head.status;
         res.writeHead(head.status, head.headers as Record<string, string | string[]>);
+        if (ctx.method !== 'HEAD') filters = bodyFiltersOf(ctx);
       },
-      onResponseData(c, chunk) {
+      onResponseData(c, raw) {
+        const chunk = filters === undefined ? raw : asBuffer(runBodyFilters(ctx, filters, raw, false));
+        if (chunk.length === 0) return;
         ctx.bytesSent += chunk.length;
         if (firstChunk) {
           firstChunk = false;
@@ -178,7 +187,13 @@ function dispatchOnce(
       },
       onResponseEnd() {
         ctx.upstream.finished(msSince(started));
-        if (held !== undefined) {
+        if (filters !== undefined) {
+          flushHeld();
+          const tail = asBuffer(runBodyFilters(ctx, filters, undefined, true));
+          ctx.bytesSent += tail.length;
+          if (tail.length > 0) res.end(tail);
+          else res.end();
+        } else if (held !== undefined) {
           const c = held;
           held = undefined;
           endWithBuffer(res, c);
@@ -201,7 +216,7 @@ function dispatchOnce(
         {
           origin: node.origin,
           path,
-          method: ctx.method as Dispatcher.HttpMethod,
+          method: (ctx.upstreamMethod ?? ctx.method) as Dispatcher.HttpMethod,
           headers,
           body,
           headersTimeout: t.read,

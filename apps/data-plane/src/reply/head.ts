@@ -16,6 +16,8 @@ export function finalizeHead(
   const extra = ctx.respHeadersIfAny;
   if (extra !== undefined) for (const k in extra) headers[k.toLowerCase()] = extra[k]!;
   headers.server = serverHeader;
+  // $status is the response status while header filters run (nginx sets it first).
+  ctx.status = status;
   const head: ResponseHead = { status, headers };
   for (const g of ctx.globals) runHeaderFilters(ctx, g.headerFilter, head);
   if (ctx.chain !== undefined) runHeaderFilters(ctx, ctx.chain.headerFilter, head);

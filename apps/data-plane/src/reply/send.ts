@@ -3,6 +3,7 @@ import type { BodySink, PushBody, Reply } from '@portico/plugin-sdk';
 import type { RequestCtx } from '../context.js';
 import { finalizeHead } from './head.js';
 import { drainOrClose, endWithBuffer, writeFirstChunk } from './write.js';
+import { asBuffer, bodyFiltersOf, runBodyFilters, type BodyFilters } from './body-filter.js';
 
 /** Content type nginx gives Lua-generated bodies in APISIX (default_type text/plain + charset utf-8). */
 const TEXT_PLAIN = 'text/plain; charset=utf-8';
@@ -50,6 +51,16 @@ export async function sendReply(ctx: RequestCtx, reply: Reply, serverHeader: str
   else if (!isStreamed(body)) headers['content-length'] = '0';
   const head = finalizeHead(ctx, reply.status, headers, serverHeader);
   ctx.status = head.status;
+  const filters = ctx.method === 'HEAD' ? undefined : bodyFiltersOf(ctx);
+  if (filters !== undefined && !isStreamed(body)) {
+    const whole = payload === undefined ? undefined : typeof payload === 'string' ? Buffer.from(payload) : payload;
+    const out = asBuffer(runBodyFilters(ctx, filters, whole, true));
+    if (head.headers['content-length'] !== undefined) head.headers['content-length'] = String(out.length);
+    res.writeHead(head.status, head.headers as Record<string, string | string[]>);
+    ctx.bytesSent = out.length;
+    endWithBuffer(res, out);
+    return;
+  }
   res.writeHead(head.status, head.headers as Record<string, string | string[]>);
   if (payload !== undefined) {
     ctx.bytesSent = Buffer.byteLength(payload);
@@ -58,15 +69,15 @@ export async function sendReply(ctx: RequestCtx, reply: Reply, serverHeader: str
     else endWithBuffer(res, payload);
     return;
   }
-  if (isPushBody(body)) return pushBody(ctx, body);
+  if (isPushBody(body)) return pushBody(ctx, body, filters);
   if (isAsyncIterable(body)) {
-    await streamBody(ctx, body);
+    await streamBody(ctx, body, filters);
     return;
   }
   res.end();
 }
 
-async function streamBody(ctx: RequestCtx, body: AsyncIterable<Uint8Array>): Promise<void> {
+async function streamBody(ctx: RequestCtx, body: AsyncIterable<Uint8Array>, filters: BodyFilters | undefined): Promise<void> {
   const res = ctx.res;
   const it = body[Symbol.asyncIterator]();
   try {
@@ -78,9 +89,16 @@ async function streamBody(ctx: RequestCtx, body: AsyncIterable<Uint8Array>): Pro
       const { value, done } = await it.next();
       if (done) break;
       if (value === undefined || value.byteLength === 0) continue;
-      ctx.bytesSent += value.byteLength;
+      const out = filters === undefined ? value : runBodyFilters(ctx, filters, value, false);
+      if (out.byteLength === 0) continue;
+      ctx.bytesSent += out.byteLength;
       // Written as produced: an SSE event must reach the client without waiting for the next.
-      if (!res.write(value)) await drainOrClose(res);
+      if (!res.write(out)) await drainOrClose(res);
+    }
+    if (filters !== undefined) {
+      const tail = runBodyFilters(ctx, filters, undefined, true);
+      ctx.bytesSent += tail.byteLength;
+      if (tail.byteLength > 0) res.write(tail);
     }
     res.end();
   } catch (e) {
@@ -94,7 +112,7 @@ async function streamBody(ctx: RequestCtx, body: AsyncIterable<Uint8Array>): Pro
  * producer's own callback (the upstream socket read), with no promise or await per chunk.
  * Resolves when the producer ended or failed, or the client left.
  */
-function pushBody(ctx: RequestCtx, body: PushBody): Promise<void> {
+function pushBody(ctx: RequestCtx, body: PushBody, filters: BodyFilters | undefined): Promise<void> {
   const res = ctx.res;
   return new Promise<void>((resolve) => {
     let settled = false;
@@ -107,8 +125,10 @@ function pushBody(ctx: RequestCtx, body: PushBody): Promise<void> {
     res.once('close', settle);
     let first = true;
     const sink: BodySink = {
-      write(chunk) {
-        if (ctx.clientGone || res.destroyed || chunk.byteLength === 0) return true;
+      write(raw) {
+        if (ctx.clientGone || res.destroyed || raw.byteLength === 0) return true;
+        const chunk = filters === undefined ? raw : runBodyFilters(ctx, filters, raw, false);
+        if (chunk.byteLength === 0) return true;
         ctx.bytesSent += chunk.byteLength;
         if (!first) return res.write(chunk);
         first = false;
@@ -118,7 +138,13 @@ function pushBody(ctx: RequestCtx, body: PushBody): Promise<void> {
         void drainOrClose(res).then(cb);
       },
       end() {
-        if (!res.destroyed) res.end();
+        if (!res.destroyed) {
+          const tail = filters === undefined ? undefined : runBodyFilters(ctx, filters, undefined, true);
+          if (tail !== undefined && tail.byteLength > 0) {
+            ctx.bytesSent += tail.byteLength;
+            res.end(asBuffer(tail));
+          } else res.end();
+        }
         settle();
       },
       destroy(err) {
