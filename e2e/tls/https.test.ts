@@ -171,3 +171,37 @@ describe('the HTTPS listener', () => {
     }
   });
 });
+
+describe('upstream TLS', () => {
+  it('presents the client certificate of tls.client_cert_id to an HTTPS upstream that requires one', async () => {
+    const { createServer } = await import('node:https');
+    const upstreamCa = createTestCa('upstream client CA');
+    const serverLeaf = ca.issue({ cn: 'upstream.local', dns: ['upstream.local'] });
+    const seen: string[] = [];
+    const server = createServer({ cert: serverLeaf.cert, key: serverLeaf.key, ca: upstreamCa.cert, requestCert: true, rejectUnauthorized: true }, (req, res) => {
+      seen.push(String((req.socket as TLSSocket).getPeerCertificate().subject?.CN));
+      res.end('mtls ok');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const client = upstreamCa.issue({ cn: 'portico-gateway', client: true });
+      const ssl = await adminRequest(apps, 'PUT', '/apisix/admin/ssls/client1', { type: 'client', cert: client.cert, key: client.key });
+      expect(ssl.status).toBe(201);
+      const route = await adminRequest(apps, 'PUT', '/apisix/admin/routes/mtls-up', {
+        uri: '/mtls-up',
+        upstream: { type: 'roundrobin', scheme: 'https', pass_host: 'rewrite', upstream_host: 'upstream.local', nodes: { [`127.0.0.1:${port}`]: 1 }, tls: { client_cert_id: 'client1' } },
+      });
+      expect(route.status).toBe(201);
+      await eventually(async () => {
+        const res = await fetch(`${apps.dataPlanes[0]!.url}/mtls-up`);
+        expect(res.status).toBe(200);
+        expect(await res.text()).toBe('mtls ok');
+      });
+      expect(seen.at(-1)).toBe('portico-gateway');
+    } finally {
+      server.close();
+      upstreamCa.cleanup();
+    }
+  });
+});

@@ -24,6 +24,12 @@ export interface Timeouts {
 /** nginx proxy_{connect,send,read}_timeout defaults (60 s) used when none is configured. */
 export const DEFAULT_TIMEOUTS: Timeouts = { connect: 60_000, send: 60_000, read: 60_000 };
 
+/** A client certificate presented to upstreams (mTLS). */
+export interface ClientCert {
+  cert: string;
+  key: string;
+}
+
 /** A broken upstream definition; routes using it answer 503. */
 export class UpstreamConfError extends Error {
   readonly code = 'invalid_upstream';
@@ -69,7 +75,10 @@ export class UpstreamRuntime {
   private readonly verifyTls: boolean;
   private closed = false;
 
-  constructor(conf: Record<string, unknown>) {
+  constructor(
+    conf: Record<string, unknown>,
+    private readonly clientCert?: ClientCert,
+  ) {
     const scheme = conf.scheme ?? 'http';
     if (scheme !== 'http' && scheme !== 'https') throw new UpstreamConfError(`unsupported upstream scheme: ${String(scheme)}`);
     this.scheme = scheme;
@@ -133,11 +142,11 @@ export class UpstreamRuntime {
       a = new Agent(
         this.keepAliveMs > 0
           ? {
-              connect: { timeout: connectMs, rejectUnauthorized: this.verifyTls },
+              connect: { timeout: connectMs, rejectUnauthorized: this.verifyTls, ...this.clientCert },
               keepAliveTimeout: this.keepAliveMs,
               keepAliveMaxTimeout: Math.max(this.keepAliveMs, 1000),
             }
-          : { connect: { timeout: connectMs, rejectUnauthorized: this.verifyTls }, pipelining: 0 },
+          : { connect: { timeout: connectMs, rejectUnauthorized: this.verifyTls, ...this.clientCert }, pipelining: 0 },
       );
       if (!this.closed) this.agents.set(connectMs, a);
     }

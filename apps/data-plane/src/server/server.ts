@@ -80,7 +80,7 @@ export async function startDataPlane(conf: PorticoConf, deps: DataPlaneDeps): Pr
     services: { logger, prefixDir: process.cwd(), upstreams: pluginUpstreams },
     ...(deps.checkConf ? { check: deps.checkConf } : {}),
   });
-  const upstreams = new UpstreamCache();
+  const upstreams = new UpstreamCache(keyring);
   const certificates = new CertificateCache(keyring, conf.apisix.ssl.protocols, (msg, obj) => logger.warn(obj, msg));
   const inflight = new Inflight();
   const sync: ConfigSync = new ConfigSync({

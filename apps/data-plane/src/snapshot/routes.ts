@@ -48,7 +48,11 @@ export function routeSignature(route: Item, items: ItemStore): string {
   const upId = upstreamIdOf(v, svc);
   const up = upId !== undefined ? items.get('upstreams', upId) : undefined;
   const v_ = (i: Item | undefined): string => (i === undefined ? '-' : i.regen === undefined ? `${i.modRevision}` : `${i.modRevision}.${i.regen}`);
-  return `${v_(route)}|${v_(svc)}|${v_(pc)}|${up?.modRevision ?? '-'}`;
+  // A client certificate from an ssl object (upstream tls.client_cert_id) is part of the upstream.
+  const upConf = (up?.value ?? v.upstream ?? svc?.value.upstream) as { tls?: { client_cert_id?: unknown } } | undefined;
+  const certId = upConf?.tls?.client_cert_id;
+  const ssl = certId === undefined ? undefined : items.get('ssls', String(certId));
+  return `${v_(route)}|${v_(svc)}|${v_(pc)}|${up?.modRevision ?? '-'}|${ssl?.modRevision ?? '-'}`;
 }
 
 /**

@@ -34,7 +34,7 @@ export interface Snapshot {
   readonly certificates: SniIndex<ServerCert>;
 }
 
-const ROUTE_INPUTS: readonly Kind[] = ['routes', 'services', 'plugin_configs', 'upstreams'];
+const ROUTE_INPUTS: readonly Kind[] = ['routes', 'services', 'plugin_configs', 'upstreams', 'ssls'];
 const CONSUMER_INPUTS: readonly Kind[] = ['consumers', 'credentials', 'consumer_groups'];
 
 /**
@@ -51,6 +51,7 @@ export function buildSnapshot(
   certs: CertificateCache,
 ): Snapshot {
   const changed = (kinds: readonly Kind[]): boolean => !prev || kinds.some((k) => items.changed.has(k));
+  upstreams.useSsls(items.of('ssls'));
   const warn = (msg: string, obj: object): void => logger.warn(obj, msg);
 
   let routes = prev?.routes;
