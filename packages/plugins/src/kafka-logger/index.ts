@@ -1,0 +1,102 @@
+/**
+ * kafka-logger runtime (apisix/plugins/kafka-logger.lua): each request's log entry (the full
+ * APISIX entry with the AI fields, a custom log_format, or the raw request with
+ * `meta_format: "origin"`) goes through a batch processor to a Kafka topic.
+ */
+import { definePlugin, type Logger } from '@portico/plugin-sdk';
+import {
+  Backlog,
+  BatchProcessor,
+  buildLogEntry,
+  captureResponseHead,
+  MAX_PENDING_ENTRIES_DEFAULT,
+  maxPendingEntries,
+  planWithMetadata,
+  prepareLogEntry,
+  readRequestBodyForLog,
+  withDefaults,
+  type LogEntry,
+  type LogEntryPlan,
+} from '../log-util/index.js';
+import { buildOriginEntry } from './origin.js';
+import { KafkaSender } from './producer.js';
+import { kafkaLoggerDefinition, kafkaLoggerProperties, type KafkaLoggerConf } from './schema.js';
+
+/** Prepared state of one kafka-logger conf revision. */
+export interface KafkaLoggerState {
+  readonly plan: LogEntryPlan;
+  /** Set for `meta_format: "origin"`: the plan that only decides whether the body is kept. */
+  readonly originPlan: LogEntryPlan | undefined;
+  readonly sender: KafkaSender;
+  readonly processor: BatchProcessor<LogEntry | string>;
+  readonly logger: Logger;
+}
+
+const NAME = 'kafka-logger';
+
+// Shared by every conf of this plugin in the process, as APISIX's batch_processor_manager is.
+let backlog: Backlog | undefined;
+
+export const kafkaLogger = definePlugin<KafkaLoggerConf, KafkaLoggerState>({
+  ...kafkaLoggerDefinition,
+
+  prepare(rawConf, env) {
+    const conf = withDefaults(rawConf, kafkaLoggerProperties);
+    const logger = env.services.logger;
+    backlog ??= new Backlog(MAX_PENDING_ENTRIES_DEFAULT, logger);
+    const sender = new KafkaSender(conf);
+    const originPlan =
+      conf.meta_format === 'origin'
+        ? prepareLogEntry({
+            include_req_body: conf.include_req_body,
+            include_req_body_expr: conf.include_req_body_expr,
+            max_req_body_bytes: conf.max_req_body_bytes,
+          })
+        : undefined;
+    return {
+      plan: prepareLogEntry(conf, logger),
+      originPlan,
+      sender,
+      processor: new BatchProcessor<LogEntry | string>(conf, sender.send, logger, backlog),
+      logger,
+    };
+  },
+
+  destroy(state) {
+    // Flush what is buffered, then close the producer; never throws.
+    state.processor
+      .close()
+      .then(() => state.sender.close())
+      .catch((err: Error) => state.logger.error({ err: err.message }, 'kafka-logger: failed to close'));
+  },
+
+  access(ctx, state) {
+    // Stay synchronous (no promise per request) unless this request's plan logs request bodies.
+    const plan = state.originPlan ?? planWithMetadata(state.plan, ctx.pluginMetadata?.(NAME));
+    return plan.mayNeedBody ? readRequestBodyForLog(ctx, plan) : undefined;
+  },
+
+  headerFilter(ctx, _state, res) {
+    captureResponseHead(ctx, res);
+  },
+
+  log(ctx, state) {
+    try {
+      const meta = ctx.pluginMetadata?.(NAME);
+      const entry = state.originPlan
+        ? buildOriginEntry(ctx, state.originPlan)
+        : buildLogEntry(ctx, planWithMetadata(state.plan, meta));
+      if (entry === undefined) return;
+      // batch-processor-manager.lua reads max_pending_entries from the metadata on every push.
+      if (backlog) backlog.limit = maxPendingEntries(meta);
+      state.processor.push(entry);
+    } catch (err) {
+      ctx.logger.error({ err: (err as Error).message }, 'kafka-logger: failed to build log entry');
+    }
+  },
+});
+
+/** Reset the process-wide backlog (tests only). */
+export function resetKafkaLoggerBacklog(): void {
+  backlog = undefined;
+}
