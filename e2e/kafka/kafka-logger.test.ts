@@ -1,0 +1,165 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEtcd, startKafka, startMockLlm, startPortico, type EtcdProcess, type KafkaProcess, type MockLlm, type PorticoApps } from '@portico/testkit';
+import { adminRequest, dumpLogsOnFailure, eventually } from '../helpers.js';
+import { MATH_MESSAGES, postJson, putAndWait } from '../ai/support.js';
+import { readTopic, type TopicReader } from './consumer.js';
+
+// kafka-logger against a real single-node Kafka broker (KRaft, jars from Maven Central).
+
+const PROVIDER_KEY = 'sk-e2e-kafka-provider-key';
+
+let etcd: EtcdProcess;
+let kafka: KafkaProcess;
+let mock: MockLlm;
+let apps: PorticoApps;
+let dpUrl: string;
+const readers: TopicReader[] = [];
+
+function aiRoute(uri: string, kafkaLogger: Record<string, unknown>): Record<string, unknown> {
+  return {
+    uri,
+    methods: ['POST'],
+    plugins: {
+      'ai-proxy': {
+        provider: 'openai',
+        auth: { header: { Authorization: `Bearer ${PROVIDER_KEY}` } },
+        options: { model: 'gpt-4' },
+        override: { endpoint: mock.url },
+        logging: { summaries: true, payloads: true },
+      },
+      'kafka-logger': { brokers: [{ host: '127.0.0.1', port: kafka.port }], ...kafkaLogger },
+    },
+  };
+}
+
+async function reader(topic: string): Promise<TopicReader> {
+  const r = await readTopic(kafka.bootstrap, topic);
+  readers.push(r);
+  return r;
+}
+
+beforeAll(async () => {
+  [etcd, kafka, mock] = await Promise.all([startEtcd(), startKafka(), startMockLlm({ apiKey: PROVIDER_KEY })]);
+  apps = await startPortico({ etcdEndpoint: etcd.endpoint });
+  dpUrl = apps.dataPlanes[0]!.url;
+}, 180_000);
+afterAll(async () => {
+  for (const r of readers) await r.close();
+  await apps?.stop();
+  await mock?.close();
+  await kafka?.cleanup();
+  await etcd?.cleanup();
+});
+dumpLogsOnFailure(() => apps);
+
+describe('kafka-logger', () => {
+  it('rejects a conf without brokers with APISIX 400 body', async () => {
+    const res = await adminRequest(apps, 'PUT', '/apisix/admin/routes/bad', {
+      uri: '/bad',
+      plugins: { 'kafka-logger': { kafka_topic: 'test', key: 'key1' } },
+      upstream: { type: 'roundrobin', nodes: { '127.0.0.1:1980': 1 } },
+    });
+    expect(res.status).toBe(400);
+    expect(res.json()).toEqual({
+      error_msg: 'failed to check the configuration of plugin kafka-logger err: value should match only one schema, but matches none',
+    });
+  });
+
+  it('sends one message per request (batch_max_size 1) with the key, the APISIX entry and the llm fields', async () => {
+    const topic = 'e2e-default';
+    await putAndWait(apps, '/apisix/admin/routes/default', aiRoute('/default', { kafka_topic: topic, key: 'key1', batch_max_size: 1 }), { uri: '/default' });
+    const r = await reader(topic);
+    for (let i = 0; i < 3; i++) {
+      const res = await postJson(`${dpUrl}/default?i=${i}`, { messages: MATH_MESSAGES });
+      expect(res.status).toBe(200);
+    }
+    // The probe requests of putAndWait (empty bodies, answered 400) are logged too: keep the chats.
+    const chats = (): Array<{ key: string | undefined; entry: Record<string, unknown> }> =>
+      r.messages
+        .map((m) => ({ key: m.key, entry: JSON.parse(m.value) as Record<string, unknown> }))
+        .filter((m) => (m.entry['request'] as { uri: string }).uri.startsWith('/default?i='));
+    await eventually(async () => expect(chats()).toHaveLength(3), 15_000);
+    const all = chats();
+    expect(all.map((m) => (m.entry['request'] as { uri: string }).uri)).toEqual(['/default?i=0', '/default?i=1', '/default?i=2']);
+    for (const m of all) {
+      expect(m.key).toBe('key1');
+      expect(m.entry).toMatchObject({
+        route_id: 'default',
+        request: { method: 'POST' },
+        response: { status: 200 },
+        llm_summary: { model: 'gpt-4', prompt_tokens: 23, completion_tokens: 8 },
+        llm_request: { messages: MATH_MESSAGES, stream: false },
+        llm_response_text: { content: '1+1 equals 2.' },
+      });
+      // The provider key travels only to the provider, never into the log.
+      expect(JSON.stringify(m.entry)).not.toContain(PROVIDER_KEY);
+    }
+  });
+
+  it('batches entries as one JSON array message per batch_max_size', async () => {
+    const topic = 'e2e-batched';
+    await putAndWait(apps, '/apisix/admin/routes/batched', aiRoute('/batched', { kafka_topic: topic, batch_max_size: 2, inactive_timeout: 1 }), { uri: '/batched' });
+    const r = await reader(topic);
+    await r.waitFor(1); // the probe's entry, flushed after inactive_timeout
+    const before = r.messages.length;
+    await Promise.all([0, 1].map((i) => postJson(`${dpUrl}/batched?n=${i}`, { messages: MATH_MESSAGES })));
+    const msgs = await r.waitFor(before + 1);
+    const batch = JSON.parse(msgs[before]!.value) as Array<{ request: { uri: string } }>;
+    expect(batch.map((e) => e.request.uri).sort()).toEqual(['/batched?n=0', '/batched?n=1']);
+    expect(msgs[before]!.key).toBeUndefined();
+  });
+
+  it('meta_format origin sends the raw request: request line, headers, blank line and the body', async () => {
+    const topic = 'e2e-origin';
+    await putAndWait(
+      apps,
+      '/apisix/admin/routes/origin',
+      aiRoute('/origin', { kafka_topic: topic, meta_format: 'origin', include_req_body: true, batch_max_size: 1, producer_type: 'sync' }),
+      { uri: '/origin' },
+    );
+    const r = await reader(topic);
+    const body = JSON.stringify({ messages: MATH_MESSAGES });
+    const res = await fetch(`${dpUrl}/origin?x=1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-trace': 'abc', authorization: 'Bearer client-secret' },
+      body,
+    });
+    expect(res.status).toBe(200);
+    await res.text();
+    const msg = await eventually(async () => {
+      const m = r.messages.find((x) => x.value.startsWith('POST /origin?x=1 HTTP/1.1\r\n'));
+      expect(m).toBeDefined();
+      return m!;
+    }, 15_000);
+    const [head, sent] = msg.value.split('\r\n\r\n');
+    const lines = head!.split('\r\n');
+    expect(lines[0]).toBe('POST /origin?x=1 HTTP/1.1');
+    expect(lines).toContain('x-trace: abc');
+    expect(lines).toContain('content-type: application/json');
+    expect(lines).toContain('authorization: [REDACTED]');
+    expect(sent).toBe(body);
+  });
+
+  it('uses the plugin metadata log_format when the route sets none', async () => {
+    const topic = 'e2e-metadata';
+    const meta = await adminRequest(apps, 'PUT', '/apisix/admin/plugin_metadata/kafka-logger', {
+      log_format: { host: '$host', method: '$request_method', uri: '$uri' },
+    });
+    expect(meta.status).toBe(201);
+    await putAndWait(apps, '/apisix/admin/routes/meta', aiRoute('/meta', { kafka_topic: topic, batch_max_size: 1 }), { uri: '/meta' });
+    const r = await reader(topic);
+    const entry = await eventually(async () => {
+      const res = await postJson(`${dpUrl}/meta`, { messages: MATH_MESSAGES });
+      expect(res.status).toBe(200);
+      const m = await eventually(async () => {
+        const found = r.messages.map((x) => JSON.parse(x.value) as Record<string, unknown>).find((e) => e['llm_summary']);
+        expect(found).toBeDefined();
+        return found!;
+      }, 5000);
+      expect(Object.keys(m).sort()).toEqual(['host', 'llm_request', 'llm_response_text', 'llm_summary', 'method', 'route_id', 'uri']);
+      return m;
+    }, 20_000);
+    expect(entry).toMatchObject({ host: '127.0.0.1', method: 'POST', uri: '/meta', route_id: 'meta' });
+    await adminRequest(apps, 'DELETE', '/apisix/admin/plugin_metadata/kafka-logger');
+  });
+});
