@@ -50,7 +50,8 @@ export async function readTopic(bootstrap: string, topic: string): Promise<Topic
     },
     async close() {
       await stream.close().catch(() => undefined);
-      await consumer.close(true).catch(() => undefined);
+      // force: leave the group without waiting for in-flight fetches
+      await new Promise<void>((resolve) => consumer.close(true, () => resolve()));
     },
   };
 }
