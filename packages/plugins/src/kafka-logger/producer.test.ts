@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { brokerAddresses, encodeBatch, producerOptions } from './producer.js';
+import { brokerAddresses, encodeBatch, producerOptions, restyKafkaPartitioner } from './producer.js';
 import type { KafkaLoggerConf } from './schema.js';
 
 const CONF: KafkaLoggerConf = {
@@ -31,6 +31,15 @@ describe('kafka-logger producer', () => {
     expect(encodeBatch(['GET / HTTP/1.1\r\n\r\n'], 1)).toBe('GET / HTTP/1.1\r\n\r\n');
     expect(encodeBatch([{ a: 1 }, { b: 2 }], 2)).toBe('[{"a":1},{"b":2}]');
     expect(encodeBatch(['x'], 10)).toBe('["x"]');
+  });
+
+  it('partitions like lua-resty-kafka: CRC32 of the key, else a rotating counter', () => {
+    const p = restyKafkaPartitioner();
+    // crc32("key1") = 0x2C5C6450 (IEEE polynomial, as ngx.crc32_short)
+    expect(p({}, Buffer.from('key1'))).toBe(0x2c5c6450);
+    expect(p({}, Buffer.from('key1')) % 3).toBe(0x2c5c6450 % 3);
+    const a = p({}, undefined);
+    expect(p({}, undefined)).toBe(a + 1);
   });
 
   it('merges brokers with the deprecated broker_list', () => {

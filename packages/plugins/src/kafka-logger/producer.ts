@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib';
 import { Producer, stringSerializers, type ProducerOptions } from '@platformatic/kafka';
 import type { BatchResult } from '../log-util/index.js';
 import { LingerBuffer } from './linger.js';
@@ -25,6 +26,15 @@ export function brokerAddresses(conf: Pick<KafkaLoggerConf, 'brokers' | 'broker_
 const CLIENT_RETRIES = 3;
 const CLIENT_RETRY_DELAY_MS = 100;
 
+/**
+ * lua-resty-kafka's default partitioner: CRC32 of the key, else a counter, modulo the topic's
+ * partition count (the client applies the modulo). Keyed messages land where APISIX puts them.
+ */
+export function restyKafkaPartitioner(): (message: unknown, key: Buffer | undefined) => number {
+  let next = 0;
+  return (_message, key) => (key !== undefined && key.length > 0 ? crc32(key) : (next = (next + 1) & 0x7fffffff));
+}
+
 /** Client options derived from a conf (kafka-logger.lua broker_config). Pure: no connection is opened. */
 export function producerOptions(conf: KafkaLoggerConf): ProducerOptions<string, string, string, string> {
   const ms = conf.timeout * 1000;
@@ -41,6 +51,7 @@ export function producerOptions(conf: KafkaLoggerConf): ProducerOptions<string, 
     autocreateTopics: true,
     acks: conf.required_acks,
     idempotent: false,
+    partitioner: restyKafkaPartitioner(),
     serializers: stringSerializers,
     ...(conf.tls ? { tls: { rejectUnauthorized: conf.tls.verify } } : {}),
     ...(sasl ? { sasl: { mechanism: sasl.mechanism ?? 'PLAIN', username: sasl.user, password: sasl.password } } : {}),
