@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEtcd, startKafka, startMockLlm, startPortico, type EtcdProcess, type KafkaProcess, type MockLlm, type PorticoApps } from '@portico/testkit';
 import { adminRequest, dumpLogsOnFailure, eventually } from '../helpers.js';
 import { MATH_MESSAGES, postJson, putAndWait } from '../ai/support.js';
+import { Admin } from '@platformatic/kafka';
+import { crc32 } from 'node:zlib';
 import { readTopic, type TopicReader } from './consumer.js';
 
 // kafka-logger against a real single-node Kafka broker (KRaft, jars from Maven Central).
@@ -94,6 +96,21 @@ describe('kafka-logger', () => {
       // The provider key travels only to the provider, never into the log.
       expect(JSON.stringify(m.entry)).not.toContain(PROVIDER_KEY);
     }
+  });
+
+  it('puts keyed messages on the partition lua-resty-kafka picks: crc32(key) % partitions', async () => {
+    const topic = 'e2e-partitions';
+    const admin = new Admin({ clientId: 'portico-e2e-admin', bootstrapBrokers: [kafka.bootstrap] });
+    try {
+      await admin.createTopics({ topics: [topic], partitions: 3, replicas: 1 });
+    } finally {
+      await admin.close();
+    }
+    await putAndWait(apps, '/apisix/admin/routes/parts', aiRoute('/parts', { kafka_topic: topic, key: 'key1', batch_max_size: 1, producer_type: 'sync' }), { uri: '/parts' });
+    const r = await reader(topic);
+    const msgs = await r.waitFor(1);
+    expect(crc32('key1') % 3).toBe(1);
+    expect(msgs.map((m) => m.partition)).toEqual(msgs.map(() => 1));
   });
 
   it('batches entries as one JSON array message per batch_max_size', async () => {
