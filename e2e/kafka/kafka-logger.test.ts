@@ -67,6 +67,26 @@ describe('kafka-logger', () => {
     });
   });
 
+  it('stores every broker SASL password encrypted in etcd and shows it decrypted through the Admin API', async () => {
+    const conf = {
+      brokers: [
+        { host: '127.0.0.1', port: kafka.port, sasl_config: { user: 'a', password: 'sasl-secret-1' } },
+        { host: 'localhost', port: kafka.port, sasl_config: { user: 'b', password: 'sasl-secret-2' } },
+      ],
+      kafka_topic: 'never-used',
+    };
+    const put = await adminRequest(apps, 'PUT', '/apisix/admin/routes/sasl', { uri: '/sasl', plugins: { 'kafka-logger': conf }, upstream: { type: 'roundrobin', nodes: { '127.0.0.1:1980': 1 } } });
+    expect(put.status).toBe(201);
+    const res = await fetch(`${etcd.endpoint}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key: Buffer.from('/apisix/routes/sasl').toString('base64') }) });
+    const kv = ((await res.json()) as { kvs: Array<{ value: string }> }).kvs[0]!;
+    const stored = Buffer.from(kv.value, 'base64').toString('utf8');
+    expect(stored).not.toContain('sasl-secret');
+    const get = await adminRequest(apps, 'GET', '/apisix/admin/routes/sasl');
+    const brokers = (get.json() as { value: { plugins: { 'kafka-logger': { brokers: Array<{ sasl_config: { password: string } }> } } } }).value.plugins['kafka-logger'].brokers;
+    expect(brokers.map((b) => b.sasl_config.password)).toEqual(['sasl-secret-1', 'sasl-secret-2']);
+    await adminRequest(apps, 'DELETE', '/apisix/admin/routes/sasl');
+  });
+
   it('sends one message per request (batch_max_size 1) with the key, the APISIX entry and the llm fields', async () => {
     const topic = 'e2e-default';
     await putAndWait(apps, '/apisix/admin/routes/default', aiRoute('/default', { kafka_topic: topic, key: 'key1', batch_max_size: 1 }), { uri: '/default' });
