@@ -15,7 +15,7 @@ let kafka: KafkaProcess;
 let mock: MockLlm;
 let apps: PorticoApps;
 let dpUrl: string;
-const readers: TopicReader[] = [];
+const readers = new Map<string, TopicReader>();
 
 function aiRoute(uri: string, kafkaLogger: Record<string, unknown>): Record<string, unknown> {
   return {
@@ -36,7 +36,7 @@ function aiRoute(uri: string, kafkaLogger: Record<string, unknown>): Record<stri
 
 async function reader(topic: string): Promise<TopicReader> {
   const r = await readTopic(kafka.bootstrap, topic);
-  readers.push(r);
+  readers.set(topic, r);
   return r;
 }
 
@@ -46,7 +46,7 @@ beforeAll(async () => {
   dpUrl = apps.dataPlanes[0]!.url;
 }, 180_000);
 afterAll(async () => {
-  for (const r of readers) await r.close();
+  for (const r of readers.values()) await r.close();
   await apps?.stop();
   await mock?.close();
   await kafka?.cleanup();
@@ -197,6 +197,11 @@ describe('kafka-logger', () => {
       return m;
     }, 20_000);
     expect(entry).toMatchObject({ host: '127.0.0.1', method: 'POST', uri: '/meta', route_id: 'meta' });
+    // A meta_format origin route keeps sending the raw request: the metadata format is for entries.
+    const origin = readers.get('e2e-origin')!;
+    const res = await postJson(`${dpUrl}/origin?with=metadata`, { messages: MATH_MESSAGES });
+    expect(res.status).toBe(200);
+    await eventually(async () => expect(origin.messages.some((m) => m.value.startsWith('POST /origin?with=metadata HTTP/1.1\r\n'))).toBe(true), 15_000);
     await adminRequest(apps, 'DELETE', '/apisix/admin/plugin_metadata/kafka-logger');
   });
 });

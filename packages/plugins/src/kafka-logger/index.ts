@@ -24,9 +24,12 @@ import { kafkaLoggerDefinition, kafkaLoggerProperties, type KafkaLoggerConf } fr
 
 /** Prepared state of one kafka-logger conf revision. */
 export interface KafkaLoggerState {
+  /**
+   * The entry plan; with `meta_format: "origin"`, one that only decides whether the body is
+   * kept, marked as having its own format so plugin metadata never changes it.
+   */
   readonly plan: LogEntryPlan;
-  /** Set for `meta_format: "origin"`: the plan that only decides whether the body is kept. */
-  readonly originPlan: LogEntryPlan | undefined;
+  readonly origin: boolean;
   readonly sender: KafkaSender;
   readonly processor: BatchProcessor<LogEntry | string>;
   readonly logger: Logger;
@@ -45,17 +48,20 @@ export const kafkaLogger = definePlugin<KafkaLoggerConf, KafkaLoggerState>({
     const logger = env.services.logger;
     backlog ??= new Backlog(MAX_PENDING_ENTRIES_DEFAULT, logger);
     const sender = new KafkaSender(conf);
-    const originPlan =
-      conf.meta_format === 'origin'
-        ? prepareLogEntry({
+    const origin = conf.meta_format === 'origin';
+    const plan = origin
+      ? {
+          ...prepareLogEntry({
             include_req_body: conf.include_req_body,
             include_req_body_expr: conf.include_req_body_expr,
             max_req_body_bytes: conf.max_req_body_bytes,
-          })
-        : undefined;
+          }),
+          ownFormat: true,
+        }
+      : prepareLogEntry(conf, logger);
     return {
-      plan: prepareLogEntry(conf, logger),
-      originPlan,
+      plan,
+      origin,
       sender,
       processor: new BatchProcessor<LogEntry | string>(conf, sender.send, logger, backlog),
       logger,
@@ -72,7 +78,7 @@ export const kafkaLogger = definePlugin<KafkaLoggerConf, KafkaLoggerState>({
 
   access(ctx, state) {
     // Stay synchronous (no promise per request) unless this request's plan logs request bodies.
-    const plan = state.originPlan ?? planWithMetadata(state.plan, ctx.pluginMetadata?.(NAME));
+    const plan = planWithMetadata(state.plan, ctx.pluginMetadata?.(NAME));
     return plan.mayNeedBody ? readRequestBodyForLog(ctx, plan) : undefined;
   },
 
@@ -83,9 +89,7 @@ export const kafkaLogger = definePlugin<KafkaLoggerConf, KafkaLoggerState>({
   log(ctx, state) {
     try {
       const meta = ctx.pluginMetadata?.(NAME);
-      const entry = state.originPlan
-        ? buildOriginEntry(ctx, state.originPlan)
-        : buildLogEntry(ctx, planWithMetadata(state.plan, meta));
+      const entry = state.origin ? buildOriginEntry(ctx, state.plan) : buildLogEntry(ctx, planWithMetadata(state.plan, meta));
       if (entry === undefined) return;
       // batch-processor-manager.lua reads max_pending_entries from the metadata on every push.
       if (backlog) backlog.limit = maxPendingEntries(meta);
