@@ -1,5 +1,6 @@
+import { freePort } from '@portico/testkit';
 import { describe, expect, it } from 'vitest';
-import { brokerAddresses, encodeBatch, producerOptions, restyKafkaPartitioner } from './producer.js';
+import { brokerAddresses, encodeBatch, KafkaSender, producerOptions, restyKafkaPartitioner } from './producer.js';
 import type { KafkaLoggerConf } from './schema.js';
 
 const CONF: KafkaLoggerConf = {
@@ -65,5 +66,30 @@ describe('kafka-logger producer', () => {
     });
     expect(producerOptions({ ...CONF, brokers: [{ host: 'h', port: 1 }] })).not.toHaveProperty('sasl');
     expect(producerOptions(CONF)).not.toHaveProperty('tls');
+  });
+
+  it('fails a batch with APISIX wording, the broker addresses and no SASL secret when no broker answers', async () => {
+    const port = await freePort(); // nothing listens there
+    for (const producer_type of ['sync', 'async'] as const) {
+      const sender = new KafkaSender({
+        ...CONF,
+        producer_type,
+        broker_list: undefined,
+        brokers: [{ host: '127.0.0.1', port, sasl_config: { mechanism: 'PLAIN', user: 'u', password: 'sasl-pw-secret' } }],
+        timeout: 1,
+      });
+      try {
+        const t0 = Date.now();
+        const res = await sender.send([{ a: 1 }], 1);
+        expect(res.ok).toBe(false);
+        const error = res.ok ? '' : res.error;
+        expect(error).toMatch(/^failed to send data to Kafka topic: .+, brokers: \[\{"host":"127\.0\.0\.1","port":\d+\}\]$/);
+        expect(error).not.toContain('sasl-pw-secret');
+        // Connection refused fails within the client's few quick retries (+ the 1 s linger in async mode).
+        expect(Date.now() - t0).toBeLessThan(5000);
+      } finally {
+        await sender.close();
+      }
+    }
   });
 });
