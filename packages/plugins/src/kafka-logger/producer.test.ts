@@ -66,6 +66,8 @@ describe('kafka-logger producer', () => {
     });
     expect(producerOptions({ ...CONF, brokers: [{ host: 'h', port: 1 }] })).not.toHaveProperty('sasl');
     expect(producerOptions(CONF)).not.toHaveProperty('tls');
+    // `tls: {}` means TLS without verification (verify defaults to false).
+    expect(producerOptions({ ...CONF, tls: {} as { verify: boolean } }).tls).toEqual({ rejectUnauthorized: false });
   });
 
   it('fails a batch with APISIX wording, the broker addresses and no SASL secret when no broker answers', async () => {

@@ -53,7 +53,8 @@ export function producerOptions(conf: KafkaLoggerConf): ProducerOptions<string, 
     idempotent: false,
     partitioner: restyKafkaPartitioner(),
     serializers: stringSerializers,
-    ...(conf.tls ? { tls: { rejectUnauthorized: conf.tls.verify } } : {}),
+    // tls.verify defaults to false (kafka-logger.lua); a conf from elsewhere may lack it.
+    ...(conf.tls ? { tls: { rejectUnauthorized: conf.tls.verify === true } } : {}),
     ...(sasl ? { sasl: { mechanism: sasl.mechanism ?? 'PLAIN', username: sasl.user, password: sasl.password } } : {}),
   };
 }
