@@ -3,24 +3,24 @@
  * APISIX entry with the AI fields, a custom log_format, or the raw request with
  * `meta_format: "origin"`) goes through a batch processor to a Kafka topic.
  */
-import { definePlugin, type Logger } from '@portico/plugin-sdk';
+import { definePlugin } from '@portico/plugin-helpers';
+import type { Logger } from '@portico/plugin-sdk';
 import {
   Backlog,
   BatchProcessor,
   buildLogEntry,
-  captureResponseHead,
+  loggerRequestHooks,
   MAX_PENDING_ENTRIES_DEFAULT,
   maxPendingEntries,
   planWithMetadata,
   prepareLogEntry,
-  readRequestBodyForLog,
   withDefaults,
   type LogEntry,
   type LogEntryPlan,
 } from '../log-util/index.js';
 import { buildOriginEntry } from './origin.js';
 import { KafkaSender } from './producer.js';
-import { kafkaLoggerDefinition, kafkaLoggerProperties, type KafkaLoggerConf } from './schema.js';
+import { KAFKA_LOGGER, kafkaLoggerDefinition, kafkaLoggerProperties, type KafkaLoggerConf } from './schema.js';
 
 /** Prepared state of one kafka-logger conf revision. */
 export interface KafkaLoggerState {
@@ -35,14 +35,10 @@ export interface KafkaLoggerState {
   readonly logger: Logger;
 }
 
-const NAME = 'kafka-logger';
-
 // Shared by every conf of this plugin in the process, as APISIX's batch_processor_manager is.
 let backlog: Backlog | undefined;
 
-export const kafkaLogger = definePlugin<KafkaLoggerConf, KafkaLoggerState>({
-  ...kafkaLoggerDefinition,
-
+export const kafkaLogger = definePlugin<KafkaLoggerConf, KafkaLoggerState>(kafkaLoggerDefinition, {
   prepare(rawConf, env) {
     const conf = withDefaults(rawConf, kafkaLoggerProperties);
     const logger = env.services.logger;
@@ -76,19 +72,12 @@ export const kafkaLogger = definePlugin<KafkaLoggerConf, KafkaLoggerState>({
       .catch((err: Error) => state.logger.error({ err: err.message }, 'kafka-logger: failed to close'));
   },
 
-  access(ctx, state) {
-    // Stay synchronous (no promise per request) unless this request's plan logs request bodies.
-    const plan = planWithMetadata(state.plan, ctx.pluginMetadata?.(NAME));
-    return plan.mayNeedBody ? readRequestBodyForLog(ctx, plan) : undefined;
-  },
-
-  headerFilter(ctx, _state, res) {
-    captureResponseHead(ctx, res);
-  },
+  // access reads the body when this request's plan logs it; the origin plan ignores metadata.
+  ...loggerRequestHooks<KafkaLoggerState>(KAFKA_LOGGER),
 
   log(ctx, state) {
     try {
-      const meta = ctx.pluginMetadata?.(NAME);
+      const meta = ctx.pluginMetadata?.(KAFKA_LOGGER);
       const entry = state.origin ? buildOriginEntry(ctx, state.plan) : buildLogEntry(ctx, planWithMetadata(state.plan, meta));
       if (entry === undefined) return;
       // batch-processor-manager.lua reads max_pending_entries from the metadata on every push.

@@ -3,9 +3,12 @@
  * check only — no I/O. The runtime (producer, hooks) lives in ./index.ts.
  */
 import type { JsonSchema, PluginDefinition } from '@portico/plugin-sdk';
-import { batchProcessorProperties, checkLogExprs, maxPendingEntriesProperty } from '../log-util/index.js';
-import type { BatchConf, LogEntryConf } from '../log-util/index.js';
-import { MAX_BODY_BYTES_DEFAULT } from '../log-util/index.js';
+import type { BatchConf } from '../log-util/batch-processor.js';
+import type { LogEntryConf } from '../log-util/entry.js';
+import { checkLogExprs } from '../log-util/expr.js';
+import { batchProcessorProperties, MAX_BODY_BYTES_DEFAULT, maxPendingEntriesProperty } from '../log-util/schema.js';
+
+export const KAFKA_LOGGER = 'kafka-logger';
 
 /** One broker of `brokers`. */
 export interface KafkaBroker {
@@ -117,7 +120,7 @@ export const kafkaLoggerMetadataSchema: JsonSchema = {
 };
 
 export const kafkaLoggerDefinition: PluginDefinition<KafkaLoggerConf> = {
-  name: 'kafka-logger',
+  name: KAFKA_LOGGER,
   priority: 403,
   version: 0.1,
   schema: kafkaLoggerSchema,
