@@ -164,9 +164,11 @@ describe.sequential('ai-proxy-multi newest doc (002 + 004 fixes), run as printed
       // Give a stray extra message (one request logged twice) the chance to show up.
       await new Promise((res) => setTimeout(res, 500));
       if (reader.messages.length !== posts.length) d.push(`kafka: expected ${posts.length} messages in test2 (one per request), got ${reader.messages.length}`);
+      // Kafka keeps order per produce request, not across a retried one: pair each message with
+      // the request whose answer it logged (llm_response_text), each request used once.
+      const answers = posts.map((p) => json(p).body);
+      const unused = new Set(answers.keys());
       msgs.slice(0, posts.length).forEach((m, i) => {
-        const { body } = json(posts[i]!);
-        const by = servedBy(body);
         if (m.key !== 'key1') d.push(`message ${i}: key expected key1, got ${clip(m.key)}`);
         let entry: unknown;
         try {
@@ -175,6 +177,12 @@ describe.sequential('ai-proxy-multi newest doc (002 + 004 fixes), run as printed
           d.push(`message ${i}: not JSON: ${clip(m.value)}`);
           return;
         }
+        const logged = at(entry, 'llm_response_text.content');
+        const match = [...unused].find((j) => at(answers[j], 'choices.0.message.content') === logged) ?? [...unused][0];
+        if (match === undefined) return;
+        unused.delete(match);
+        const body = answers[match];
+        const by = servedBy(body);
         d.push(
           ...fields(
             entry,
