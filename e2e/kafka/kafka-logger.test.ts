@@ -206,3 +206,38 @@ describe('kafka-logger', () => {
     await adminRequest(apps, 'DELETE', '/apisix/admin/plugin_metadata/kafka-logger');
   });
 });
+
+describe('kafka-logger on a service and a global rule', () => {
+  it('logs requests of a route through its service, and every request through a global rule', async () => {
+    const brokers = [{ host: '127.0.0.1', port: kafka.port }];
+    const svc = await adminRequest(apps, 'PUT', '/apisix/admin/services/kafka-svc', {
+      plugins: { 'kafka-logger': { brokers, kafka_topic: 'e2e-service', batch_max_size: 1, producer_type: 'sync' } },
+    });
+    expect(svc.status).toBe(201);
+    const route = aiRoute('/via-service', { kafka_topic: 'e2e-unused' });
+    delete (route['plugins'] as Record<string, unknown>)['kafka-logger'];
+    await putAndWait(apps, '/apisix/admin/routes/via-service', { ...route, service_id: 'kafka-svc' }, { uri: '/via-service' });
+    const global = await adminRequest(apps, 'PUT', '/apisix/admin/global_rules/kafka-global', {
+      plugins: { 'kafka-logger': { brokers, kafka_topic: 'e2e-global', batch_max_size: 1, producer_type: 'sync' } },
+    });
+    expect(global.status).toBe(201);
+    try {
+      const uris = (r: TopicReader): string[] => r.messages.map((m) => (JSON.parse(m.value) as { request: { uri: string } }).request.uri);
+      await eventually(async () => {
+        const res = await postJson(`${dpUrl}/via-service?n=1`, { messages: MATH_MESSAGES });
+        expect(res.status).toBe(200);
+        const svcReader = readers.get('e2e-service') ?? (await reader('e2e-service'));
+        const globalReader = readers.get('e2e-global') ?? (await reader('e2e-global'));
+        await eventually(async () => {
+          expect(uris(svcReader)).toContain('/via-service?n=1');
+          expect(uris(globalReader)).toContain('/via-service?n=1');
+        }, 5000);
+      }, 30_000);
+      const entry = readers.get('e2e-service')!.messages.map((m) => JSON.parse(m.value) as Record<string, unknown>).find((e) => (e['request'] as { uri: string }).uri === '/via-service?n=1')!;
+      expect(entry).toMatchObject({ route_id: 'via-service', service_id: 'kafka-svc', llm_summary: { model: 'gpt-4' } });
+    } finally {
+      await adminRequest(apps, 'DELETE', '/apisix/admin/global_rules/kafka-global');
+    }
+  });
+});
+
