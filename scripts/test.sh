@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run every test (unit + e2e) after installing what is missing: pnpm, workspace dependencies,
-# and the Debian packages the e2e suite drives (etcd-server, redis-server, jq, yq, prometheus).
+# the Debian packages the e2e suite drives (etcd-server, redis-server, jq, yq, prometheus), and the
+# Kafka broker's jars (Java 17 + Maven from Debian, the jars from Maven Central into .cache/kafka).
 # Extra arguments go to vitest (e.g. `./scripts/test.sh --project unit`).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -10,6 +11,7 @@ source scripts/lib/setup.sh
 
 ensure_pnpm
 ensure_apt /usr/bin/etcd:etcd-server redis-server:redis-server jq:jq yq:yq curl:curl /usr/bin/prometheus:prometheus
+ensure_kafka
 ensure_node_modules
 build_all
 

@@ -6,7 +6,7 @@ export interface ReportRow {
   id: string;
   doc: string;
   section: string;
-  /** PASS / FAIL, or CANNOT-RUN for what needs the outside world (Kafka, real credentials). */
+  /** PASS / FAIL, or CANNOT-RUN for what needs the outside world (real credentials). */
   result: 'PASS' | 'FAIL' | 'CANNOT-RUN';
   /** What differed from the documented (or APISIX) outcome; for CANNOT-RUN, the reason and substitute. */
   details: string[];

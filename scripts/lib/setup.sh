@@ -51,3 +51,10 @@ wait_port() {
     sleep 0.2
   done
 }
+
+# The e2e suite's Kafka broker (kafka-logger): Java 17 and Maven from Debian, then the broker's
+# jars from Maven Central into .cache/kafka/<version>/libs (once; scripts/kafka/resolve.sh).
+ensure_kafka() {
+  ensure_apt /usr/bin/java:openjdk-17-jre-headless mvn:maven
+  bash scripts/kafka/resolve.sh >/dev/null
+}

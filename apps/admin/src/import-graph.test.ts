@@ -44,4 +44,10 @@ describe('the Admin API process', () => {
     expect(modules.some((u) => u.endsWith('/packages/plugins/src/index.ts'))).toBe(false);
     expect(modules.some((u) => u.endsWith('/packages/providers/src/index.ts'))).toBe(false);
   });
+
+  // kafka-logger (issue 13): its definition is loaded, its Kafka client is not.
+  it('loads the kafka-logger definition without the Kafka client', () => {
+    expect(modules.some((u) => u.endsWith('/packages/plugins/src/kafka-logger/schema.ts'))).toBe(true);
+    expect(modules.filter((u) => u.includes('/@platformatic/kafka/'))).toEqual([]);
+  });
 });

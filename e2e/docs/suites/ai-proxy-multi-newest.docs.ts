@@ -1,10 +1,10 @@
-import { createServer, type Server } from 'node:http';
 import { describe } from 'vitest';
+import { startKafka } from '@portico/testkit';
+import { readTopic, type ReadMessage, type TopicReader } from '../../kafka/consumer.js';
 import { adminError, adminWrite, at, cjsonError, clip, curlBody, fields, json, servedBy, statuses, upstream } from '../checks.js';
 import { step, useSession } from '../harness.js';
 import { DOC_ANSWERS } from '../provider-script.js';
 import { TEST_KEYS } from '../providers.js';
-import { record } from '../report.js';
 import { report, type StepRun } from '../session.js';
 import { readFixture } from '../verbatim.js';
 
@@ -142,66 +142,73 @@ describe.sequential('ai-proxy-multi newest doc (002 + 004 fixes), run as printed
     if (r.stdout !== '{"message":"Missing API key in request"}\n') d.push(`body: expected {"message":"Missing API key in request"}\\n, got ${clip(r.stdout)}`);
     return report(r, d, 'knock-on of the doc bug: the logging route was rejected, so the key-auth route of the consumers section still serves (401 without a key)');
   });
-  step('kafka:logging', async () => {
-    record({
-      id: 'kafka:logging',
-      doc: DOC,
-      section: 'Send Request Log to Logger',
-      result: 'CANNOT-RUN',
-      details: ['needs a Kafka broker on 127.0.0.1:9092 (and the doc route is invalid JSON); substitute: derived:logging-http-logger'],
-    });
-    return [];
-  });
-  step('derived:logging-http-logger', async () => {
-    const entries: unknown[] = [];
-    const collector: Server = createServer((req, res) => {
-      const parts: Buffer[] = [];
-      req.on('data', (c: Buffer) => parts.push(c));
-      req.on('end', () => {
-        try {
-          const v = JSON.parse(Buffer.concat(parts).toString('utf8')) as unknown;
-          entries.push(...(Array.isArray(v) ? v : [v]));
-        } catch {
-          entries.push('unparseable');
-        }
-        res.end('ok');
-      });
-    });
-    await new Promise<void>((res) => collector.listen(0, '127.0.0.1', () => res()));
-    const port = (collector.address() as { port: number }).port;
+  step('derived:logging-kafka', async () => {
+    // The doc's own Kafka: a single-node broker on 127.0.0.1:9092 inside this suite's network
+    // namespace (packages/testkit startKafka, jars from Maven Central via scripts/kafka/resolve.sh).
+    const kafka = await startKafka({ port: 9092 });
+    let reader: TopicReader | undefined;
     try {
-      // The doc route with its extra `}` removed and kafka-logger swapped for http-logger.
-      const route = readFixture(N('23-logging-route.sh'))
-        .replace('  }\n  }\'\n', "  }'\n")
-        .replace(/"kafka-logger": \{[\s\S]*?"batch_max_size": 1\n {6}\}/, `"http-logger": {\n        "uri": "http://127.0.0.1:${port}/logs",\n        "batch_max_size": 1\n      }`);
-      const put = await s().runDerived('derived:logging-http-logger', 'Send Request Log to Logger', route);
-      const post = await s().runDerived('derived:logging-http-logger', 'Send Request Log to Logger', readFixture(N('24-logging-post.sh')));
-      const deadline = Date.now() + 5000;
-      while (entries.length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
-      const { body } = json(post);
-      const by = servedBy(body);
-      const content = at(body, 'choices.0.message.content');
-      const d = [...adminWrite(put, 200, ROUTE_KEY, 'id', 'ai-proxy-multi-route'), ...statuses(post, [200])];
-      const e = entries[0];
-      if (!e) d.push('http-logger: no entry within 5s');
-      else
+      // The doc route with only its extra `}` removed: kafka-logger exactly as printed.
+      const route = readFixture(N('23-logging-route.sh')).replace('  }\n  }\'\n', "  }'\n");
+      const put = await s().runDerived('derived:logging-kafka', 'Send Request Log to Logger', route);
+      const posts: StepRun[] = [];
+      for (let i = 0; i < 2; i++) posts.push(await s().runDerived('derived:logging-kafka', 'Send Request Log to Logger', readFixture(N('24-logging-post.sh'))));
+      const d = [...adminWrite(put, 200, ROUTE_KEY, 'id', 'ai-proxy-multi-route'), ...posts.flatMap((p) => statuses(p, [200]))];
+      reader = await readTopic(kafka.bootstrap, 'test2');
+      let msgs: ReadMessage[] = [];
+      try {
+        msgs = await reader.waitFor(posts.length, 15_000);
+      } catch (e) {
+        d.push(String(e));
+      }
+      // Give a stray extra message (one request logged twice) the chance to show up.
+      await new Promise((res) => setTimeout(res, 500));
+      if (reader.messages.length !== posts.length) d.push(`kafka: expected ${posts.length} messages in test2 (one per request), got ${reader.messages.length}`);
+      // Kafka keeps order per produce request, not across a retried one: pair each message with
+      // the request whose answer it logged (llm_response_text), each request used once.
+      const answers = posts.map((p) => json(p).body);
+      const unused = new Set(answers.keys());
+      msgs.slice(0, posts.length).forEach((m, i) => {
+        if (m.key !== 'key1') d.push(`message ${i}: key expected key1, got ${clip(m.key)}`);
+        let entry: unknown;
+        try {
+          entry = JSON.parse(m.value);
+        } catch {
+          d.push(`message ${i}: not JSON: ${clip(m.value)}`);
+          return;
+        }
+        const logged = at(entry, 'llm_response_text.content');
+        const match = [...unused].find((j) => at(answers[j], 'choices.0.message.content') === logged) ?? [...unused][0];
+        if (match === undefined) return;
+        unused.delete(match);
+        const body = answers[match];
+        const by = servedBy(body);
         d.push(
           ...fields(
-            e,
+            entry,
             {
+              route_id: 'ai-proxy-multi-route',
+              'request.method': 'POST',
+              'response.status': 200,
               'llm_summary.model': by === 'deepseek' ? 'deepseek-chat' : 'gpt-4',
               'llm_summary.prompt_tokens': by === 'deepseek' ? 14 : 23,
               'llm_summary.completion_tokens': by === 'deepseek' ? 31 : 8,
               'llm_request.messages': MESSAGES_1PLUS1,
               'llm_request.stream': false,
-              'llm_response_text.content': content,
+              'llm_response_text.content': at(body, 'choices.0.message.content'),
             },
-            'log entry',
+            `kafka message ${i}`,
           ),
         );
-      return report({ id: 'derived:logging-http-logger', doc: DOC, section: 'Send Request Log to Logger' }, d, 'substitute for kafka-logger: same route (extra brace removed) with http-logger to a local collector');
+      });
+      return report(
+        { id: 'derived:logging-kafka', doc: DOC, section: 'Send Request Log to Logger' },
+        d,
+        'the doc route with its extra `}` removed, kafka-logger as printed, against a real Kafka broker on 127.0.0.1:9092; a consumer reads topic test2 back',
+      );
     } finally {
-      collector.close();
+      await reader?.close();
+      await kafka.cleanup();
     }
   });
 });

@@ -28,6 +28,8 @@ import { faultInjectionDefinition } from './fault-injection/schema.js';
 import { proxyRewriteDefinition } from './proxy-rewrite/schema.js';
 import { redirectDefinition } from './redirect/schema.js';
 import { responseRewriteDefinition } from './response-rewrite/schema.js';
+// kafka-logger (issue 13)
+import { kafkaLoggerDefinition } from './kafka-logger/schema.js';
 
 /** Every plugin definition Portico ships, in no particular order. */
 export const allDefinitions: readonly PluginDefinition[] = [
@@ -51,6 +53,8 @@ export const allDefinitions: readonly PluginDefinition[] = [
   corsDefinition,
   redirectDefinition,
   faultInjectionDefinition,
+  // kafka-logger (issue 13)
+  kafkaLoggerDefinition,
 ];
 
 const byName = indexPlugins(allDefinitions);

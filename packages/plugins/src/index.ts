@@ -28,6 +28,8 @@ import { faultInjection } from './fault-injection/index.js';
 import { proxyRewrite } from './proxy-rewrite/index.js';
 import { redirect } from './redirect/index.js';
 import { responseRewrite } from './response-rewrite/index.js';
+// kafka-logger (issue 13)
+import { kafkaLogger } from './kafka-logger/index.js';
 
 /** Every plugin Portico ships, in no particular order (the pipeline sorts by priority). */
 export const allPlugins: readonly PluginModule[] = [
@@ -51,6 +53,8 @@ export const allPlugins: readonly PluginModule[] = [
   cors,
   redirect,
   faultInjection,
+  // kafka-logger (issue 13)
+  kafkaLogger,
 ];
 
 const byName = indexPlugins(allPlugins);

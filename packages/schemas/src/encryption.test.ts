@@ -25,4 +25,22 @@ describe('APISIX field encryption', () => {
     decryptFields(conf, ['auth.password'], DEFAULT_KEYRING);
     expect(conf).toEqual({ auth: { password: 'pw' } });
   });
+
+  it('walks arrays on the way to a field, as apisix/plugin.lua process_encrypt_field (kafka-logger brokers)', () => {
+    const conf = {
+      brokers: [
+        { host: 'a', port: 1, sasl_config: { user: 'u', password: 'p1' } },
+        { host: 'b', port: 2 },
+        { host: 'c', port: 3, sasl_config: { user: 'u', password: 'p3' } },
+      ],
+    };
+    encryptFields(conf, ['brokers.sasl_config.password'], DEFAULT_KEYRING);
+    const stored = conf.brokers.map((b) => b.sasl_config?.password);
+    expect(stored[0]).not.toBe('p1');
+    expect(stored[1]).toBeUndefined();
+    expect(stored[2]).toBe(encryptString('p3', DEFAULT_KEYRING));
+    expect(conf.brokers[0]!.sasl_config!.user).toBe('u');
+    decryptFields(conf, ['brokers.sasl_config.password'], DEFAULT_KEYRING);
+    expect(conf.brokers.map((b) => b.sasl_config?.password)).toEqual(['p1', undefined, 'p3']);
+  });
 });

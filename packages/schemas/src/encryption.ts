@@ -43,20 +43,30 @@ export function decryptString(stored: string, keyring: readonly string[]): strin
   return undefined;
 }
 
+/**
+ * Apply fn to the string at one dotted path below `node`. An array met on the way is walked
+ * element by element (apisix/plugin.lua process_encrypt_field), so `brokers.sasl_config.password`
+ * reaches every broker's password. Mutates in place.
+ */
+function mapPath(node: unknown, parts: readonly string[], fn: (v: string) => string): void {
+  if (Array.isArray(node)) {
+    for (const item of node) mapPath(item, parts, fn);
+    return;
+  }
+  if (!node || typeof node !== 'object') return;
+  const obj = node as Record<string, unknown>;
+  const [head, ...rest] = parts;
+  if (head === undefined) return;
+  if (rest.length === 0) {
+    if (typeof obj[head] === 'string') obj[head] = fn(obj[head] as string);
+    return;
+  }
+  mapPath(obj[head], rest, fn);
+}
+
 /** Apply fn to each dotted-path string field of conf that exists. Mutates conf. */
 function mapFields(conf: Record<string, unknown>, fields: readonly string[], fn: (v: string) => string): void {
-  for (const path of fields) {
-    const parts = path.split('.');
-    let node: unknown = conf;
-    for (let i = 0; i < parts.length - 1; i++) {
-      node = node && typeof node === 'object' ? (node as Record<string, unknown>)[parts[i]!] : undefined;
-    }
-    const last = parts[parts.length - 1]!;
-    if (node && typeof node === 'object' && typeof (node as Record<string, unknown>)[last] === 'string') {
-      const obj = node as Record<string, string>;
-      obj[last] = fn(obj[last]!);
-    }
-  }
+  for (const path of fields) mapPath(conf, path.split('.'), fn);
 }
 
 /** Encrypt a plugin conf's encrypt_fields in place (admin, before writing to etcd). */

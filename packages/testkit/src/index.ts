@@ -10,3 +10,4 @@ export { startPortico, projectRoot, appEntries, type StartPorticoOptions, type P
 export { startRedisCluster, type RedisCluster, type StartRedisClusterOptions } from './redis-cluster.js';
 export { startVault, type VaultServer } from './vault.js';
 export { createTestCa, type TestCa } from './pki.js';
+export { startKafka, kafkaLibs, type KafkaProcess, type StartKafkaOptions } from './kafka.js';

@@ -128,7 +128,8 @@ export function captureResponseHead(ctx: RequestContext, res: ResponseHead): voi
   ctx.shared.set(RESPONSE_HEAD_KEY, res);
 }
 
-function requestBody(ctx: RequestContext, plan: LogEntryPlan): string | undefined {
+/** The request body the access phase kept for this plan (truncated to max_req_body_bytes), if any. */
+export function requestBody(ctx: RequestContext, plan: LogEntryPlan): string | undefined {
   const body = ctx.shared.get(REQUEST_BODY_KEY);
   if (!Buffer.isBuffer(body)) return undefined;
   // log-util.lua get_request_body keeps the first max_req_body_bytes bytes.

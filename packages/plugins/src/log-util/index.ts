@@ -4,6 +4,7 @@ export {
   captureResponseHead,
   prepareLogEntry,
   readRequestBodyForLog,
+  requestBody,
   SERVER_VERSION,
   type FullLogEntry,
   type LogEntry,
