@@ -114,7 +114,7 @@ describe('compose', () => {
 
   it('runs the entrypoint commands with configs of the matching roles and ports', () => {
     const mounted = (svc: Tree | undefined): string => {
-      const vol = (svc?.volumes as string[]).find((v) => v.endsWith(':/app/conf/config.yaml:ro')) ?? '';
+      const vol = ((svc?.volumes ?? []) as string[]).find((v) => v.endsWith(':/app/conf/config.yaml:ro')) ?? '';
       return join('deploy', vol.split(':')[0] ?? '');
     };
     const admin = services.admin;
@@ -136,7 +136,7 @@ describe('compose', () => {
       expect(exposed).toContain(status);
     });
     for (const svc of [admin, ...dataPlanes.map((n) => services[n])]) {
-      expect(entrypointCommands).toContain((svc?.command as string[])[0]);
+      expect(entrypointCommands).toContain(((svc?.command ?? []) as string[])[0]);
     }
   });
 

@@ -29,7 +29,7 @@ export function filterAndPage(
   if (label !== null) {
     list = list.filter((i) => {
       const labels = i.value.labels;
-      return typeof labels === 'object' && labels !== null && Object.prototype.hasOwnProperty.call(labels, label);
+      return typeof labels === 'object' && labels !== null && Object.hasOwn(labels, label);
     });
   }
   const uri = query.get('uri');

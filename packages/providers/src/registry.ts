@@ -28,5 +28,5 @@ export function getProvider(name: ProviderName): ProviderDescriptor {
 
 /** Type guard for names coming from untyped JSON. */
 export function isProviderName(name: unknown): name is ProviderName {
-  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(registry, name);
+  return typeof name === 'string' && Object.hasOwn(registry, name);
 }

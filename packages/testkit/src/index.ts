@@ -1,6 +1,4 @@
-// Test helpers shared by unit, e2e and bench code: real etcd/redis processes, free ports,
-// app processes and mock LLM servers. Each area adds its export line here.
-export {};
+
 export { startEtcd, startEtcdCluster, type EtcdProcess, type EtcdCluster, type StartEtcdOptions } from './etcd.js';
 export { startRedis, type RedisProcess, type StartRedisOptions } from './redis.js';
 export * from './mock-llm/index.js';

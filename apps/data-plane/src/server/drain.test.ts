@@ -22,7 +22,10 @@ async function start(): Promise<{ port: number; release(): void }> {
     res.end('fast');
   });
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
-  return { port: (server.address() as AddressInfo).port, release: () => pending.splice(0).forEach((f) => f()) };
+  return { port: (server.address() as AddressInfo).port, release: () => {
+      for (const f of pending.splice(0)) f();
+    },
+  };
 }
 
 function get(port: string | number, path: string, agent: import('node:http').Agent): Promise<{ body: string; connection: string | undefined }> {

@@ -1,5 +1,5 @@
 import { Chain, fillMissing, layer } from '../chain/chain.js';
-import { UpstreamCache } from '../proxy/upstream-cache.js';
+import type { UpstreamCache } from '../proxy/upstream-cache.js';
 import { timeoutsOf, type Timeouts, type UpstreamRuntime } from '../proxy/upstream.js';
 import type { RouteSpec } from '../router/router.js';
 import type { Item, ItemStore } from './items.js';

@@ -1,5 +1,5 @@
 import { resolveVars } from '@portico/balancer';
-import type { CounterStore } from './store/types.js';
+import type { CounterState, CounterStore } from './store/types.js';
 
 /** Header names one limit reports (X-AI-RateLimit-*-<instance> or X-AI-<prefix>-RateLimit-*). */
 export interface QuotaHeaders {
@@ -65,7 +65,7 @@ export async function runQuota(
   cost: number,
   dryRun: boolean,
 ): Promise<QuotaOutcome> {
-  let state;
+  let state: CounterState;
   try {
     state = await store.incoming(fullKey, q.timeWindow, dryRun ? 0 : cost);
   } catch (err) {

@@ -79,10 +79,12 @@ export class LingerBuffer {
       for (const w of batch) this.bytes -= Buffer.byteLength(w.value);
       const p: Promise<void> = this.deliver(batch.map((w) => w.value))
         .then(
-          () => batch.forEach((w) => w.resolve()),
+          () => {
+            for (const w of batch) w.resolve();
+          },
           (err: unknown) => {
             const e = err instanceof Error ? err : new Error(String(err));
-            batch.forEach((w) => w.reject(e));
+            for (const w of batch) w.reject(e);
           },
         )
         .finally(() => this.inFlight.delete(p));

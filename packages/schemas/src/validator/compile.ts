@@ -180,7 +180,7 @@ function buildObject(schema: Schema): Validator {
   return (v) => {
     if (isTable(v) && tableKind(v) <= 1) {
       const obj = v;
-      const own = (k: string) => (Object.prototype.hasOwnProperty.call(obj, k) ? obj[k] : undefined);
+      const own = (k: string) => (Object.hasOwn(obj, k) ? obj[k] : undefined);
       for (const p of propList) {
         const pv = own(p.name);
         if (pv !== undefined) {
