@@ -28,6 +28,11 @@ import { faultInjectionDefinition } from './fault-injection/schema.js';
 import { proxyRewriteDefinition } from './proxy-rewrite/schema.js';
 import { redirectDefinition } from './redirect/schema.js';
 import { responseRewriteDefinition } from './response-rewrite/schema.js';
+// auth plugins (issue 12)
+import { basicAuthDefinition } from './basic-auth/schema.js';
+import { consumerRestrictionDefinition } from './consumer-restriction/schema.js';
+import { hmacAuthDefinition } from './hmac-auth/schema.js';
+import { jwtAuthDefinition } from './jwt-auth/schema.js';
 
 /** Every plugin definition Portico ships, in no particular order. */
 export const allDefinitions: readonly PluginDefinition[] = [
@@ -51,6 +56,11 @@ export const allDefinitions: readonly PluginDefinition[] = [
   corsDefinition,
   redirectDefinition,
   faultInjectionDefinition,
+  // auth plugins (issue 12)
+  basicAuthDefinition,
+  jwtAuthDefinition,
+  hmacAuthDefinition,
+  consumerRestrictionDefinition,
 ];
 
 const byName = indexPlugins(allDefinitions);

@@ -28,6 +28,11 @@ import { faultInjection } from './fault-injection/index.js';
 import { proxyRewrite } from './proxy-rewrite/index.js';
 import { redirect } from './redirect/index.js';
 import { responseRewrite } from './response-rewrite/index.js';
+// auth plugins (issue 12)
+import { basicAuth } from './basic-auth/index.js';
+import { consumerRestriction } from './consumer-restriction/index.js';
+import { hmacAuth } from './hmac-auth/index.js';
+import { jwtAuth } from './jwt-auth/index.js';
 
 /** Every plugin Portico ships, in no particular order (the pipeline sorts by priority). */
 export const allPlugins: readonly PluginModule[] = [
@@ -51,6 +56,11 @@ export const allPlugins: readonly PluginModule[] = [
   cors,
   redirect,
   faultInjection,
+  // auth plugins (issue 12)
+  basicAuth,
+  jwtAuth,
+  hmacAuth,
+  consumerRestriction,
 ];
 
 const byName = indexPlugins(allPlugins);
