@@ -7,7 +7,7 @@ import { allPlugins } from '@portico/plugins';
 import { describe, expect, it } from 'vitest';
 import { NOW, makeAdmin } from './test-harness.case.js';
 
-const admin = (store = new MemoryConfigStore()) => ({ store, ...makeAdmin({ store, plugins: allPlugins }) });
+const admin = (store = new MemoryConfigStore()) => ({ ...makeAdmin({ store, plugins: allPlugins }), store });
 const ERR = (msg: string) => `${JSON.stringify({ error_msg: msg })}\n`;
 
 describe('credentials with the auth plugins', () => {
