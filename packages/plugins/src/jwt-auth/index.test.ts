@@ -127,6 +127,11 @@ describe('jwt-auth token sources', () => {
     expect(bodyText(run({ rawQuery: `jwt=${t}` }, conf).reply)).toBe('{"message":"Missing JWT token in request"}\n');
   });
 
+  it('answers JWT token invalid when the query argument is sent twice, as APISIX', () => {
+    const t = hs({ key: 'user-key' });
+    expect(bodyText(run({ rawQuery: `jwt=${t}&jwt=${t}` }).reply)).toBe('{"message":"JWT token invalid"}\n');
+  });
+
   it('takes the header before the query and the query before the cookie', () => {
     const good = hs({ key: 'user-key' });
     expect(bodyText(run({ headers: { authorization: 'bad', cookie: `jwt=${good}` }, rawQuery: `jwt=${good}` }).reply)).toBe(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseJwt } from './parse.js';
-import { removeCookie } from './token.js';
+import { argRepeated, removeCookie } from './token.js';
 
 const seg = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
 
@@ -34,5 +34,13 @@ describe('removeCookie (APISIX remove_specified_cookie)', () => {
   });
   it('keeps only name=value pairs of the characters APISIX matches', () => {
     expect(removeCookie('a=b%20c; jwt=t; d=e', 'jwt')).toBe('a=b; d=e');
+  });
+});
+
+describe('argRepeated', () => {
+  it('counts decoded argument names', () => {
+    expect(argRepeated('jwt=a&x=1', 'jwt')).toBe(false);
+    expect(argRepeated('jwt=a&%6Awt=b', 'jwt')).toBe(true);
+    expect(argRepeated('jwtx=a&jwt=b', 'jwt')).toBe(false);
   });
 });

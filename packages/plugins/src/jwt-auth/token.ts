@@ -29,6 +29,29 @@ export function removeCookie(header: string, name: string): string {
   return kept.join('; ');
 }
 
+function decodeName(k: string): string {
+  try {
+    return decodeURIComponent(k.replace(/\+/g, ' '));
+  } catch {
+    return k;
+  }
+}
+
+/** Whether query argument `name` appears more than once (ngx.req.get_uri_args then gives a table). */
+export function argRepeated(rawQuery: string, name: string): boolean {
+  let seen = 0;
+  for (const part of rawQuery.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    if (decodeName(eq < 0 ? part : part.slice(0, eq)) === name && ++seen > 1) return true;
+  }
+  return false;
+}
+
+/**
+ * The token, or undefined when none of the sources has one. A query argument sent twice yields
+ * an empty token (APISIX hands a Lua table to the parser: `JWT token invalid`).
+ */
 export function fetchToken(ctx: RequestContext, s: TokenSources): string | undefined {
   const h = firstHeader(ctx, s.header);
   if (h !== undefined) {
@@ -38,8 +61,9 @@ export function fetchToken(ctx: RequestContext, s: TokenSources): string | undef
   }
   const q = ctx.vars.get(`arg_${s.query}`);
   if (q !== undefined) {
+    const repeated = argRepeated(ctx.rawQuery, s.query);
     if (s.hide) ctx.rawQuery = removeQueryArg(ctx.rawQuery, s.query);
-    return q;
+    return repeated ? '' : q;
   }
   const c = ctx.vars.get(`cookie_${s.cookie}`);
   if (c === undefined) return undefined;
