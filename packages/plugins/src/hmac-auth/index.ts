@@ -44,8 +44,8 @@ function tooLarge(size: number, max: number): Failure {
   return { error: `request size ${size} is greater than the maximum size ${max} allowed`, status: 413 };
 }
 
-/** apisix hmac-auth validate(): the consumer, or why the request is refused. */
-async function validate(ctx: RequestContext, s: HmacAuthState, p: SignatureParams): Promise<ConsumerInfo | Failure> {
+/** apisix hmac-auth validate() up to the signature: the matched consumer, or why the request is refused. */
+function checkSignature(ctx: RequestContext, s: HmacAuthState, p: SignatureParams): ConsumerInfo | Failure {
   if (p.keyId === undefined || p.signature === undefined) return { error: 'keyId or signature missing' };
   if (p.algorithm === undefined) return { error: 'algorithm missing' };
   const match = ctx.consumers.findCredential(PLUGIN, 'key_id', p.keyId);
@@ -64,43 +64,48 @@ async function validate(ctx: RequestContext, s: HmacAuthState, p: SignatureParam
   const sent = decodeBase64(p.signature);
   const expected = secret && hmac(p.algorithm as HmacAlgorithm, secret, signingString(ctx, p.keyId, p.headers));
   if (sent === undefined || expected === undefined || !sameBytes(sent, expected)) return { error: 'Invalid signature' };
-  if (s.validateBody) {
-    const digest = firstHeader(ctx, 'digest');
-    if (digest === undefined) return { error: 'Invalid digest' };
-    const declared = Number(firstHeader(ctx, 'content-length'));
-    if (Number.isFinite(declared) && declared > s.maxBody) return tooLarge(declared, s.maxBody);
-    const body = await ctx.readBody();
-    if (body.length > s.maxBody) return tooLarge(body.length, s.maxBody);
-    if (bodyDigest(body) !== digest) return { error: 'Invalid digest' };
-  }
+  if (s.validateBody && firstHeader(ctx, 'digest') === undefined) return { error: 'Invalid digest' };
   return match.consumer;
 }
 
-async function rewrite(ctx: RequestContext, s: HmacAuthState): Promise<HookResult> {
-  const parsed = parseSignatureHeader(firstHeader(ctx, 'authorization'));
-  let error: string | undefined;
-  if (!parsed.ok) {
-    error = `${NOT_VALIDATED}: ${parsed.error}`;
-    ctx.logger.warn({ plugin: PLUGIN }, error);
-  } else {
-    const r = await validate(ctx, s, parsed.params);
-    if (!('error' in r)) ctx.attachConsumer(r);
-    else {
-      const f = r;
-      if (f.status !== undefined) {
-        ctx.logger.error({ plugin: PLUGIN }, `failed to read request body: ${f.error}`);
-        return { status: f.status, body: { message: f.error } } satisfies Reply;
-      }
-      ctx.logger.warn({ plugin: PLUGIN }, `${NOT_VALIDATED}: ${f.error}`);
-      error = NOT_VALIDATED;
+/** The body part of validate(): size limit (413) then the `Digest` comparison. */
+async function checkBody(ctx: RequestContext, s: HmacAuthState): Promise<Failure | undefined> {
+  const declared = Number(firstHeader(ctx, 'content-length'));
+  if (Number.isFinite(declared) && declared > s.maxBody) return tooLarge(declared, s.maxBody);
+  const body = await ctx.readBody();
+  if (body.length > s.maxBody) return tooLarge(body.length, s.maxBody);
+  return bodyDigest(body) === firstHeader(ctx, 'digest') ? undefined : { error: 'Invalid digest' };
+}
+
+/** Attach the consumer, or answer the failure (413 as is; else 401 or the anonymous consumer). */
+function finish(ctx: RequestContext, s: HmacAuthState, r: ConsumerInfo | Failure): HookResult {
+  if ('error' in r) {
+    if (r.status !== undefined) {
+      ctx.logger.error({ plugin: PLUGIN }, `failed to read request body: ${r.error}`);
+      return { status: r.status, body: { message: r.error } } satisfies Reply;
     }
-  }
-  if (error !== undefined) {
-    const reply = failOrAnonymous(ctx, PLUGIN, s.anonymousConsumer, error, s.challenge);
+    ctx.logger.warn({ plugin: PLUGIN }, `${NOT_VALIDATED}: ${r.error}`);
+    const reply = failOrAnonymous(ctx, PLUGIN, s.anonymousConsumer, NOT_VALIDATED, s.challenge);
     if (reply !== undefined) return reply;
-  }
+  } else ctx.attachConsumer(r);
   if (s.hideCredentials) delete ctx.headers.authorization;
   return undefined;
+}
+
+function rewrite(ctx: RequestContext, s: HmacAuthState): HookResult | Promise<HookResult> {
+  const parsed = parseSignatureHeader(firstHeader(ctx, 'authorization'));
+  if (!parsed.ok) {
+    // the only failures whose reason reaches the client
+    const error = `${NOT_VALIDATED}: ${parsed.error}`;
+    ctx.logger.warn({ plugin: PLUGIN }, error);
+    const reply = failOrAnonymous(ctx, PLUGIN, s.anonymousConsumer, error, s.challenge);
+    if (reply !== undefined) return reply;
+    if (s.hideCredentials) delete ctx.headers.authorization;
+    return undefined;
+  }
+  const r = checkSignature(ctx, s, parsed.params);
+  if ('error' in r || !s.validateBody) return finish(ctx, s, r);
+  return checkBody(ctx, s).then((f) => finish(ctx, s, f ?? r));
 }
 
 export const hmacAuth: PluginModule<HmacAuthConf | HmacAuthConsumerConf, HmacAuthState> = {
