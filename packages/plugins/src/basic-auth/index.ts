@@ -2,7 +2,8 @@
  * basic-auth runtime (apisix/plugins/basic-auth.lua): authenticate `Authorization: Basic` by a
  * consumer's (or credential's) username and password, looked up in the snapshot's index.
  */
-import type { PluginModule, RequestContext } from '@portico/plugin-sdk';
+import { definePlugin } from '@portico/plugin-helpers';
+import type { RequestContext } from '@portico/plugin-sdk';
 import { failOrAnonymous, firstHeader, sameBytes } from '../auth-util/reply.js';
 import { parseBasic } from './credentials.js';
 import { basicAuthDefinition, type BasicAuthConf, type BasicAuthConsumerConf } from './schema.js';
@@ -28,8 +29,7 @@ function storedPassword(conf: Readonly<Record<string, unknown>>): Buffer | undef
   return b;
 }
 
-export const basicAuth: PluginModule<BasicAuthConf | BasicAuthConsumerConf, BasicAuthState> = {
-  ...basicAuthDefinition,
+export const basicAuth = definePlugin<BasicAuthConf | BasicAuthConsumerConf, BasicAuthState>(basicAuthDefinition, {
   prepare(conf) {
     const c = conf as BasicAuthConf;
     return {
@@ -47,7 +47,7 @@ export const basicAuth: PluginModule<BasicAuthConf | BasicAuthConsumerConf, Basi
     if (s.hideCredentials) delete ctx.headers.authorization;
     return undefined;
   },
-};
+});
 
 /** Attach the consumer and return undefined, or return the 401 message. */
 function authenticate(ctx: RequestContext): string | undefined {

@@ -3,7 +3,8 @@
  * request by the authenticated consumer's name or group, or by the route or service id, in the
  * access phase (after authentication and the consumer merge).
  */
-import type { PluginModule, Reply, RequestContext } from '@portico/plugin-sdk';
+import { definePlugin } from '@portico/plugin-helpers';
+import type { Reply, RequestContext } from '@portico/plugin-sdk';
 import { consumerRestrictionDefinition, type ConsumerRestrictionConf, type RestrictionType } from './schema.js';
 
 interface RestrictionState {
@@ -27,8 +28,7 @@ function nonEmptySet(list: readonly string[] | undefined): ReadonlySet<string> |
   return list !== undefined && list.length > 0 ? new Set(list) : undefined;
 }
 
-export const consumerRestriction: PluginModule<ConsumerRestrictionConf, RestrictionState> = {
-  ...consumerRestrictionDefinition,
+export const consumerRestriction = definePlugin<ConsumerRestrictionConf, RestrictionState>(consumerRestrictionDefinition, {
   prepare(c) {
     const type = c.type ?? 'consumer_name';
     let methods: Map<string, ReadonlySet<string>> | undefined;
@@ -64,4 +64,4 @@ export const consumerRestriction: PluginModule<ConsumerRestrictionConf, Restrict
     }
     return block ? { ...s.rejected } : undefined;
   },
-};
+});

@@ -3,7 +3,8 @@
  * `Authorization: Signature ...` header against a consumer's `secret_key`, looked up by
  * `key_id` in the snapshot's index; optionally the body's `Digest`.
  */
-import type { ConsumerInfo, HookResult, PluginModule, Reply, RequestContext } from '@portico/plugin-sdk';
+import { definePlugin } from '@portico/plugin-helpers';
+import type { ConsumerInfo, HookResult, Reply, RequestContext } from '@portico/plugin-sdk';
 import { decodeBase64 } from '../auth-util/base64.js';
 import { failOrAnonymous, firstHeader, sameBytes } from '../auth-util/reply.js';
 import { parseHttpTime } from './http-time.js';
@@ -108,8 +109,7 @@ function rewrite(ctx: RequestContext, s: HmacAuthState): HookResult | Promise<Ho
   return checkBody(ctx, s).then((f) => finish(ctx, s, f ?? r));
 }
 
-export const hmacAuth: PluginModule<HmacAuthConf | HmacAuthConsumerConf, HmacAuthState> = {
-  ...hmacAuthDefinition,
+export const hmacAuth = definePlugin<HmacAuthConf | HmacAuthConsumerConf, HmacAuthState>(hmacAuthDefinition, {
   prepare(conf) {
     const c = conf as HmacAuthConf;
     return {
@@ -124,4 +124,4 @@ export const hmacAuth: PluginModule<HmacAuthConf | HmacAuthConsumerConf, HmacAut
     };
   },
   rewrite,
-};
+});

@@ -3,7 +3,8 @@
  * token's key claim in the snapshot's index, require the consumer's algorithm, verify the
  * signature with the consumer's secret or public key, then the `exp`/`nbf` claims.
  */
-import type { PluginModule, RequestContext } from '@portico/plugin-sdk';
+import { definePlugin } from '@portico/plugin-helpers';
+import type { RequestContext } from '@portico/plugin-sdk';
 import { failOrAnonymous } from '../auth-util/reply.js';
 import { parseJwt } from './parse.js';
 import { jwtAuthDefinition, type JwtAuthConf, type JwtAuthConsumerConf } from './schema.js';
@@ -62,8 +63,7 @@ function authenticate(ctx: RequestContext, s: JwtAuthState): string | undefined 
   return undefined;
 }
 
-export const jwtAuth: PluginModule<JwtAuthConf | JwtAuthConsumerConf, JwtAuthState> = {
-  ...jwtAuthDefinition,
+export const jwtAuth = definePlugin<JwtAuthConf | JwtAuthConsumerConf, JwtAuthState>(jwtAuthDefinition, {
   prepare(conf) {
     const c = conf as JwtAuthConf;
     return {
@@ -84,4 +84,4 @@ export const jwtAuth: PluginModule<JwtAuthConf | JwtAuthConsumerConf, JwtAuthSta
     const error = authenticate(ctx, s);
     return error === undefined ? undefined : failOrAnonymous(ctx, PLUGIN, s.anonymousConsumer, error, s.challenge);
   },
-};
+});
