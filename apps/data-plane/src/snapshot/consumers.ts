@@ -34,9 +34,10 @@ export const AUTH_LOOKUPS: readonly (readonly [string, string])[] = [
 const UNRESOLVED = Symbol('unresolved');
 
 /**
- * `$env://NAME` references in consumer auth confs are resolved when the index is built
- * (apisix/consumer.lua uses secret.fetch_secrets); an unresolvable reference (or any
- * `$secret://` one, not supported yet) leaves that consumer out — fail closed.
+ * `$env://NAME` references still present in consumer auth confs are resolved when the index is
+ * built (apisix/consumer.lua uses secret.fetch_secrets); a reference that cannot be resolved here
+ * (an unset variable, or a `$secret://` one the preparer could not resolve) leaves that consumer
+ * out — fail closed.
  */
 function resolveRef(v: unknown): unknown {
   if (typeof v !== 'string') return v;
