@@ -73,10 +73,10 @@ export interface Res {
   json(): unknown;
 }
 
-export function makeAdmin(opts: { conf?: ReturnType<typeof makeConf>; store?: ConfigStore } = {}) {
+export function makeAdmin(opts: { conf?: ReturnType<typeof makeConf>; store?: ConfigStore; plugins?: readonly PluginDefinition[] } = {}) {
   const store = opts.store ?? new MemoryConfigStore();
   const conf = opts.conf ?? makeConf();
-  const app = buildAdminApp({ store, conf, plugins: testPlugins, logger: silentLogger, now: () => NOW });
+  const app = buildAdminApp({ store, conf, plugins: opts.plugins ?? testPlugins, logger: silentLogger, now: () => NOW });
   async function req(
     method: string,
     path: string,

@@ -13,7 +13,7 @@ function ctxFor(url: string, headers: Record<string, string> = {}, method = 'GET
     httpVersion: '1.1',
     socket: { remoteAddress: '::ffff:10.0.0.7', remotePort: 51000, localPort: 9080, localAddress: '127.0.0.1' },
   } as unknown as IncomingMessage;
-  const dir: ConsumerDirectory = { findByAuth: () => undefined, byUsername: () => undefined };
+  const dir: ConsumerDirectory = { findByAuth: () => undefined, findCredential: () => undefined, byUsername: () => undefined };
   return new RequestCtx(req, {} as ServerResponse, dir, silentLogger);
 }
 

@@ -137,10 +137,22 @@ export interface ConsumerInfo {
   key: string;
 }
 
+/** A consumer found by an auth attribute, with the auth conf (of the consumer or of its credential) that matched. */
+export interface AuthMatch {
+  consumer: ConsumerInfo;
+  /** The matching `plugins[<plugin>]` conf: validated, defaults applied, encrypted fields decrypted. Same object for the whole config revision. */
+  conf: Readonly<Record<string, unknown>>;
+}
+
 /** Consumer lookups a data-plane snapshot offers to auth plugins. Built once per revision. */
 export interface ConsumerDirectory {
   /** Find the consumer whose auth plugin `plugin` has `attr` equal to `value` (e.g. key-auth key). */
   findByAuth(plugin: string, attr: string, value: string): ConsumerInfo | undefined;
+  /**
+   * Like findByAuth, also returning the matched auth conf (basic-auth password, jwt-auth secret,
+   * hmac-auth secret_key), which for a credential is the credential's own conf.
+   */
+  findCredential(plugin: string, attr: string, value: string): AuthMatch | undefined;
   byUsername(username: string): ConsumerInfo | undefined;
 }
 

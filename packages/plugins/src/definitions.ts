@@ -30,6 +30,11 @@ import { redirectDefinition } from './redirect/schema.js';
 import { responseRewriteDefinition } from './response-rewrite/schema.js';
 // kafka-logger (issue 13)
 import { kafkaLoggerDefinition } from './kafka-logger/schema.js';
+// auth plugins (issue 12)
+import { basicAuthDefinition } from './basic-auth/schema.js';
+import { consumerRestrictionDefinition } from './consumer-restriction/schema.js';
+import { hmacAuthDefinition } from './hmac-auth/schema.js';
+import { jwtAuthDefinition } from './jwt-auth/schema.js';
 
 /** Every plugin definition Portico ships, in no particular order. */
 export const allDefinitions: readonly PluginDefinition[] = [
@@ -55,6 +60,11 @@ export const allDefinitions: readonly PluginDefinition[] = [
   faultInjectionDefinition,
   // kafka-logger (issue 13)
   kafkaLoggerDefinition,
+  // auth plugins (issue 12)
+  basicAuthDefinition,
+  jwtAuthDefinition,
+  hmacAuthDefinition,
+  consumerRestrictionDefinition,
 ];
 
 const byName = indexPlugins(allDefinitions);

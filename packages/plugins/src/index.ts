@@ -30,6 +30,11 @@ import { redirect } from './redirect/index.js';
 import { responseRewrite } from './response-rewrite/index.js';
 // kafka-logger (issue 13)
 import { kafkaLogger } from './kafka-logger/index.js';
+// auth plugins (issue 12)
+import { basicAuth } from './basic-auth/index.js';
+import { consumerRestriction } from './consumer-restriction/index.js';
+import { hmacAuth } from './hmac-auth/index.js';
+import { jwtAuth } from './jwt-auth/index.js';
 
 /** Every plugin Portico ships, in no particular order (the pipeline sorts by priority). */
 export const allPlugins: readonly PluginModule[] = [
@@ -55,6 +60,11 @@ export const allPlugins: readonly PluginModule[] = [
   faultInjection,
   // kafka-logger (issue 13)
   kafkaLogger,
+  // auth plugins (issue 12)
+  basicAuth,
+  jwtAuth,
+  hmacAuth,
+  consumerRestriction,
 ];
 
 const byName = indexPlugins(allPlugins);

@@ -1,4 +1,4 @@
-import type { ConsumerDirectory, ConsumerInfo } from '@portico/plugin-sdk';
+import type { AuthMatch, ConsumerDirectory, ConsumerInfo } from '@portico/plugin-sdk';
 import { layer, type PluginSet, type PreparedPlugin } from '../chain/chain.js';
 import type { ItemStore } from './items.js';
 
@@ -21,16 +21,46 @@ function confsOf(set: PluginSet | undefined): Record<string, unknown> {
 }
 
 /**
- * `$env://NAME` references in consumer auth confs are resolved when the index is built
- * (apisix/consumer.lua uses secret.fetch_secrets); an unresolvable reference (or any
- * `$secret://` one, not supported yet) leaves that consumer out — fail closed.
+ * The (plugin, attribute) pairs auth plugins look consumers up by (the attributes
+ * apisix/consumer.lua keeps unique); their indexes are built with the snapshot.
+ */
+export const AUTH_LOOKUPS: readonly (readonly [string, string])[] = [
+  ['key-auth', 'key'],
+  ['basic-auth', 'username'],
+  ['jwt-auth', 'key'],
+  ['hmac-auth', 'key_id'],
+];
+
+const UNRESOLVED = Symbol('unresolved');
+
+/**
+ * `$env://NAME` references still present in consumer auth confs are resolved when the index is
+ * built (apisix/consumer.lua uses secret.fetch_secrets); a reference that cannot be resolved here
+ * (an unset variable, or a `$secret://` one the preparer could not resolve) leaves that consumer
+ * out — fail closed.
  */
 function resolveRef(v: unknown): unknown {
   if (typeof v !== 'string') return v;
   const lower = v.slice(0, 9).toLowerCase();
-  if (lower.startsWith('$env://')) return process.env[v.slice(7)];
-  if (lower.startsWith('$secret://')) return undefined;
+  if (lower.startsWith('$env://')) return process.env[v.slice(7)] ?? UNRESOLVED;
+  if (lower.startsWith('$secret://')) return UNRESOLVED;
   return v;
+}
+
+/**
+ * The auth conf with every top-level reference resolved (the same object when it has none),
+ * or undefined when one cannot be resolved: APISIX skips such a consumer
+ * (`secret.has_secret_ref` after fetch_secrets), so a client can never authenticate with the
+ * literal reference string as a password or secret.
+ */
+function resolveConf(conf: Record<string, unknown>): Record<string, unknown> | undefined {
+  let out: Record<string, unknown> | undefined;
+  for (const [k, v] of Object.entries(conf)) {
+    const r = resolveRef(v);
+    if (r === UNRESOLVED) return undefined;
+    if (r !== v) (out ??= { ...conf })[k] = r;
+  }
+  return out ?? conf;
 }
 
 /**
@@ -42,7 +72,7 @@ export class Consumers implements ConsumerDirectory {
   private readonly byUser = new Map<string, ConsumerInfo>();
   private readonly sets = new WeakMap<ConsumerInfo, PluginSet | null>();
   private readonly auth: AuthEntry[] = [];
-  private readonly indexes = new Map<string, Map<string, ConsumerInfo>>();
+  private readonly indexes = new Map<string, Map<string, AuthMatch>>();
 
   constructor(items: ItemStore, warn: (msg: string, obj: object) => void) {
     const groups = items.of('consumer_groups');
@@ -91,6 +121,10 @@ export class Consumers implements ConsumerDirectory {
   }
 
   findByAuth(plugin: string, attr: string, value: string): ConsumerInfo | undefined {
+    return this.findCredential(plugin, attr, value)?.consumer;
+  }
+
+  findCredential(plugin: string, attr: string, value: string): AuthMatch | undefined {
     const id = plugin + '\u0000' + attr;
     let idx = this.indexes.get(id);
     if (idx === undefined) {
@@ -98,8 +132,9 @@ export class Consumers implements ConsumerDirectory {
       // Later entries win on duplicates, as APISIX's "last loaded wins".
       for (const e of this.auth) {
         if (e.plugin !== plugin) continue;
-        const v = resolveRef(e.conf[attr]);
-        if (typeof v === 'string') idx.set(v, e.info);
+        const conf = resolveConf(e.conf);
+        const v = conf?.[attr];
+        if (conf !== undefined && typeof v === 'string') idx.set(v, { consumer: e.info, conf });
       }
       this.indexes.set(id, idx);
     }

@@ -6,7 +6,7 @@ import { Router } from '../router/router.js';
 import type { CertificateCache } from '../tls/certificate-cache.js';
 import type { ServerCert } from '../tls/server-cert.js';
 import type { SniIndex } from '../tls/sni-index.js';
-import { Consumers } from './consumers.js';
+import { AUTH_LOOKUPS, Consumers } from './consumers.js';
 import type { ItemStore, Kind } from './items.js';
 import { buildRoute, routeSignature, type RouteRuntime } from './routes.js';
 
@@ -101,7 +101,7 @@ export function buildSnapshot(
   let consumers = prev?.consumers;
   if (!consumers || changed(CONSUMER_INPUTS)) {
     consumers = new Consumers(items, warn);
-    consumers.warm('key-auth', 'key');
+    for (const [plugin, attr] of AUTH_LOOKUPS) consumers.warm(plugin, attr);
   }
 
   let pluginMetadata = prev?.pluginMetadata;

@@ -58,7 +58,7 @@ export function fakeCtx(init: {
     shared: new Map(),
     routeId: '1',
     routeKey: '/apisix/routes/1',
-    consumers: { findByAuth: () => undefined, byUsername: () => undefined },
+    consumers: { findByAuth: () => undefined, findCredential: () => undefined, byUsername: () => undefined },
     consumer: init.consumer ? { username: init.consumer, plugins: {}, key: `/apisix/consumers/${init.consumer}` } : undefined,
     attachConsumer: () => undefined,
     plugins,

@@ -64,7 +64,7 @@ export function fakeContext(init: FakeContextInit = {}): FakeContext {
     shared: new Map(),
     routeId: '1',
     routeKey: '/apisix/routes/1',
-    consumers: { findByAuth: () => undefined, byUsername: () => undefined },
+    consumers: { findByAuth: () => undefined, findCredential: () => undefined, byUsername: () => undefined },
     consumer: undefined as ConsumerInfo | undefined,
     attachConsumer(c: ConsumerInfo) {
       this.consumer = c;

@@ -107,7 +107,7 @@ export function loggerFakeContext(opts: FakeContextOptions = {}): RequestContext
     shared: new Map(),
     routeId: opts.routeId,
     routeKey: opts.routeId === undefined ? undefined : `/apisix/routes/${opts.routeId}`,
-    consumers: { findByAuth: () => undefined, byUsername: () => undefined },
+    consumers: { findByAuth: () => undefined, findCredential: () => undefined, byUsername: () => undefined },
     consumer,
     attachConsumer(c) {
       ctx.consumer = c;
