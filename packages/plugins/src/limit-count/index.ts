@@ -50,8 +50,7 @@ function resolveRules(state: LimitCountState, ctx: RequestContext): ResolvedRule
 }
 
 /** One rule against the conf's backend: add `cost` to `key`'s counter. */
-function countOne(state: LimitCountState, count: number, window: number, key: string, cost: number): MaybePromise<CountOutcome> {
-  const full = state.keyPrefix + key;
+function countOne(state: LimitCountState, count: number, window: number, full: string, cost: number): MaybePromise<CountOutcome> {
   const b = state.backend;
   try {
     if (b.kind === 'local-fixed') {
@@ -71,9 +70,16 @@ function countOne(state: LimitCountState, count: number, window: number, key: st
   }
 }
 
-/** Apply one rule's outcome: headers, rejection or error (init.lua run_rate_limit tail). */
-function settle(state: LimitCountState, ctx: RequestContext, rule: PreparedRule, count: number, o: CountOutcome): Reply | undefined {
+/** Apply one rule's outcome: $rate_limiting_info, headers, rejection or error (init.lua run_rate_limit tail). */
+function settle(state: LimitCountState, ctx: RequestContext, rule: PreparedRule, count: number, full: string, o: CountOutcome): Reply | undefined {
   const { conf } = state;
+  // core.utils.set_var_rate_limiting_info: %d fields, "rejected" and errors count as 0 remaining.
+  const remaining = o.kind === 'pass' ? Math.trunc(o.remaining) : 0;
+  const reset = o.kind === 'error' ? 0 : Math.trunc(o.reset);
+  ctx.vars.set(
+    'rate_limiting_info',
+    `{"rate_limiting_key":"${full}","rate_limiting_limit":${Math.trunc(count)},"rate_limiting_remaining":${remaining},"rate_limiting_reset":${reset}}`,
+  );
   if (o.kind === 'error') {
     ctx.logger.error(`failed to limit count: ${o.error}`);
     return conf.allow_degradation ? undefined : FAILED;
@@ -92,12 +98,13 @@ function settle(state: LimitCountState, ctx: RequestContext, rule: PreparedRule,
 function runFrom(state: LimitCountState, ctx: RequestContext, rules: ResolvedRule[], i: number): MaybePromise<Reply | undefined> {
   for (; i < rules.length; i++) {
     const r = rules[i]!;
-    const o = countOne(state, r.count, r.window, r.key, 1);
+    const full = state.keyPrefix + r.key;
+    const o = countOne(state, r.count, r.window, full, 1);
     if (isPromise(o)) {
       const next = i + 1;
-      return o.then((v) => settle(state, ctx, r.rule, r.count, v) ?? runFrom(state, ctx, rules, next));
+      return o.then((v) => settle(state, ctx, r.rule, r.count, full, v) ?? runFrom(state, ctx, rules, next));
     }
-    const reply = settle(state, ctx, r.rule, r.count, o);
+    const reply = settle(state, ctx, r.rule, r.count, full, o);
     if (reply !== undefined) return reply;
   }
   return undefined;
@@ -122,9 +129,10 @@ export function rateLimit(state: LimitCountState, ctx: RequestContext): MaybePro
   if (typeof count === 'string') return noRules(state, ctx, count);
   const window = resolveNumber(rule.timeWindow, ctx);
   if (typeof window === 'string') return noRules(state, ctx, window);
-  const o = countOne(state, count, window, resolveLimitKey(rule.key, ctx), 1);
-  if (isPromise(o)) return o.then((v) => settle(state, ctx, rule, count, v));
-  return settle(state, ctx, rule, count, o);
+  const full = state.keyPrefix + resolveLimitKey(rule.key, ctx);
+  const o = countOne(state, count, window, full, 1);
+  if (isPromise(o)) return o.then((v) => settle(state, ctx, rule, count, full, v));
+  return settle(state, ctx, rule, count, full, o);
 }
 
 /** limit-count (priority 1002): fixed or sliding request counts per key, per pod or in Redis. */

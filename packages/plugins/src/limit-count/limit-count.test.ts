@@ -123,6 +123,17 @@ describe('limit-count policy local', () => {
     expect([none.status, none.logs.at(-1)?.msg]).toEqual([500, 'failed to get rate limit rules: nil']);
   });
 
+  it('sets $rate_limiting_info as APISIX formats it (integers; a rejection reports 0 remaining)', async () => {
+    const s = prepared({ count: 1, time_window: 60, key_type: 'constant', key: 'k' }, '/apisix/routes/info');
+    const ctx = fakeCtx();
+    await limitCount.access!(ctx, s);
+    const info = JSON.parse(ctx.vars.get('rate_limiting_info')!) as Record<string, unknown>;
+    expect(info).toEqual({ rate_limiting_key: expect.stringMatching(/^\/apisix\/routes\/info:[0-9a-f]{8}:k$/), rate_limiting_limit: 1, rate_limiting_remaining: 0, rate_limiting_reset: 60 });
+    const again = fakeCtx();
+    await limitCount.access!(again, s);
+    expect(JSON.parse(again.vars.get('rate_limiting_info')!)).toMatchObject({ rate_limiting_limit: 1, rate_limiting_remaining: 0 });
+  });
+
   it('names the headers from plugin metadata', async () => {
     const s = prepared({ count: 5, time_window: 60 });
     const r = await hit(s, {}, { limit_header: 'X-Limit', remaining_header: 'X-Remaining', reset_header: 'X-Reset' });
