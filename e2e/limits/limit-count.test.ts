@@ -121,6 +121,38 @@ describe('limit-count policy local', () => {
   });
 });
 
+describe('global rules and plugin_configs', () => {
+  it('a plugin_config carries limit-count to the route that references it', async () => {
+    const pc = await adminRequest(apps, 'PUT', '/apisix/admin/plugin_configs/lc-pc', { plugins: { 'limit-count': { count: 1, time_window: 60, rejected_code: 429 } } });
+    expect([200, 201]).toContain(pc.status);
+    await putRoute(apps, 'lc-pc', { uri: '/lc-pc', plugin_config_id: 'lc-pc', upstream: upstream() });
+    expect([(await get(pod(0) + '/lc-pc')).status, (await get(pod(0) + '/lc-pc')).status]).toEqual([200, 429]);
+  });
+
+  it('a global rule and a route with limit-count both count, each on its own counter; the later one writes the headers', async () => {
+    await putRoute(apps, 'lc-both', { uri: '/lc-both', plugins: { 'limit-count': { count: 1, time_window: 60, key_type: 'constant', key: 'k' } }, upstream: upstream() });
+    const g = await adminRequest(apps, 'PUT', '/apisix/admin/global_rules/lc-global', {
+      plugins: { 'limit-count': { count: 3, time_window: 60, key_type: 'var_combination', key: 'global:$uri', rejected_code: 429 } },
+    });
+    expect([200, 201]).toContain(g.status);
+    // Wait for the global rule through a fresh probe route (config arrives in revision order).
+    await putRoute(apps, 'lc-after-global', { uri: '/lc-after-global', upstream: upstream() });
+    const seen = [];
+    for (let i = 0; i < 4; i++) seen.push(await get(pod(0) + '/lc-both'));
+    try {
+      // The global rule keys on the URI, so the probe requests did not touch this counter.
+      expect(seen.map((a) => [a.status, ...quota(a)])).toEqual([
+        [200, '1', '0'], // global 2 left, route 0 left (the route writes last)
+        [503, '1', '0'], // global 1 left, the route rejects
+        [503, '1', '0'], // global 0 left, the route rejects
+        [429, '3', '0'], // global exhausted: the route never runs
+      ]);
+    } finally {
+      await adminRequest(apps, 'DELETE', '/apisix/admin/global_rules/lc-global');
+    }
+  });
+});
+
 describe('Admin API checks', () => {
   const put = (plugins: Record<string, unknown>) =>
     adminRequest(apps, 'PUT', '/apisix/admin/routes/lc-bad', { uri: '/lc-bad', plugins, upstream: upstream() });
