@@ -130,4 +130,17 @@ describe('limit-conn policy local on a 2-worker pod', () => {
     expect([done.status, done.ending, done.events.at(-1)?.data]).toEqual([200, 'end', '[DONE]']);
     await eventually(async () => expect((await postJson(url + '/conn-ai', { messages: MATH_MESSAGES })).status).toBe(200), 3000, 50);
   });
+
+  it('limit-count policy local counts once per pod across its workers', async () => {
+    await putRoute(apps, 'count-workers', {
+      uri: '/count-workers',
+      plugins: { 'limit-count': { count: 3, time_window: 60, key_type: 'constant', key: 'pod' } },
+      upstream: { type: 'roundrobin', nodes: { [sse.node]: 1 } },
+    });
+    const seen = [];
+    for (let i = 0; i < 6; i++) seen.push(await get(url + '/count-workers'));
+    expect(seen.map((a) => [a.status, a.headers['x-ratelimit-remaining']])).toEqual([
+      [200, '2'], [200, '1'], [200, '0'], [503, '0'], [503, '0'], [503, '0'],
+    ]);
+  });
 });
