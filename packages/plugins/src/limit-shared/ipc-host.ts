@@ -1,4 +1,4 @@
-import { servePodRequests } from '../pod-shared/rpc-host.js';
+import cluster, { type Worker } from 'node:cluster';
 import { isLimitsRequest, LIMITS_REPLY, limitsRequestError, SHARED_LIMITS_ENV, type LimitsReply, type LimitsRequest } from './ipc-protocol.js';
 import { LocalLimits } from './local-limits.js';
 
@@ -10,8 +10,30 @@ export interface SharedLimitsHost {
 }
 
 let current: SharedLimitsHost | undefined;
+// See pod-shared/channel.ts: a reply racing a worker's exit must not become an 'error' event.
+const ignoreSendError = (): void => undefined;
 
-function answer(limits: LocalLimits, m: LimitsRequest): LimitsReply {
+/** limit-conn slots each worker holds, so a worker that dies does not leak them. */
+class HeldConnections {
+  private readonly byWorker = new Map<number, Map<string, number>>();
+
+  add(worker: number, key: string, delta: number): void {
+    let m = this.byWorker.get(worker);
+    if (m === undefined) this.byWorker.set(worker, (m = new Map()));
+    const n = (m.get(key) ?? 0) + delta;
+    if (n > 0) m.set(key, n);
+    else m.delete(key);
+  }
+
+  /** Count out everything `worker` held. */
+  release(worker: number, limits: LocalLimits): void {
+    const m = this.byWorker.get(worker);
+    this.byWorker.delete(worker);
+    for (const [key, n] of m ?? []) for (let i = 0; i < n; i++) limits.connOut(key);
+  }
+}
+
+function answer(limits: LocalLimits, held: HeldConnections, worker: number, m: LimitsRequest): LimitsReply {
   const invalid = limitsRequestError(m);
   if (invalid !== undefined) return { portico: LIMITS_REPLY, id: m.id, error: invalid };
   let result: unknown;
@@ -21,9 +43,11 @@ function answer(limits: LocalLimits, m: LimitsRequest): LimitsReply {
       break;
     case 'connIn':
       result = limits.connIn(m.key, m.max);
+      if (result !== 'rejected') held.add(worker, m.key, 1);
       break;
     case 'connOut':
       result = limits.connOut(m.key);
+      held.add(worker, m.key, -1);
       break;
     case 'sliding':
       result = limits.sliding(m.key, m.limit, m.window, m.cost);
@@ -36,16 +60,28 @@ function answer(limits: LocalLimits, m: LimitsRequest): LimitsReply {
  * Host the pod's `policy: local` limit-req / limit-conn / sliding limit-count state in this
  * cluster primary, for every worker (APISIX: lua_shared_dicts per node). Call it before
  * forking: it sets PORTICO_SHARED_LIMITS=1 in process.env, which node:cluster passes to each
- * worker forked from now on. Idempotent (a second listener would count twice).
+ * worker forked from now on. The limit-conn slots of a worker that exits are counted out, so a
+ * crashed worker's in-flight requests do not hold them forever. Idempotent (a second listener
+ * would count twice).
  */
 export function hostSharedLimits(limits: LocalLimits = new LocalLimits()): SharedLimitsHost {
   if (current !== undefined) return current;
-  const stop = servePodRequests(isLimitsRequest, (m) => answer(limits, m));
+  if (!cluster.isPrimary) throw new Error('pod-shared state must be hosted by the cluster primary');
+  const held = new HeldConnections();
+  const onMessage = (worker: Worker, msg: unknown): void => {
+    if (!isLimitsRequest(msg)) return;
+    const reply = answer(limits, held, worker.id, msg);
+    if (worker.isConnected()) worker.send(reply, undefined, undefined, ignoreSendError);
+  };
+  const onExit = (worker: Worker): void => held.release(worker.id, limits);
+  cluster.on('message', onMessage);
+  cluster.on('exit', onExit);
   process.env[SHARED_LIMITS_ENV] = '1';
   const host: SharedLimitsHost = {
     limits,
     close: () => {
-      stop();
+      cluster.off('message', onMessage);
+      cluster.off('exit', onExit);
       if (current === host) current = undefined;
     },
   };

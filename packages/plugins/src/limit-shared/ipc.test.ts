@@ -41,9 +41,10 @@ describe('hostSharedLimits', () => {
     host = undefined;
     delete process.env[SHARED_LIMITS_ENV];
   });
+  let workerIds = 0;
   const fakeWorker = () => {
     const got: unknown[] = [];
-    return { got, worker: { isConnected: () => true, send: (m: unknown) => (got.push(m), true) } as unknown as Worker };
+    return { got, worker: { id: ++workerIds, isConnected: () => true, send: (m: unknown) => (got.push(m), true) } as unknown as Worker };
   };
   const flush = () => new Promise((r) => setImmediate(r));
 
@@ -69,5 +70,21 @@ describe('hostSharedLimits', () => {
       { portico: LIMITS_REPLY, id: 1, result: 2 },
       { portico: LIMITS_REPLY, id: 2, result: 'rejected' },
     ]);
+  });
+
+  it('counts out the limit-conn slots of a worker that exits', async () => {
+    const limits = new LocalLimits(() => 0);
+    host = hostSharedLimits(limits);
+    const dying = fakeWorker();
+    const alive = fakeWorker();
+    cluster.emit('message', dying.worker, { portico: LIMITS_REQUEST, id: 1, op: 'connIn', key: 'k', max: 5 });
+    cluster.emit('message', dying.worker, { portico: LIMITS_REQUEST, id: 2, op: 'connIn', key: 'k', max: 5 });
+    cluster.emit('message', dying.worker, { portico: LIMITS_REQUEST, id: 3, op: 'connOut', key: 'k' });
+    cluster.emit('message', alive.worker, { portico: LIMITS_REQUEST, id: 1, op: 'connIn', key: 'k', max: 5 });
+    expect(limits.connections('k')).toBe(2);
+    cluster.emit('exit', dying.worker, 1, null);
+    expect(limits.connections('k')).toBe(1);
+    cluster.emit('exit', dying.worker, 1, null); // twice: nothing more
+    expect(limits.connections('k')).toBe(1);
   });
 });
