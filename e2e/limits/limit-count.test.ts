@@ -109,6 +109,28 @@ describe('limit-count policy local', () => {
     expect(quota(bob1)).toEqual(['1', '0']);
   });
 
+  it('a consumer group conf limits its members, authenticated through credentials (limit-count-consumer-group-credentials.t)', async () => {
+    const puts: [string, unknown][] = [
+      ['consumer_groups/lc_group', { plugins: { 'limit-count': { count: 2, time_window: 60, rejected_code: 429, key: 'remote_addr', policy: 'local' } } }],
+      ['consumer_groups/lc_premium', { plugins: { 'limit-count': { count: 10, time_window: 60, rejected_code: 429, key: 'remote_addr', policy: 'local' } } }],
+      ['consumers', { username: 'lc_user', group_id: 'lc_group' }],
+      ['consumers/lc_user/credentials/cred-1', { plugins: { 'key-auth': { key: 'lc-user-key' } } }],
+      ['consumers', { username: 'lc_premium_user', group_id: 'lc_premium' }],
+      ['consumers/lc_premium_user/credentials/cred-2', { plugins: { 'key-auth': { key: 'lc-premium-key' } } }],
+    ];
+    for (const [path, body] of puts) {
+      const r = await adminRequest(apps, 'PUT', `/apisix/admin/${path}`, body);
+      expect([200, 201], r.text).toContain(r.status);
+    }
+    await putRoute(apps, 'lc-group', { uri: '/lc-group', plugins: { 'key-auth': {} }, upstream: upstream() });
+    const basic = [];
+    for (let i = 0; i < 3; i++) basic.push((await get(pod(0) + '/lc-group', { apikey: 'lc-user-key' })).status);
+    expect(basic).toEqual([200, 200, 429]);
+    const premium = [];
+    for (let i = 0; i < 11; i++) premium.push((await get(pod(0) + '/lc-group', { apikey: 'lc-premium-key' })).status);
+    expect(premium).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 429]);
+  });
+
   it('names the headers from plugin_metadata', async () => {
     const m = await adminRequest(apps, 'PUT', '/apisix/admin/plugin_metadata/limit-count', {
       limit_header: 'X-Quota-Limit', remaining_header: 'X-Quota-Remaining', reset_header: 'X-Quota-Reset',

@@ -52,6 +52,8 @@ describe('limit-req', () => {
     const rs = [];
     for (let i = 0; i < 4; i++) rs.push(await get(url));
     expect(rs.map((r) => r.status)).toEqual([200, 200, 200, 503]);
+    // No rejected_msg: nginx's own 503 page, as core.response.exit(503) gives.
+    expect(rs[3]!.text).toContain('<title>503 Service Temporarily Unavailable</title>');
     expect(Math.max(...rs.map((r) => r.ms))).toBeLessThan(300);
   });
 
