@@ -3,7 +3,7 @@
  * 3.18): schema, metadata schema, priority and the check_schema rules. No I/O.
  */
 import type { JsonSchema, PluginDefinition } from '@portico/plugin-sdk';
-import { stableJson } from '../pod-shared/conf-id.js';
+import { stableJson } from '../pod-shared/stable-json.js';
 import { redisPolicySchemas } from '../redis-policy/schema.js';
 
 /** `sync_interval` default: no delayed sync (init.lua NO_DELAYED_SYNC). */
