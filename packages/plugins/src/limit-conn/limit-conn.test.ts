@@ -137,20 +137,20 @@ describe('limit-conn runtime', () => {
       await redis?.cleanup();
     });
 
-    it('holds one sorted-set member per request in limit_conn:<key>, shared by two pods, removed when the request ends', async () => {
+    it('holds one sorted-set member per request in limit_conn:<key>, removed when the request ends', async () => {
       const conf = { conn: 1, burst: 0, default_conn_delay: 0.1, key: 'remote_addr', policy: 'redis', redis_host: '127.0.0.1', redis_port: redis.port };
-      const podA = prepared(conf, '/apisix/routes/cn');
-      const podB = prepared(conf, '/apisix/routes/cn');
-      const a = await enter(podA);
+      const stateA = prepared(conf, '/apisix/routes/cn');
+      const stateB = prepared(conf, '/apisix/routes/cn');
+      const a = await enter(stateA);
       expect(a.status).toBe(200);
-      expect((await enter(podB)).status).toBe(503);
+      expect((await enter(stateB)).status).toBe(503);
       const [key] = await admin.keys('limit_conn:/apisix/routes/cn:*');
       expect(key).toMatch(/^limit_conn:\/apisix\/routes\/cn:[0-9a-f]{8}:127\.0\.0\.1$/);
       expect(await admin.zcard(key!)).toBe(1);
       expect(await admin.ttl(key!)).toBeGreaterThan(3590);
       await a.end();
       expect(await admin.zcard(key!)).toBe(0);
-      const b = await enter(podB);
+      const b = await enter(stateB);
       expect(b.status).toBe(200);
       await b.end();
     });

@@ -183,11 +183,11 @@ describe('limit-count policy redis (real redis-server)', () => {
     expect(await admin.ttl(keys[0]!)).toBeGreaterThan(58);
   });
 
-  it('two pods (own connections) share the counter', async () => {
-    const podA = prepared(redisConf({ count: 3, time_window: 60, key_type: 'constant', key: 'shared' }), '/apisix/routes/r2');
-    const podB = prepared(redisConf({ count: 3, time_window: 60, key_type: 'constant', key: 'shared' }), '/apisix/routes/r2');
+  it('two prepared states of the same route conf count on one Redis key', async () => {
+    const stateA = prepared(redisConf({ count: 3, time_window: 60, key_type: 'constant', key: 'shared' }), '/apisix/routes/r2');
+    const stateB = prepared(redisConf({ count: 3, time_window: 60, key_type: 'constant', key: 'shared' }), '/apisix/routes/r2');
     const seen = [];
-    for (let i = 0; i < 4; i++) seen.push((await hit(i % 2 ? podB : podA)).headers['X-RateLimit-Remaining']);
+    for (let i = 0; i < 4; i++) seen.push((await hit(i % 2 ? stateB : stateA)).headers['X-RateLimit-Remaining']);
     expect(seen).toEqual(['2', '1', '0', '0']);
   });
 

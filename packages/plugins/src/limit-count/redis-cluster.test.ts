@@ -1,5 +1,5 @@
 // policy redis-cluster against a real 3-master Redis Cluster: fixed and sliding windows
-// (every script touches one key, so any slot works) shared by two pods.
+// (every script touches one key, so any slot works).
 import { checkPluginConf } from '@portico/schemas';
 import { startRedisCluster, type RedisCluster } from '@portico/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,11 +27,11 @@ function prepared(raw: Record<string, unknown>, resourceKey: string): LimitCount
   return s;
 }
 
-async function run(pods: LimitCountState[], n: number, headers: Record<string, string> = {}) {
+async function run(targets: LimitCountState[], n: number, headers: Record<string, string> = {}) {
   const out = [];
   for (let i = 0; i < n; i++) {
     const ctx = fakeCtx({ headers });
-    const reply = await limitCount.access!(ctx, pods[i % pods.length]!);
+    const reply = await limitCount.access!(ctx, targets[i % targets.length]!);
     out.push(`${reply?.status ?? 200}/${ctx.respHeaders['X-RateLimit-Remaining']}`);
   }
   return out;
@@ -40,17 +40,17 @@ async function run(pods: LimitCountState[], n: number, headers: Record<string, s
 describe('limit-count policy redis-cluster (real 3-master cluster)', () => {
   const base = () => ({ policy: 'redis-cluster', redis_cluster_nodes: cluster.nodes, redis_cluster_name: 'portico-lc', key: 'http_x_user' });
 
-  it('fixed window: two pods share each user counter wherever its slot lives', async () => {
+  it('fixed window: each user counter works wherever its slot lives, for two prepared states of one conf', async () => {
     const conf = { ...base(), count: 2, time_window: 60 };
-    const pods = [prepared(conf, '/apisix/routes/cl'), prepared(conf, '/apisix/routes/cl')];
+    const pair = [prepared(conf, '/apisix/routes/cl'), prepared(conf, '/apisix/routes/cl')];
     for (const user of ['ann', 'bob', 'cid', 'dee']) {
-      expect(await run(pods, 3, { 'x-user': user })).toEqual(['200/1', '200/0', '503/0']);
+      expect(await run(pair, 3, { 'x-user': user })).toEqual(['200/1', '200/0', '503/0']);
     }
   });
 
-  it('sliding window: two pods share the window counters', async () => {
+  it('sliding window: the window counters work on the cluster', async () => {
     const conf = { ...base(), count: 2, time_window: 100, window_type: 'sliding' };
-    const pods = [prepared(conf, '/apisix/routes/cls'), prepared(conf, '/apisix/routes/cls')];
-    expect(await run(pods, 3, { 'x-user': 'eve' })).toEqual(['200/1', '200/0', '503/0']);
+    const pair = [prepared(conf, '/apisix/routes/cls'), prepared(conf, '/apisix/routes/cls')];
+    expect(await run(pair, 3, { 'x-user': 'eve' })).toEqual(['200/1', '200/0', '503/0']);
   });
 });

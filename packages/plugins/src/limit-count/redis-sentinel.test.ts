@@ -35,17 +35,17 @@ function prepared(raw: Record<string, unknown>, resourceKey: string): LimitCount
 }
 
 describe('limit-count policy redis-sentinel', () => {
-  it('counts on the master the sentinel names, shared by two pods', async () => {
+  it('counts on the master the sentinel names', async () => {
     const conf = {
       count: 2, time_window: 60, policy: 'redis-sentinel', key_type: 'constant', key: 'k',
       redis_sentinels: [{ host: '127.0.0.1', port: sentinel.port }], redis_master_name: sentinel.masterName,
     };
-    const podA = prepared(conf, '/apisix/routes/sent');
-    const podB = prepared(conf, '/apisix/routes/sent');
+    const stateA = prepared(conf, '/apisix/routes/sent');
+    const stateB = prepared(conf, '/apisix/routes/sent');
     const statuses = [];
     for (let i = 0; i < 3; i++) {
       const ctx = fakeCtx();
-      const reply = await limitCount.access!(ctx, i % 2 ? podB : podA);
+      const reply = await limitCount.access!(ctx, i % 2 ? stateB : stateA);
       statuses.push([reply?.status ?? 200, ctx.respHeaders['X-RateLimit-Remaining']]);
     }
     expect(statuses).toEqual([[200, '1'], [200, '0'], [503, '0']]);

@@ -89,12 +89,12 @@ describe('limit-req runtime', () => {
       await redis?.cleanup();
     });
 
-    it('keeps the bucket in the hash limit_req:<resource>:<conf id>:<key>, shared by two pods', async () => {
+    it('keeps the bucket in the hash limit_req:<resource>:<conf id>:<key>, one per key', async () => {
       const conf = { rate: 1, burst: 1, key: 'http_x_user', nodelay: true, policy: 'redis', redis_host: '127.0.0.1', redis_port: redis.port };
-      const podA = prepared(conf, '/apisix/routes/rq');
-      const podB = prepared(conf, '/apisix/routes/rq');
+      const stateA = prepared(conf, '/apisix/routes/rq');
+      const stateB = prepared(conf, '/apisix/routes/rq');
       const h = { headers: { 'x-user': 'ann' } };
-      expect([(await hit(podA, h)).status, (await hit(podB, h)).status, (await hit(podA, h)).status]).toEqual([200, 200, 503]);
+      expect([(await hit(stateA, h)).status, (await hit(stateB, h)).status, (await hit(stateA, h)).status]).toEqual([200, 200, 503]);
       const keys = await admin.keys('limit_req:/apisix/routes/rq:*');
       expect(keys).toHaveLength(1);
       expect(keys[0]).toMatch(/^limit_req:\/apisix\/routes\/rq:[0-9a-f]{8}:ann$/);
