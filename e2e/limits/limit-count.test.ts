@@ -131,6 +131,24 @@ describe('limit-count policy local', () => {
     expect(premium).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 429]);
   });
 
+  it('gives the anonymous consumer its own smaller quota (doc: Rate Limit with Anonymous Consumer)', async () => {
+    const puts: [string, unknown][] = [
+      ['consumers', { username: 'lc_john', plugins: { 'limit-count': { count: 3, time_window: 30, rejected_code: 429 } } }],
+      ['consumers/lc_john/credentials/cred-john-key-auth', { plugins: { 'key-auth': { key: 'lc-john-key' } } }],
+      ['consumers', { username: 'lc_anonymous', plugins: { 'limit-count': { count: 1, time_window: 30, rejected_code: 429 } } }],
+    ];
+    for (const [path, body] of puts) {
+      const r = await adminRequest(apps, 'PUT', `/apisix/admin/${path}`, body);
+      expect([200, 201], r.text).toContain(r.status);
+    }
+    await putRoute(apps, 'lc-anon', { uri: '/lc-anon', plugins: { 'key-auth': { anonymous_consumer: 'lc_anonymous' } }, upstream: upstream() });
+    const john = [];
+    for (let i = 0; i < 4; i++) john.push((await get(pod(2) + '/lc-anon', { apikey: 'lc-john-key' })).status);
+    const anon = [];
+    for (let i = 0; i < 2; i++) anon.push((await get(pod(2) + '/lc-anon')).status);
+    expect([john, anon]).toEqual([[200, 200, 200, 429], [200, 429]]);
+  });
+
   it('names the headers from plugin_metadata', async () => {
     const m = await adminRequest(apps, 'PUT', '/apisix/admin/plugin_metadata/limit-count', {
       limit_header: 'X-Quota-Limit', remaining_header: 'X-Quota-Remaining', reset_header: 'X-Quota-Reset',
