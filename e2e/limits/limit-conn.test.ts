@@ -73,7 +73,7 @@ describe('limit-conn policy local on a 2-worker pod', () => {
       plugins: { 'limit-conn': { conn: 1, burst: 0, default_conn_delay: 0.1, key_type: 'var', key: 'remote_addr', rejected_code: 429, rejected_msg: 'too many connections' } },
       upstream: { type: 'roundrobin', nodes: { [sse.node]: 1 } },
     });
-    const s = await openStream('/conn/stream?ms=4000');
+    const s = await openStream('/conn/stream?ms=8000');
     expect(s.status).toBe(200);
     // Fresh connections alternate between the pod's workers: both see the held slot.
     for (let i = 0; i < 4; i++) {
@@ -119,8 +119,8 @@ describe('limit-conn policy local on a 2-worker pod', () => {
       },
       upstream: { type: 'roundrobin', nodes: { [sse.node]: 1 } },
     });
-    // ~3 s of stream: 8 chunks, 400 ms apart.
-    const stream = streamSse(url + '/conn-ai', { messages: MATH_MESSAGES, stream: true }, { 'x-mock-chunks': '8', 'x-mock-interval-ms': '400' });
+    // ~6 s of stream: 15 chunks, 400 ms apart (room for slow machines).
+    const stream = streamSse(url + '/conn-ai', { messages: MATH_MESSAGES, stream: true }, { 'x-mock-chunks': '15', 'x-mock-interval-ms': '400' });
     await sleep(800);
     for (let i = 0; i < 3; i++) {
       expect((await postJson(url + '/conn-ai', { messages: MATH_MESSAGES })).status).toBe(429);
