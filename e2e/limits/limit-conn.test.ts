@@ -83,7 +83,7 @@ describe('limit-conn policy local on a 2-worker pod', () => {
     }
     const body = await s.done;
     expect(body.endsWith('data: [DONE]\n\n')).toBe(true);
-    await eventually(async () => expect((await get(url + '/conn/fast')).status).toBe(200), 3000, 50);
+    await eventually(async () => expect((await get(url + '/conn/fast')).status).toBe(200), 10_000, 50);
     expect((await get(url + '/conn/fast')).status).toBe(200);
   });
 
@@ -92,7 +92,7 @@ describe('limit-conn policy local on a 2-worker pod', () => {
     expect(s.status).toBe(200);
     expect((await get(url + '/conn/fast')).status).toBe(429);
     s.abort();
-    await eventually(async () => expect((await get(url + '/conn/fast')).status).toBe(200), 3000, 50);
+    await eventually(async () => expect((await get(url + '/conn/fast')).status).toBe(200), 10_000, 50);
   });
 
   it('connections within the burst wait default_conn_delay; beyond it they are rejected', async () => {
@@ -128,7 +128,7 @@ describe('limit-conn policy local on a 2-worker pod', () => {
     }
     const done = await stream;
     expect([done.status, done.ending, done.events.at(-1)?.data]).toEqual([200, 'end', '[DONE]']);
-    await eventually(async () => expect((await postJson(url + '/conn-ai', { messages: MATH_MESSAGES })).status).toBe(200), 3000, 50);
+    await eventually(async () => expect((await postJson(url + '/conn-ai', { messages: MATH_MESSAGES })).status).toBe(200), 10_000, 50);
   });
 
   it('limit-count policy local counts once per pod across its workers', async () => {

@@ -42,7 +42,23 @@ export class SharedLimitsClient implements LimitTables {
   }
 
   connIn(key: string, max: number): Promise<number | 'rejected'> {
-    return this.call({ op: 'connIn', key, max });
+    let token = 0;
+    return this.rpc
+      .call((id) => ((token = id), { portico: LIMITS_REQUEST, id, op: 'connIn', key, max }))
+      .then(
+        (reply) => {
+          if ('error' in reply) throw new SharedLimitsError('LIMITS_HOST_ERROR', `shared limits: ${reply.error}`);
+          return reply.result as number | 'rejected';
+        },
+        (err: unknown) => {
+          // The primary may still count this request in after we gave up: IPC keeps order, so a
+          // cancel sent now reaches it afterwards and counts the slot out again (never leaked).
+          if (err instanceof SharedLimitsError && err.code === 'LIMITS_IPC_TIMEOUT') {
+            this.call({ op: 'connCancel', key, token }).catch(() => undefined);
+          }
+          throw err;
+        },
+      );
   }
 
   connOut(key: string): Promise<number> {

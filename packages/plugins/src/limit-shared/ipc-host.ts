@@ -13,9 +13,36 @@ let current: SharedLimitsHost | undefined;
 // See pod-shared/channel.ts: a reply racing a worker's exit must not become an 'error' event.
 const ignoreSendError = (): void => undefined;
 
-/** limit-conn slots each worker holds, so a worker that dies does not leak them. */
+/** How long a connIn is remembered for a cancel (far beyond any client's IPC timeout). */
+const CANCEL_WINDOW_MS = 60_000;
+
+/** limit-conn slots each worker holds, so a worker that dies or gives up waiting does not leak them. */
 class HeldConnections {
   private readonly byWorker = new Map<number, Map<string, number>>();
+  /** Recently admitted connIns per `<worker>:<token>`, for connCancel. */
+  private readonly recent = new Map<string, { key: string; at: number }>();
+  private ops = 0;
+
+  admitted(worker: number, token: number, key: string, now = Date.now()): void {
+    this.add(worker, key, 1);
+    if (++this.ops % 256 === 0) {
+      for (const [t, r] of this.recent) {
+        if (now - r.at < CANCEL_WINDOW_MS) break; // insertion order = time order
+        this.recent.delete(t);
+      }
+    }
+    this.recent.set(`${worker}:${token}`, { key, at: now });
+  }
+
+  /** Count out connIn `token` of `worker` if it was admitted and not cancelled yet. */
+  cancel(worker: number, token: number, limits: LocalLimits): number {
+    const id = `${worker}:${token}`;
+    const r = this.recent.get(id);
+    if (r === undefined) return -1;
+    this.recent.delete(id);
+    this.add(worker, r.key, -1);
+    return limits.connOut(r.key);
+  }
 
   add(worker: number, key: string, delta: number): void {
     let m = this.byWorker.get(worker);
@@ -43,11 +70,14 @@ function answer(limits: LocalLimits, held: HeldConnections, worker: number, m: L
       break;
     case 'connIn':
       result = limits.connIn(m.key, m.max);
-      if (result !== 'rejected') held.add(worker, m.key, 1);
+      if (result !== 'rejected') held.admitted(worker, m.id, m.key);
       break;
     case 'connOut':
       result = limits.connOut(m.key);
       held.add(worker, m.key, -1);
+      break;
+    case 'connCancel':
+      result = held.cancel(worker, m.token, limits);
       break;
     case 'sliding':
       result = limits.sliding(m.key, m.limit, m.window, m.cost);

@@ -18,6 +18,8 @@ export type LimitsRequest = { portico: typeof LIMITS_REQUEST; id: number; key: s
   | { op: 'leaky'; rate: number; burst: number; commit: boolean }
   | { op: 'connIn'; max: number }
   | { op: 'connOut' }
+  /** The worker gave up waiting for connIn `token` (its request id): count it out if it was counted in. */
+  | { op: 'connCancel'; token: number }
   | { op: 'sliding'; limit: number; window: number; cost: number }
 );
 
@@ -48,6 +50,8 @@ export function limitsRequestError(m: LimitsRequest): string | undefined {
       return num(m.max) && m.max >= 1 ? undefined : 'connection limit must be >= 1';
     case 'connOut':
       return undefined;
+    case 'connCancel':
+      return num(m.token) ? undefined : 'cancel needs the token of a connIn';
     case 'sliding':
       return num(m.limit) && m.limit > 0 && num(m.window) && m.window > 0 && num(m.cost) && m.cost >= 0
         ? undefined

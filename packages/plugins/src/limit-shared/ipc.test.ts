@@ -34,6 +34,19 @@ describe('SharedLimitsClient', () => {
   });
 });
 
+describe('SharedLimitsClient connIn timeout', () => {
+  it('sends a connCancel with the connIn\'s id when it gives up, so a late count-in is counted out', async () => {
+    const f = fakeChannel();
+    const c = new SharedLimitsClient(f.channel, 30);
+    const err = (await c.connIn('k', 2).catch((e: unknown) => e)) as SharedLimitsError;
+    expect(err.code).toBe('LIMITS_IPC_TIMEOUT');
+    expect(f.sent).toEqual([
+      { portico: LIMITS_REQUEST, id: 1, op: 'connIn', key: 'k', max: 2 },
+      { portico: LIMITS_REQUEST, id: 2, op: 'connCancel', key: 'k', token: 1 },
+    ]);
+  });
+});
+
 describe('hostSharedLimits', () => {
   let host: SharedLimitsHost | undefined;
   afterEach(() => {
@@ -86,5 +99,26 @@ describe('hostSharedLimits', () => {
     expect(limits.connections('k')).toBe(1);
     cluster.emit('exit', dying.worker, 1, null); // twice: nothing more
     expect(limits.connections('k')).toBe(1);
+  });
+
+  it('connCancel counts out an admitted connIn once, and nothing for a rejected or unknown one', async () => {
+    const limits = new LocalLimits(() => 0);
+    host = hostSharedLimits(limits);
+    const w = fakeWorker();
+    cluster.emit('message', w.worker, { portico: LIMITS_REQUEST, id: 1, op: 'connIn', key: 'k', max: 1 });
+    cluster.emit('message', w.worker, { portico: LIMITS_REQUEST, id: 2, op: 'connIn', key: 'k', max: 1 }); // rejected
+    cluster.emit('message', w.worker, { portico: LIMITS_REQUEST, id: 3, op: 'connCancel', key: 'k', token: 2 });
+    expect(limits.connections('k')).toBe(1);
+    cluster.emit('message', w.worker, { portico: LIMITS_REQUEST, id: 4, op: 'connCancel', key: 'k', token: 1 });
+    cluster.emit('message', w.worker, { portico: LIMITS_REQUEST, id: 5, op: 'connCancel', key: 'k', token: 1 });
+    expect(limits.connections('k')).toBe(0);
+    await flush();
+    expect(w.got.slice(2)).toEqual([
+      { portico: LIMITS_REPLY, id: 3, result: -1 },
+      { portico: LIMITS_REPLY, id: 4, result: 0 },
+      { portico: LIMITS_REPLY, id: 5, result: -1 },
+    ]);
+    cluster.emit('exit', w.worker, 1, null); // nothing left to count out
+    expect(limits.connections('k')).toBe(0);
   });
 });
