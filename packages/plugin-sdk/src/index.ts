@@ -67,6 +67,11 @@ export interface PluginDefinition<Conf = any> {
    * `check_schema` tail). Returns APISIX's error string, or undefined when valid.
    */
   check?(conf: Conf, schemaType: SchemaType): string | undefined;
+  /**
+   * Reword a JSON-schema error the way the plugin's `check_schema` does before returning it
+   * (e.g. limit-count's oneOf conflict message). Returns the error to report.
+   */
+  schemaError?(conf: unknown, err: string, schemaType: SchemaType): string;
 }
 
 export interface Logger {

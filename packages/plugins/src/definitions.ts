@@ -35,6 +35,10 @@ import { basicAuthDefinition } from './basic-auth/schema.js';
 import { consumerRestrictionDefinition } from './consumer-restriction/schema.js';
 import { hmacAuthDefinition } from './hmac-auth/schema.js';
 import { jwtAuthDefinition } from './jwt-auth/schema.js';
+// limits (issue 12)
+import { limitConnDefinition } from './limit-conn/schema.js';
+import { limitCountDefinition } from './limit-count/schema.js';
+import { limitReqDefinition } from './limit-req/schema.js';
 
 /** Every plugin definition Portico ships, in no particular order. */
 export const allDefinitions: readonly PluginDefinition[] = [
@@ -65,6 +69,10 @@ export const allDefinitions: readonly PluginDefinition[] = [
   jwtAuthDefinition,
   hmacAuthDefinition,
   consumerRestrictionDefinition,
+  // limits (issue 12)
+  limitCountDefinition,
+  limitReqDefinition,
+  limitConnDefinition,
 ];
 
 const byName = indexPlugins(allDefinitions);

@@ -35,6 +35,10 @@ import { basicAuth } from './basic-auth/index.js';
 import { consumerRestriction } from './consumer-restriction/index.js';
 import { hmacAuth } from './hmac-auth/index.js';
 import { jwtAuth } from './jwt-auth/index.js';
+// limits (issue 12)
+import { limitConn } from './limit-conn/index.js';
+import { limitCount } from './limit-count/index.js';
+import { limitReq } from './limit-req/index.js';
 
 /** Every plugin Portico ships, in no particular order (the pipeline sorts by priority). */
 export const allPlugins: readonly PluginModule[] = [
@@ -65,6 +69,10 @@ export const allPlugins: readonly PluginModule[] = [
   jwtAuth,
   hmacAuth,
   consumerRestriction,
+  // limits (issue 12)
+  limitCount,
+  limitReq,
+  limitConn,
 ];
 
 const byName = indexPlugins(allPlugins);

@@ -13,6 +13,7 @@ const DEFINITION_FIELDS: readonly (keyof PluginDefinition)[] = [
   'metadataSchema',
   'encryptFields',
   'check',
+  'schemaError',
 ];
 
 describe('plugin registries', () => {

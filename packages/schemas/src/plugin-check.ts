@@ -24,7 +24,7 @@ export function pluginSchemaFor(def: PluginDefinition, schemaType: SchemaType): 
  */
 export function checkPluginConf(def: PluginDefinition, conf: unknown, schemaType: SchemaType): string | undefined {
   const err = compileSchema(pluginSchemaFor(def, schemaType))(conf);
-  if (err !== undefined) return err;
+  if (err !== undefined) return def.schemaError ? def.schemaError(conf, err, schemaType) : err;
   return def.check ? def.check(conf, schemaType) : undefined;
 }
 

@@ -9,3 +9,4 @@ export { startRedisCluster, type RedisCluster, type StartRedisClusterOptions } f
 export { startVault, type VaultServer } from './vault.js';
 export { createTestCa, type TestCa } from './pki.js';
 export { startKafka, kafkaLibs, type KafkaProcess, type StartKafkaOptions } from './kafka.js';
+export { startRedisSentinel, type RedisSentinel, type StartRedisSentinelOptions } from './redis-sentinel.js';

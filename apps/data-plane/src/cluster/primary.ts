@@ -55,7 +55,7 @@ export async function runPrimary(conf: PorticoConf, logger: Logger, opts: Primar
       revisions: () => pool.revisions(),
     });
   }
-  // policy: local ai-rate-limiting counters are one set per pod, as APISIX's lua_shared_dict
+  // policy: local ai-rate-limiting / limit-* counters are one set per pod, as APISIX's lua_shared_dict
   // is per node, and ai-proxy-multi walks one round-robin sequence per pod: this process holds
   // both for every worker (before the first fork, whose env carries the flags). One worker
   // keeps them in-process, with no IPC.
@@ -63,6 +63,7 @@ export async function runPrimary(conf: PorticoConf, logger: Logger, opts: Primar
     const plugins = await import('@portico/plugins/pod-hosts');
     plugins.hostSharedCounters();
     plugins.hostSharedSequences();
+    plugins.hostSharedLimits();
   }
   // prometheus: the pod's metric totals and the exporter on plugin_attr.prometheus.export_addr.
   const exporter =

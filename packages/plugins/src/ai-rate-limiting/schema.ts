@@ -1,5 +1,5 @@
 import type { JsonSchema, PluginDefinition } from '@portico/plugin-sdk';
-import { redisPolicySchemas } from './redis-schema.js';
+import { redisPolicySchemas } from '../redis-policy/schema.js';
 
 const countOrVar = (min: 'exclusiveMinimum' | 'minimum') => ({
   oneOf: [{ type: 'integer', [min]: min === 'minimum' ? 1 : 0 }, { type: 'string' }],

@@ -1,14 +1,7 @@
 import { crc32 } from 'node:zlib';
+import { stableJson } from './stable-json.js';
 
-/** JSON with sorted keys, so equal confs hash equally whatever their key order. */
-export function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
-}
+export { stableJson };
 
 /**
  * Identity of a plugin conf for pod-shared keys: 8 hex digits of the crc32 of its stable JSON,
