@@ -19,6 +19,10 @@ build_all
 log "type-checking sources and tests (tsc -p tsconfig.check.json)"
 pnpm exec tsc -p tsconfig.check.json
 
+# Formatting and lint (biome.jsonc): any unformatted file or lint error fails the run.
+log "checking format and lint (biome ci)"
+pnpm exec biome ci . --colors=off --max-diagnostics=50
+
 log "running vitest"
 report=$(mktemp -t portico-vitest-XXXXXX.json)
 trap 'rm -f "$report"' EXIT

@@ -25,13 +25,37 @@ type Name = keyof typeof SCENARIOS;
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const cpuProf = argv.includes('--cpu-prof');
-const onlyArg = argv.find((a) => a.startsWith('--only='))?.slice(7) ?? (argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined);
+const onlyArg =
+  argv.find((a) => a.startsWith('--only='))?.slice(7) ?? (argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined);
 const only = (onlyArg ? onlyArg.split(',') : Object.keys(SCENARIOS)) as Name[];
-for (const n of only) if (!(n in SCENARIOS)) throw new Error(`unknown scenario ${n}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+for (const n of only)
+  if (!(n in SCENARIOS)) throw new Error(`unknown scenario ${n}; known: ${Object.keys(SCENARIOS).join(', ')}`);
 
 const cfg: RunConfig = quick
-  ? { quick, reps: 1, durationSec: 1, warmupSec: 0, loads: [32], bigStreams: 64, dataPlanes: 2, convergenceWrites: 5, scaleRoutes: 2000, scaleConsumers: 1000 }
-  : { quick, reps: 3, durationSec: 2, warmupSec: 1, loads: [32, 64], bigStreams: 512, dataPlanes: 4, convergenceWrites: 40, scaleRoutes: 10_000, scaleConsumers: 10_000 };
+  ? {
+      quick,
+      reps: 1,
+      durationSec: 1,
+      warmupSec: 0,
+      loads: [32],
+      bigStreams: 64,
+      dataPlanes: 2,
+      convergenceWrites: 5,
+      scaleRoutes: 2000,
+      scaleConsumers: 1000,
+    }
+  : {
+      quick,
+      reps: 3,
+      durationSec: 2,
+      warmupSec: 1,
+      loads: [32, 64],
+      bigStreams: 512,
+      dataPlanes: 4,
+      convergenceWrites: 40,
+      scaleRoutes: 10_000,
+      scaleConsumers: 10_000,
+    };
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url));
 const resultsDir = join(benchDir, 'results');
@@ -90,7 +114,17 @@ if (cpuProf) {
 const secs = (Date.now() - started) / 1000;
 const header = `# Portico benchmark results\n\n${new Date().toISOString()} · ${quick ? 'quick smoke run' : 'full run'} · ${secs.toFixed(0)} s · ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} · node ${process.version} · load: ${findWrk() ? 'wrk -t1' : 'node loadgen'} · scenarios: ${only.join(', ')}`;
 const md = renderMarkdown(results, header);
-const json = { date: new Date().toISOString(), quick, seconds: secs, config: cfg, scenarios: only, targets: results.targets, measures: results.measures, notes: results.notes, raw: results.raw };
+const json = {
+  date: new Date().toISOString(),
+  quick,
+  seconds: secs,
+  config: cfg,
+  scenarios: only,
+  targets: results.targets,
+  measures: results.measures,
+  notes: results.notes,
+  raw: results.raw,
+};
 writeFileSync(join(resultsDir, `${stamp}${quick ? '-quick' : ''}.json`), JSON.stringify(json, null, 2));
 if (!quick && !onlyArg) writeFileSync(join(benchDir, 'RESULTS.md'), md);
 else writeFileSync(join(resultsDir, `${stamp}${quick ? '-quick' : ''}.md`), md);

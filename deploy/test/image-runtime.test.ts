@@ -81,7 +81,9 @@ function healthcheck(e: NodeJS.ProcessEnv): Promise<number> {
 
 /** argv of a running process, from /proc. */
 function argv(pid: number): string[] {
-  return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((s) => s !== '');
+  return readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+    .split('\0')
+    .filter((s) => s !== '');
 }
 
 async function putRoute(p: Ports, id: string, uri: string): Promise<number> {

@@ -7,15 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConf } from '../../packages/conf/src/index.js';
-import {
-  durationSeconds,
-  getPath,
-  parseDockerfile,
-  parseYaml,
-  parseYamlStream,
-  readRepoFile,
-  repoRoot,
-} from './support.js';
+import { durationSeconds, getPath, parseDockerfile, parseYaml, parseYamlStream, readRepoFile, repoRoot } from './support.js';
 
 type Tree = Record<string, unknown>;
 const dockerfile = parseDockerfile(readRepoFile('Dockerfile'));
@@ -77,7 +69,9 @@ describe('Dockerfile', () => {
   });
 
   it('keeps dependencies, build outputs and local data out of the build context, but not the lockfile', () => {
-    const ignored = readRepoFile('.dockerignore').split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    const ignored = readRepoFile('.dockerignore')
+      .split('\n')
+      .filter((l) => l !== '' && !l.startsWith('#'));
     for (const p of ['.git', '**/node_modules', '**/dist', '.data', 'logs']) expect(ignored).toContain(p);
     for (const p of ['pnpm-lock.yaml', 'pnpm-workspace.yaml', '.npmrc', 'package.json', 'deploy']) {
       expect(ignored).not.toContain(p);
@@ -245,11 +239,18 @@ describe('Helm chart', () => {
   });
 
   it('exports data-plane metrics on a metrics port and Service, and scrapes them with an opt-in ServiceMonitor', () => {
-    expect(getPath(values, 'metrics')).toMatchObject({ enabled: true, port: 9091, path: '/apisix/prometheus/metrics', serviceMonitor: { enabled: false } });
+    expect(getPath(values, 'metrics')).toMatchObject({
+      enabled: true,
+      port: 9091,
+      path: '/apisix/prometheus/metrics',
+      serviceMonitor: { enabled: false },
+    });
     expect(template('_helpers.tpl')).toContain(
       '"prometheus" (dict "export_addr" (dict "ip" "0.0.0.0" "port" (int $v.metrics.port)) "export_uri" $v.metrics.path)',
     );
-    expect(template('data-plane-deployment.yaml')).toMatch(/- name: metrics\n\s+containerPort: \{\{ \.Values\.metrics\.port \}\}\n/);
+    expect(template('data-plane-deployment.yaml')).toMatch(
+      /- name: metrics\n\s+containerPort: \{\{ \.Values\.metrics\.port \}\}\n/,
+    );
     const svc = template('data-plane-metrics-service.yaml');
     expect(svc).toMatch(/^\{\{- if \.Values\.metrics\.enabled \}\}\n/);
     expect(svc).toContain('app.kubernetes.io/component: data-plane-metrics');
@@ -259,9 +260,17 @@ describe('Helm chart', () => {
     expect(sm).toContain('include "portico.selectorLabels" (dict "root" $ "component" "data-plane-metrics")');
     expect(sm).toMatch(/- port: metrics\n\s+path: \{\{ \.Values\.metrics\.path \}\}\n/);
     // The dashboard shipped beside the chart reads the metrics this exporter serves.
-    const dashboard = JSON.parse(readRepoFile('deploy/grafana/portico-llm.json')) as { panels: { title: string; targets?: { expr: string }[] }[] };
+    const dashboard = JSON.parse(readRepoFile('deploy/grafana/portico-llm.json')) as {
+      panels: { title: string; targets?: { expr: string }[] }[];
+    };
     const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)).join('\n');
-    for (const m of ['apisix_llm_prompt_tokens', 'apisix_llm_completion_tokens', 'apisix_llm_latency_bucket', 'apisix_http_status']) expect(exprs).toContain(m);
+    for (const m of [
+      'apisix_llm_prompt_tokens',
+      'apisix_llm_completion_tokens',
+      'apisix_llm_latency_bucket',
+      'apisix_http_status',
+    ])
+      expect(exprs).toContain(m);
   });
 
   const helm = ((): string | undefined => {
@@ -292,7 +301,10 @@ describe('Helm chart', () => {
     const cm = (docs.find((d) => d.kind === 'ConfigMap')?.data ?? {}) as Record<string, string>;
     const dpConf = parseConf(cm['data-plane.yaml'] ?? '', 'data-plane.yaml', {});
     expect(dpConf.deployment.role).toBe('data_plane');
-    expect(dpConf.pluginAttr.prometheus).toEqual({ export_addr: { ip: '0.0.0.0', port: 9091 }, export_uri: '/apisix/prometheus/metrics' });
+    expect(dpConf.pluginAttr.prometheus).toEqual({
+      export_addr: { ip: '0.0.0.0', port: 9091 },
+      export_uri: '/apisix/prometheus/metrics',
+    });
     const adminConf = parseConf(cm['admin.yaml'] ?? '', 'admin.yaml', { PORTICO_ADMIN_KEY: 'abc' });
     expect(adminConf.deployment.admin.adminKey).toEqual([{ name: 'admin', key: 'abc', role: 'admin' }]);
     const dp = docs.find((d) => d.kind === 'Deployment' && getPath(d, 'metadata.name') === 'gw-portico-data-plane');

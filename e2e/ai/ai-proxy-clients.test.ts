@@ -37,8 +37,18 @@ beforeAll(async () => {
   apps = await startPortico({ etcdEndpoint: etcd.endpoint });
   dpUrl = apps.dataPlanes[0]!.url;
   // The SDK appends /chat/completions and /embeddings to its baseURL.
-  await putAndWait(apps, '/apisix/admin/routes/sdk', { uri: '/v1/*', plugins: { 'ai-proxy': aiProxy() } }, { uri: '/v1/chat/completions' });
-  await putAndWait(apps, '/apisix/admin/consumers', { username: 'johndoe', plugins: { 'key-auth': { key: CONSUMER_KEY } } }, undefined);
+  await putAndWait(
+    apps,
+    '/apisix/admin/routes/sdk',
+    { uri: '/v1/*', plugins: { 'ai-proxy': aiProxy() } },
+    { uri: '/v1/chat/completions' },
+  );
+  await putAndWait(
+    apps,
+    '/apisix/admin/consumers',
+    { username: 'johndoe', plugins: { 'key-auth': { key: CONSUMER_KEY } } },
+    undefined,
+  );
   await putAndWait(
     apps,
     '/apisix/admin/routes/logged',
@@ -67,7 +77,8 @@ afterAll(async () => {
 });
 dumpLogsOnFailure(() => apps);
 
-const sdk = () => new OpenAI({ apiKey: 'sdk-key-replaced-by-the-gateway', baseURL: `${dpUrl}/v1`, maxRetries: 0, timeout: 10_000 });
+const sdk = () =>
+  new OpenAI({ apiKey: 'sdk-key-replaced-by-the-gateway', baseURL: `${dpUrl}/v1`, maxRetries: 0, timeout: 10_000 });
 
 describe('the openai SDK through an ai-proxy route', () => {
   it('creates a chat completion', async () => {
@@ -117,7 +128,10 @@ describe('the openai SDK through an ai-proxy route', () => {
 
   it('surfaces an upstream 429 as the SDK RateLimitError with the provider message', async () => {
     const err = await sdk()
-      .chat.completions.create({ model: 'gpt-4', messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-mock-status': '429' } })
+      .chat.completions.create(
+        { model: 'gpt-4', messages: [{ role: 'user', content: 'hi' }] },
+        { headers: { 'x-mock-status': '429' } },
+      )
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.RateLimitError);
     expect((err as InstanceType<typeof OpenAI.RateLimitError>).status).toBe(429);
@@ -129,10 +143,14 @@ describe('logging.summaries / logging.payloads through http-logger and file-logg
   const secrets = [PROVIDER_KEY, CONSUMER_KEY, CLIENT_BEARER];
 
   it('logs llm_summary, llm_request and llm_response_text for a chat call, without secrets', async () => {
-    const res = await postJson(`${dpUrl}/logged?from=chat`, { messages: MATH_MESSAGES }, {
-      apikey: CONSUMER_KEY,
-      authorization: `Bearer ${CLIENT_BEARER}`,
-    });
+    const res = await postJson(
+      `${dpUrl}/logged?from=chat`,
+      { messages: MATH_MESSAGES },
+      {
+        apikey: CONSUMER_KEY,
+        authorization: `Bearer ${CLIENT_BEARER}`,
+      },
+    );
     expect(res.status).toBe(200);
     const entry = await eventually(async () => {
       const e = collector.entries.find((x) => (x.request as { uri: string }).uri === '/logged?from=chat');
@@ -171,7 +189,10 @@ describe('logging.summaries / logging.payloads through http-logger and file-logg
   it('writes the same llm fields to the file-logger file, without secrets', async () => {
     const file = join(logDir, 'ai.log');
     const lines = await eventually(async () => {
-      const all = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const all = readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       const got = all.filter((x) => String((x.request as { uri: string }).uri).startsWith('/logged?from='));
       expect(got).toHaveLength(2);
       return got;

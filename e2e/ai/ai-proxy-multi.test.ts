@@ -2,7 +2,15 @@
 // robin (exactly 8/2), priority + rate-limit fallback, http_429 / http_5xx fallback, every
 // instance failing (502 with the last upstream body) and active health checks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startEtcd, startMockLlm, startPortico, type EtcdProcess, type MockLlm, type PorticoApps } from '@portico/testkit';
+import {
+  freePort,
+  startEtcd,
+  startMockLlm,
+  startPortico,
+  type EtcdProcess,
+  type MockLlm,
+  type PorticoApps,
+} from '@portico/testkit';
 import { adminRequest, dumpLogsOnFailure, eventually, startUpstream } from '../helpers.js';
 import { errorLogLines, MATH_MESSAGES, postJson, putAndWait, sleep, streamSse } from './support.js';
 
@@ -54,12 +62,19 @@ async function route(id: string, plugins: Record<string, unknown>): Promise<stri
   return `${dpUrl}/${id}`;
 }
 
-
 /** Which mock answered: the mocks map gpt-4 → gpt-4-0613 and echo deepseek-chat. */
-async function ask(url: string, headers: Record<string, string> = {}): Promise<{ status: number; by: string; text: string; headers: Headers }> {
+async function ask(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; by: string; text: string; headers: Headers }> {
   const r = await postJson(url, { messages: MATH_MESSAGES }, headers);
   const model = r.status === 200 ? (r.json().model as string) : '';
-  return { status: r.status, by: model === 'gpt-4-0613' ? 'openai' : model === 'deepseek-chat' ? 'deepseek' : `?${model}`, text: r.text, headers: r.headers };
+  return {
+    status: r.status,
+    by: model === 'gpt-4-0613' ? 'openai' : model === 'deepseek-chat' ? 'deepseek' : `?${model}`,
+    text: r.text,
+    headers: r.headers,
+  };
 }
 
 beforeAll(async () => {
@@ -104,7 +119,10 @@ describe('ai-proxy-multi balancing and fallback', () => {
         fallback_strategy: 'instance_health_and_rate_limiting',
         instances: [openaiInstance({ priority: 1 }), deepseekInstance({ priority: 0 })],
       },
-      'ai-rate-limiting': { instances: [{ name: 'openai-instance', limit: 10, time_window: 60 }], limit_strategy: 'total_tokens' },
+      'ai-rate-limiting': {
+        instances: [{ name: 'openai-instance', limit: 10, time_window: 60 }],
+        limit_strategy: 'total_tokens',
+      },
     });
     const first = await ask(url);
     expect(first.status).toBe(200);
@@ -138,7 +156,10 @@ describe('ai-proxy-multi balancing and fallback', () => {
 
   it('falls back on an upstream 429 with http_429 and on a 500 with http_5xx', async () => {
     const url429 = await route('fb429', {
-      'ai-proxy-multi': { fallback_strategy: ['http_429'], instances: [openaiInstance({ priority: 1 }), deepseekInstance({ priority: 0 })] },
+      'ai-proxy-multi': {
+        fallback_strategy: ['http_429'],
+        instances: [openaiInstance({ priority: 1 }), deepseekInstance({ priority: 0 })],
+      },
     });
     openai.setBehavior({ status: 429 });
     try {
@@ -157,7 +178,10 @@ describe('ai-proxy-multi balancing and fallback', () => {
       expect(b.headers.get('content-type')).toBe('application/json');
 
       const url5xx = await route('fb5xx', {
-        'ai-proxy-multi': { fallback_strategy: 'http_5xx', instances: [openaiInstance({ priority: 1 }), deepseekInstance({ priority: 0 })] },
+        'ai-proxy-multi': {
+          fallback_strategy: 'http_5xx',
+          instances: [openaiInstance({ priority: 1 }), deepseekInstance({ priority: 0 })],
+        },
       });
       const c = await ask(url5xx);
       expect(c.status).toBe(200);
@@ -166,7 +190,9 @@ describe('ai-proxy-multi balancing and fallback', () => {
       openai.setBehavior(undefined);
     }
     const warn = errorLogLines(apps.dataPlanes[0]!.process.logFile).map((l) => String(l.msg));
-    expect(warn.some((m) => m.startsWith('ai instance openai-instance returned status 429, falling back to deepseek-instance.'))).toBe(true);
+    expect(
+      warn.some((m) => m.startsWith('ai instance openai-instance returned status 429, falling back to deepseek-instance.')),
+    ).toBe(true);
   });
 
   it('treats an unreachable instance as 5xx and falls back', async () => {
@@ -210,7 +236,7 @@ describe('ai-proxy-multi balancing and fallback', () => {
 });
 
 describe('ai-proxy-multi attempts', () => {
-  it('rebuilds the body per attempt: the failed instance\'s options never reach the fallback', async () => {
+  it("rebuilds the body per attempt: the failed instance's options never reach the fallback", async () => {
     const first = { ...openaiInstance({ priority: 1 }), options: { model: 'gpt-4', max_tokens: 2, temperature: 0 } };
     const url = await route('rebuild', {
       'ai-proxy-multi': { fallback_strategy: ['http_5xx'], instances: [first, deepseekInstance({ priority: 0 })] },
@@ -227,14 +253,20 @@ describe('ai-proxy-multi attempts', () => {
     }
     // The doc's max_tokens example: the mock truncates at max_tokens with finish_reason length.
     const url2 = await route('maxtokens', { 'ai-proxy-multi': { instances: [first] } });
-    const j = (await postJson(url2, { messages: MATH_MESSAGES })).json() as { choices: Array<{ finish_reason: string; message: { content: string } }>; usage: { completion_tokens: number } };
+    const j = (await postJson(url2, { messages: MATH_MESSAGES })).json() as {
+      choices: Array<{ finish_reason: string; message: { content: string } }>;
+      usage: { completion_tokens: number };
+    };
     expect(j.choices[0]).toMatchObject({ finish_reason: 'length', message: { content: '1+1 equals' } });
     expect(j.usage.completion_tokens).toBe(2);
   });
 
   it('never retries a stream that already reached the client, even with http_5xx', async () => {
     const url = await route('streamdrop', {
-      'ai-proxy-multi': { fallback_strategy: ['http_5xx'], instances: [openaiInstance({ priority: 1 }), deepseekInstance({ priority: 0 })] },
+      'ai-proxy-multi': {
+        fallback_strategy: ['http_5xx'],
+        instances: [openaiInstance({ priority: 1 }), deepseekInstance({ priority: 0 })],
+      },
     });
     openai.setBehavior({ dropAfterEvents: 2, intervalMs: 20 });
     try {

@@ -62,10 +62,14 @@ dumpLogsOnFailure(() => apps);
 describe('ai-proxy chat', () => {
   it('answers the doc example with the provider chat.completion and sends the configured model and key', async () => {
     const before = mock.requests.length;
-    const res = await postJson(`${dpUrl}/anything`, { messages: MATH_MESSAGES }, {
-      authorization: 'Bearer client-token-is-replaced',
-      'x-request-id': 'e2e-chat-1',
-    });
+    const res = await postJson(
+      `${dpUrl}/anything`,
+      { messages: MATH_MESSAGES },
+      {
+        authorization: 'Bearer client-token-is-replaced',
+        'x-request-id': 'e2e-chat-1',
+      },
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/json');
     const body = res.json();
@@ -137,7 +141,7 @@ describe('ai-proxy chat', () => {
     );
   });
 
-  it('answers 504 with nginx\'s page when the provider is slower than `timeout`, and cancels the upstream call', async () => {
+  it("answers 504 with nginx's page when the provider is slower than `timeout`, and cancels the upstream call", async () => {
     const before = mock.requests.length;
     const t0 = Date.now();
     const res = await postJson(`${dpUrl}/slow`, { messages: MATH_MESSAGES }, { 'x-mock-delay-headers-ms': '3000' });
@@ -155,7 +159,12 @@ describe('ai-proxy chat', () => {
   it('sends an embeddings body to /v1/embeddings and returns the provider list unchanged', async () => {
     const res = await postJson(`${dpUrl}/anything`, { input: ['hello', 'world'], model: 'text-embedding-3-small' });
     expect(res.status).toBe(200);
-    const body = res.json() as { object: string; data: Array<{ object: string; index: number; embedding: number[] }>; usage: unknown; model: string };
+    const body = res.json() as {
+      object: string;
+      data: Array<{ object: string; index: number; embedding: number[] }>;
+      usage: unknown;
+      model: string;
+    };
     expect(body.object).toBe('list');
     expect(body.data.map((d) => [d.object, d.index, d.embedding.length])).toEqual([
       ['embedding', 0, 8],
@@ -174,16 +183,22 @@ describe('ai-proxy streaming', () => {
   it('delivers each SSE event as the provider sends it (first event long before the last is sent) and records usage', async () => {
     const before = mock.requests.length;
     // role + 3 content + finish + usage chunk = 6 events, 250 ms apart, then [DONE].
-    const r = await streamSse(`${dpUrl}/anything?log=stream`, { messages: MATH_MESSAGES, stream: true }, {
-      'x-mock-interval-ms': '250',
-      'x-mock-chunks': '3',
-    });
+    const r = await streamSse(
+      `${dpUrl}/anything?log=stream`,
+      { messages: MATH_MESSAGES, stream: true },
+      {
+        'x-mock-interval-ms': '250',
+        'x-mock-chunks': '3',
+      },
+    );
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toBe('text/event-stream; charset=utf-8');
     expect(r.ending).toBe('end');
     expect(r.events.map((e) => e.data).at(-1)).toBe('[DONE]');
     expect(r.events).toHaveLength(7);
-    const chunks = r.events.slice(0, -1).map((e) => JSON.parse(e.data) as { choices: Array<{ delta: { content?: string } }>; usage?: unknown });
+    const chunks = r.events
+      .slice(0, -1)
+      .map((e) => JSON.parse(e.data) as { choices: Array<{ delta: { content?: string } }>; usage?: unknown });
     expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('1+1 equals 2.');
     expect(chunks.at(-1)!.usage).toMatchObject({ prompt_tokens: 23, completion_tokens: 8, total_tokens: 31 });
 
@@ -199,17 +214,27 @@ describe('ai-proxy streaming', () => {
 
     const line = await waitForLine(apps.dataPlanes[0]!.accessLog, '"POST /anything?log=stream HTTP/1.1"');
     const f = parseDocAccessLine(line)!;
-    expect(f).toMatchObject({ status: '200', request_type: 'ai_stream', llm_model: 'gpt-4', llm_prompt_tokens: '23', llm_completion_tokens: '8' });
+    expect(f).toMatchObject({
+      status: '200',
+      request_type: 'ai_stream',
+      llm_model: 'gpt-4',
+      llm_prompt_tokens: '23',
+      llm_completion_tokens: '8',
+    });
     // Time to first token is the first chunk, not the whole ~1.5 s stream.
     expect(Number(f.llm_time_to_first_token)).toBeLessThan(700);
     expect(Number(f.request_time)).toBeGreaterThan(1.2);
   });
 
   it('aborts the client connection when the provider drops mid-stream, and keeps serving', async () => {
-    const r = await streamSse(`${dpUrl}/anything`, { messages: MATH_MESSAGES, stream: true }, {
-      'x-mock-drop-after': '2',
-      'x-mock-interval-ms': '20',
-    });
+    const r = await streamSse(
+      `${dpUrl}/anything`,
+      { messages: MATH_MESSAGES, stream: true },
+      {
+        'x-mock-drop-after': '2',
+        'x-mock-interval-ms': '20',
+      },
+    );
     expect(r.status).toBe(200);
     expect(r.ending).toBe('aborted');
     expect(r.events).toHaveLength(2);
@@ -229,7 +254,13 @@ describe('ai-proxy streaming', () => {
     const u = new URL(`${dpUrl}/anything`);
     await new Promise<void>((resolve, reject) => {
       const req = request(
-        { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'x-mock-interval-ms': '300' } },
+        {
+          host: u.hostname,
+          port: u.port,
+          path: u.pathname,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-mock-interval-ms': '300' },
+        },
         (res) => {
           res.once('data', () => {
             req.destroy();
@@ -252,14 +283,24 @@ describe('ai-proxy streaming', () => {
   });
 
   it('treats options.stream: true as a stream (ai_stream, include_usage requested, usage logged)', async () => {
-    await putAndWait(apps, '/apisix/admin/routes/forced-stream', aiProxyRoute('/forced-stream', { options: { model: 'gpt-4', stream: true } }), {
-      uri: '/forced-stream',
-    });
+    await putAndWait(
+      apps,
+      '/apisix/admin/routes/forced-stream',
+      aiProxyRoute('/forced-stream', { options: { model: 'gpt-4', stream: true } }),
+      {
+        uri: '/forced-stream',
+      },
+    );
     const before = mock.requests.length;
     const r = await streamSse(`${dpUrl}/forced-stream`, { messages: MATH_MESSAGES });
     expect(r.status).toBe(200);
     expect(r.events.at(-1)!.data).toBe('[DONE]');
-    expect(mock.requests[before]!.json).toEqual({ messages: MATH_MESSAGES, model: 'gpt-4', stream: true, stream_options: { include_usage: true } });
+    expect(mock.requests[before]!.json).toEqual({
+      messages: MATH_MESSAGES,
+      model: 'gpt-4',
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const f = parseDocAccessLine(await waitForLine(apps.dataPlanes[0]!.accessLog, '"POST /forced-stream HTTP/1.1" 200 '))!;
     expect(f).toMatchObject({ request_type: 'ai_stream', llm_prompt_tokens: '23', llm_completion_tokens: '8' });
   });

@@ -84,7 +84,12 @@ async function countersOf(id: string): Promise<Map<number, Record<string, string
 
 describe('policy redis-cluster shares one quota across pods', () => {
   it('admits requests alternating over 2 pods until the shared 100-token quota is spent, one counter on one master', async () => {
-    const path = await clusterRoute('cl-shared', { limit: 100, time_window: 60, rejected_code: 429, rejected_msg: 'token quota exceeded' });
+    const path = await clusterRoute('cl-shared', {
+      limit: 100,
+      time_window: 60,
+      rejected_code: 429,
+      rejected_msg: 'token quota exceeded',
+    });
     const seen: Array<{ status: number; remaining: string | null; text: string }> = [];
     let admitted = 0;
     for (let i = 0; i < 6; i++) {
@@ -93,10 +98,14 @@ describe('policy redis-cluster shares one quota across pods', () => {
       if (r.status === 200) admitted++;
       // Tokens are committed in the log phase, after the response: wait until the cluster has
       // them so the other pod's check is deterministic.
-      await eventually(async () => {
-        const values = [...(await countersOf('cl-shared')).values()].flatMap((e) => Object.values(e));
-        expect(values).toEqual([String(admitted * TOKENS)]);
-      }, 3000, 10);
+      await eventually(
+        async () => {
+          const values = [...(await countersOf('cl-shared')).values()].flatMap((e) => Object.values(e));
+          expect(values).toEqual([String(admitted * TOKENS)]);
+        },
+        3000,
+        10,
+      );
     }
     // 0 → 31 → 62 → 93 → 124 tokens: the 4th request still passes the cost-1 dry run (6 left).
     expect(seen.map((s) => s.status)).toEqual([200, 200, 200, 200, 429, 429]);
@@ -133,9 +142,13 @@ describe('policy redis-cluster shares one quota across pods', () => {
     expect(admitted * TOKENS).toBeGreaterThanOrEqual(limit);
     expect(admitted * TOKENS).toBeLessThanOrEqual(limit + TOKENS * apps.dataPlanes.length);
     // Every admitted answer was charged to the one shared counter.
-    await eventually(async () => {
-      const values = [...(await countersOf('cl-concurrent')).values()].flatMap((e) => Object.values(e));
-      expect(values).toEqual([String(admitted * TOKENS)]);
-    }, 3000, 10);
+    await eventually(
+      async () => {
+        const values = [...(await countersOf('cl-concurrent')).values()].flatMap((e) => Object.values(e));
+        expect(values).toEqual([String(admitted * TOKENS)]);
+      },
+      3000,
+      10,
+    );
   });
 });

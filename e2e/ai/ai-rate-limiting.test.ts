@@ -79,7 +79,10 @@ dumpLogsOnFailure(() => apps);
 
 describe('policy redis shares one quota across pods', () => {
   it('admits requests round-robin over 3 pods until the shared 100-token quota is spent, with exact quota headers', async () => {
-    const path = await quotaRoute('shared', redisQuota({ limit: 100, time_window: 60, rejected_code: 429, rejected_msg: 'token quota exceeded' }));
+    const path = await quotaRoute(
+      'shared',
+      redisQuota({ limit: 100, time_window: 60, rejected_code: 429, rejected_msg: 'token quota exceeded' }),
+    );
     const client = new Redis({ port: redis.port, host: '127.0.0.1', lazyConnect: true });
     await client.connect();
     try {
@@ -87,7 +90,8 @@ describe('policy redis shares one quota across pods', () => {
         const keys = await client.keys('plugin-ai-rate-limiting:v1:/apisix/routes/shared:*');
         return { keys, value: keys[0] ? await client.get(keys[0]) : null };
       };
-      const seen: Array<{ status: number; remaining: string | null; reset: string | null; limit: string | null; text: string }> = [];
+      const seen: Array<{ status: number; remaining: string | null; reset: string | null; limit: string | null; text: string }> =
+        [];
       let admitted = 0;
       for (let i = 0; i < 6; i++) {
         const r = await postJson(pod(i) + path, { messages: MATH_MESSAGES });
@@ -212,7 +216,11 @@ describe('per-consumer quotas with key-auth (doc 004: johndoe / janedoe)', () =>
           username,
           plugins: {
             'key-auth': { key },
-            'ai-rate-limiting': { instances: [{ name: instance, limit: 10, time_window: 60 }], rejected_code: 429, limit_strategy: 'total_tokens' },
+            'ai-rate-limiting': {
+              instances: [{ name: instance, limit: 10, time_window: 60 }],
+              rejected_code: 429,
+              limit_strategy: 'total_tokens',
+            },
           },
         },
         undefined,
@@ -237,7 +245,10 @@ describe('per-consumer quotas with key-auth (doc 004: johndoe / janedoe)', () =>
           'key-auth': {},
           'ai-proxy-multi': {
             fallback_strategy: ['rate_limiting'],
-            instances: [instance('openai-instance', 'openai', openai, 'gpt-4'), instance('deepseek-instance', 'deepseek', deepseek, 'deepseek-chat')],
+            instances: [
+              instance('openai-instance', 'openai', openai, 'gpt-4'),
+              instance('deepseek-instance', 'deepseek', deepseek, 'deepseek-chat'),
+            ],
           },
         },
       },
@@ -310,10 +321,14 @@ describe('Redis unavailable', () => {
     } finally {
       await redis.start();
     }
-    await eventually(async () => {
-      const r = await postJson(dp + closed, { messages: MATH_MESSAGES });
-      expect(r.status).toBe(200);
-      expect(r.headers.get('x-ai-ratelimit-limit-ai-proxy-openai')).toBe('1000');
-    }, 5000, 200);
+    await eventually(
+      async () => {
+        const r = await postJson(dp + closed, { messages: MATH_MESSAGES });
+        expect(r.status).toBe(200);
+        expect(r.headers.get('x-ai-ratelimit-limit-ai-proxy-openai')).toBe('1000');
+      },
+      5000,
+      200,
+    );
   });
 });

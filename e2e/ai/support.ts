@@ -79,7 +79,13 @@ export function streamSse(url: string, body: unknown, headers: Record<string, st
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: u.hostname, port: u.port, path: u.pathname + u.search, method: 'POST', headers: { 'content-type': 'application/json', ...headers } },
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname + u.search,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+      },
       (res) => {
         const events: SseEvent[] = [];
         let raw = '';
@@ -152,15 +158,12 @@ export async function startCollector(): Promise<Collector> {
 
 /** Wait until a line of `file` matches `pattern` and return it. */
 export async function waitForLine(file: string, pattern: RegExp | string, timeoutMs = 5000): Promise<string> {
-  return eventually(
-    async () => {
-      const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-      const line = text.split('\n').find((l) => (typeof pattern === 'string' ? l.includes(pattern) : pattern.test(l)));
-      if (!line) throw new Error(`no line matching ${String(pattern)} in ${file}:\n${text.slice(-2000)}`);
-      return line;
-    },
-    timeoutMs,
-  );
+  return eventually(async () => {
+    const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    const line = text.split('\n').find((l) => (typeof pattern === 'string' ? l.includes(pattern) : pattern.test(l)));
+    if (!line) throw new Error(`no line matching ${String(pattern)} in ${file}:\n${text.slice(-2000)}`);
+    return line;
+  }, timeoutMs);
 }
 
 /** Parse the data plane's JSON error-log lines (pino) out of a process log file. */
@@ -195,9 +198,26 @@ export function parseDocAccessLine(line: string): Record<string, string> | undef
     );
   if (!m) return undefined;
   const names = [
-    'remote_addr', 'remote_user', 'time_local', 'http_host', 'request_line', 'status', 'body_bytes_sent', 'request_time',
-    'http_referer', 'http_user_agent', 'upstream_addr', 'upstream_status', 'upstream_response_time', 'upstream_url',
-    'apisix_request_id', 'request_type', 'llm_time_to_first_token', 'llm_model', 'llm_prompt_tokens', 'llm_completion_tokens',
+    'remote_addr',
+    'remote_user',
+    'time_local',
+    'http_host',
+    'request_line',
+    'status',
+    'body_bytes_sent',
+    'request_time',
+    'http_referer',
+    'http_user_agent',
+    'upstream_addr',
+    'upstream_status',
+    'upstream_response_time',
+    'upstream_url',
+    'apisix_request_id',
+    'request_type',
+    'llm_time_to_first_token',
+    'llm_model',
+    'llm_prompt_tokens',
+    'llm_completion_tokens',
   ];
   return Object.fromEntries(names.map((n, i) => [n, m[i + 1] ?? '']));
 }

@@ -20,20 +20,40 @@ dumpLogsOnFailure(() => s?.apps);
 
 describe('basic-auth', () => {
   it('sets up consumers, a credential and routes through the Admin API', async () => {
-    await put(s, '/apisix/admin/consumers', { username: 'foo', labels: { custom_id: 'c-7' }, plugins: { 'basic-auth': { username: 'foo', password: PASSWORD } } });
+    await put(s, '/apisix/admin/consumers', {
+      username: 'foo',
+      labels: { custom_id: 'c-7' },
+      plugins: { 'basic-auth': { username: 'foo', password: PASSWORD } },
+    });
     await put(s, '/apisix/admin/consumers', { username: 'rose' });
-    await put(s, '/apisix/admin/consumers/rose/credentials/cred-rose', { plugins: { 'basic-auth': { username: 'rose-user', password: CRED_PASSWORD } } });
+    await put(s, '/apisix/admin/consumers/rose/credentials/cred-rose', {
+      plugins: { 'basic-auth': { username: 'rose-user', password: CRED_PASSWORD } },
+    });
     await put(s, '/apisix/admin/consumers', { username: 'anonymous' });
     const upstream = { type: 'roundrobin', nodes: { [s.echo.node]: 1 } };
     await put(s, '/apisix/admin/routes/1', { uri: '/hello', plugins: { 'basic-auth': {} }, upstream });
-    await put(s, '/apisix/admin/routes/hide', { uri: '/hide', plugins: { 'basic-auth': { hide_credentials: true, realm: 'gw' } }, upstream });
-    await put(s, '/apisix/admin/routes/anon', { uri: '/anon', plugins: { 'basic-auth': { anonymous_consumer: 'anonymous' } }, upstream });
-    await put(s, '/apisix/admin/routes/ghost', { uri: '/ghost', plugins: { 'basic-auth': { anonymous_consumer: 'not-found-anonymous' } }, upstream });
+    await put(s, '/apisix/admin/routes/hide', {
+      uri: '/hide',
+      plugins: { 'basic-auth': { hide_credentials: true, realm: 'gw' } },
+      upstream,
+    });
+    await put(s, '/apisix/admin/routes/anon', {
+      uri: '/anon',
+      plugins: { 'basic-auth': { anonymous_consumer: 'anonymous' } },
+      upstream,
+    });
+    await put(s, '/apisix/admin/routes/ghost', {
+      uri: '/ghost',
+      plugins: { 'basic-auth': { anonymous_consumer: 'not-found-anonymous' } },
+      upstream,
+    });
     await until(s, '/hello', 200, { headers: basic('foo', PASSWORD) });
   });
 
   it('stores the password encrypted in etcd and returns it decrypted by GET', async () => {
-    const got = (await adminRequest(s.apps, 'GET', '/apisix/admin/consumers/foo')).json() as { value: { plugins: { 'basic-auth': { password: string } } } };
+    const got = (await adminRequest(s.apps, 'GET', '/apisix/admin/consumers/foo')).json() as {
+      value: { plugins: { 'basic-auth': { password: string } } };
+    };
     expect(got.value.plugins['basic-auth'].password).toBe(PASSWORD);
     const raw = await etcdValue(s, '/apisix/consumers/foo');
     expect(raw).toContain('"username":"foo"');
@@ -42,13 +62,21 @@ describe('basic-auth', () => {
 
   it('answers 401 Missing authorization in request with WWW-Authenticate', async () => {
     const r = await call(s.url, '/hello');
-    expect([r.status, r.text, r.headers['www-authenticate']]).toEqual([401, '{"message":"Missing authorization in request"}\n', CHALLENGE]);
+    expect([r.status, r.text, r.headers['www-authenticate']]).toEqual([
+      401,
+      '{"message":"Missing authorization in request"}\n',
+      CHALLENGE,
+    ]);
   });
 
   it('answers 401 Invalid authorization in request for a malformed header', async () => {
     for (const authorization of ['Bearer x', 'Basic !!!', `Basic ${Buffer.from('no-colon').toString('base64')}`]) {
       const r = await call(s.url, '/hello', { headers: { authorization } });
-      expect([r.status, r.text, r.headers['www-authenticate']]).toEqual([401, '{"message":"Invalid authorization in request"}\n', CHALLENGE]);
+      expect([r.status, r.text, r.headers['www-authenticate']]).toEqual([
+        401,
+        '{"message":"Invalid authorization in request"}\n',
+        CHALLENGE,
+      ]);
     }
   });
 
@@ -85,7 +113,11 @@ describe('basic-auth', () => {
 
   it('answers 401 Invalid user authorization when the anonymous consumer does not exist', async () => {
     const r = await call(s.url, '/ghost');
-    expect([r.status, r.text, r.headers['www-authenticate']]).toEqual([401, '{"message":"Invalid user authorization"}\n', CHALLENGE]);
+    expect([r.status, r.text, r.headers['www-authenticate']]).toEqual([
+      401,
+      '{"message":"Invalid user authorization"}\n',
+      CHALLENGE,
+    ]);
   });
 
   it('stops accepting a password once the credential is deleted', async () => {
@@ -94,8 +126,14 @@ describe('basic-auth', () => {
   });
 
   it('refuses a second consumer with the same basic-auth username', async () => {
-    const r = await adminRequest(s.apps, 'PUT', '/apisix/admin/consumers', { username: 'foo2', plugins: { 'basic-auth': { username: 'foo', password: 'x' } } });
-    expect([r.status, r.text]).toEqual([400, '{"error_msg":"duplicate username of plugin basic-auth found with consumer: foo"}\n']);
+    const r = await adminRequest(s.apps, 'PUT', '/apisix/admin/consumers', {
+      username: 'foo2',
+      plugins: { 'basic-auth': { username: 'foo', password: 'x' } },
+    });
+    expect([r.status, r.text]).toEqual([
+      400,
+      '{"error_msg":"duplicate username of plugin basic-auth found with consumer: foo"}\n',
+    ]);
   });
 
   it('never writes a password to any log', async () => {
@@ -104,6 +142,7 @@ describe('basic-auth', () => {
     // the access log and the plugin's warnings are there, without the secrets
     expect(logs).toContain('GET /ghost HTTP/1.1');
     expect(logs).toContain('failed to find user: invalid user');
-    for (const secret of [PASSWORD, CRED_PASSWORD, Buffer.from(`foo:${PASSWORD}`).toString('base64')]) expect(logs).not.toContain(secret);
+    for (const secret of [PASSWORD, CRED_PASSWORD, Buffer.from(`foo:${PASSWORD}`).toString('base64')])
+      expect(logs).not.toContain(secret);
   });
 });

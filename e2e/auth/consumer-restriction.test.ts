@@ -19,16 +19,32 @@ afterAll(async () => {
 dumpLogsOnFailure(() => s?.apps);
 
 async function route(id: string, restriction: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<void> {
-  await put(s, `/apisix/admin/routes/${id}`, { uri: `/${id}`, plugins: { 'basic-auth': {}, 'consumer-restriction': restriction }, upstream, ...extra });
+  await put(s, `/apisix/admin/routes/${id}`, {
+    uri: `/${id}`,
+    plugins: { 'basic-auth': {}, 'consumer-restriction': restriction },
+    upstream,
+    ...extra,
+  });
 }
 
 describe('consumer-restriction', () => {
   it('sets up consumers in groups and restricted routes', async () => {
     await put(s, '/apisix/admin/consumer_groups/group1', { plugins: {} });
     await put(s, '/apisix/admin/consumer_groups/group2', { plugins: {} });
-    await put(s, '/apisix/admin/consumers', { username: 'jack1', group_id: 'group1', plugins: { 'basic-auth': { username: 'jack1', password: 'jack1-pw' } } });
-    await put(s, '/apisix/admin/consumers', { username: 'jack2', group_id: 'group2', plugins: { 'basic-auth': { username: 'jack2', password: 'jack2-pw' } } });
-    await put(s, '/apisix/admin/consumers', { username: 'jack3', plugins: { 'basic-auth': { username: 'jack3', password: 'jack3-pw' } } });
+    await put(s, '/apisix/admin/consumers', {
+      username: 'jack1',
+      group_id: 'group1',
+      plugins: { 'basic-auth': { username: 'jack1', password: 'jack1-pw' } },
+    });
+    await put(s, '/apisix/admin/consumers', {
+      username: 'jack2',
+      group_id: 'group2',
+      plugins: { 'basic-auth': { username: 'jack2', password: 'jack2-pw' } },
+    });
+    await put(s, '/apisix/admin/consumers', {
+      username: 'jack3',
+      plugins: { 'basic-auth': { username: 'jack3', password: 'jack3-pw' } },
+    });
     await put(s, '/apisix/admin/services/1', { upstream });
     await route('white', { whitelist: ['jack1'] });
     await route('black', { blacklist: ['jack1'], rejected_msg: 'request is forbidden' });
@@ -36,7 +52,11 @@ describe('consumer-restriction', () => {
     await route('groups', { type: 'consumer_group_id', whitelist: ['group1'] });
     await route('svc', { type: 'service_id', whitelist: ['1'], rejected_code: 401 }, { upstream: undefined, service_id: '1' });
     await route('nosvc', { type: 'service_id', whitelist: ['1'] });
-    await put(s, '/apisix/admin/routes/anon', { uri: '/anon', plugins: { 'consumer-restriction': { whitelist: ['jack1'] } }, upstream });
+    await put(s, '/apisix/admin/routes/anon', {
+      uri: '/anon',
+      plugins: { 'consumer-restriction': { whitelist: ['jack1'] } },
+      upstream,
+    });
     await until(s, '/white', 200, { headers: basic('jack1') });
   });
 
@@ -65,24 +85,36 @@ describe('consumer-restriction', () => {
     const g2 = await call(s.url, '/groups', { headers: basic('jack2') });
     expect([g2.status, g2.text]).toEqual([403, '{"message":"The consumer_group_id is forbidden."}\n']);
     const none = await call(s.url, '/groups', { headers: basic('jack3') });
-    expect([none.status, none.text]).toEqual([401, '{"message":"The request is rejected, please check the consumer_group_id for this request"}\n']);
+    expect([none.status, none.text]).toEqual([
+      401,
+      '{"message":"The request is rejected, please check the consumer_group_id for this request"}\n',
+    ]);
   });
 
   it('service_id: a route of service 1 passes; a route without a service is rejected', async () => {
     expect((await call(s.url, '/svc', { headers: basic('jack2') })).status).toBe(200);
     const r = await call(s.url, '/nosvc', { headers: basic('jack2') });
-    expect([r.status, r.text]).toEqual([401, '{"message":"The request is rejected, please check the service_id for this request"}\n']);
+    expect([r.status, r.text]).toEqual([
+      401,
+      '{"message":"The request is rejected, please check the service_id for this request"}\n',
+    ]);
   });
 
   it('without an auth plugin there is no consumer: 401', async () => {
     const r = await call(s.url, '/anon');
-    expect([r.status, r.text]).toEqual([401, '{"message":"The request is rejected, please check the consumer_name for this request"}\n']);
+    expect([r.status, r.text]).toEqual([
+      401,
+      '{"message":"The request is rejected, please check the consumer_name for this request"}\n',
+    ]);
   });
 
   it('runs as a consumer plugin: a route_id blacklist on the consumer applies after authentication', async () => {
     await put(s, '/apisix/admin/consumers', {
       username: 'jack3',
-      plugins: { 'basic-auth': { username: 'jack3', password: 'jack3-pw' }, 'consumer-restriction': { type: 'route_id', blacklist: ['open'], rejected_code: 401 } },
+      plugins: {
+        'basic-auth': { username: 'jack3', password: 'jack3-pw' },
+        'consumer-restriction': { type: 'route_id', blacklist: ['open'], rejected_code: 401 },
+      },
     });
     await put(s, '/apisix/admin/routes/open', { uri: '/open', plugins: { 'basic-auth': {} }, upstream });
     const r = await until(s, '/open', 401, { headers: basic('jack3') });
@@ -91,7 +123,11 @@ describe('consumer-restriction', () => {
   });
 
   it('refuses an invalid conf with APISIX message', async () => {
-    const r = await adminRequest(s.apps, 'PUT', '/apisix/admin/routes/bad', { uri: '/bad', plugins: { 'consumer-restriction': { type: 'ip', whitelist: ['x'] } }, upstream });
+    const r = await adminRequest(s.apps, 'PUT', '/apisix/admin/routes/bad', {
+      uri: '/bad',
+      plugins: { 'consumer-restriction': { type: 'ip', whitelist: ['x'] } },
+      upstream,
+    });
     expect([r.status, r.text]).toEqual([
       400,
       '{"error_msg":"failed to check the configuration of plugin consumer-restriction err: property \\"type\\" validation failed: matches none of the enum values"}\n',

@@ -32,8 +32,13 @@ function signed(o: Signed): Record<string, string> {
     if (n === '@request-target') s += `${o.method ?? 'GET'} ${o.path}\n`;
     else if (headers[n.toLowerCase()] !== undefined) s += `${n}: ${headers[n.toLowerCase()]}\n`;
   }
-  const signature = createHmac(alg.replace('hmac-', ''), o.secret ?? SECRET).update(s).digest('base64');
-  return { ...headers, authorization: `Signature keyId="${keyId}",algorithm="${alg}",headers="${names.join(' ')}",signature="${signature}"` };
+  const signature = createHmac(alg.replace('hmac-', ''), o.secret ?? SECRET)
+    .update(s)
+    .digest('base64');
+  return {
+    ...headers,
+    authorization: `Signature keyId="${keyId}",algorithm="${alg}",headers="${names.join(' ')}",signature="${signature}"`,
+  };
 }
 
 let s: AuthStack;
@@ -47,14 +52,25 @@ dumpLogsOnFailure(() => s?.apps);
 
 describe('hmac-auth', () => {
   it('sets up consumers, a credential and routes through the Admin API', async () => {
-    await put(s, '/apisix/admin/consumers', { username: 'jack', plugins: { 'hmac-auth': { key_id: 'my-access-key', secret_key: SECRET } } });
+    await put(s, '/apisix/admin/consumers', {
+      username: 'jack',
+      plugins: { 'hmac-auth': { key_id: 'my-access-key', secret_key: SECRET } },
+    });
     await put(s, '/apisix/admin/consumers', { username: 'rose' });
-    await put(s, '/apisix/admin/consumers/rose/credentials/cred-rose', { plugins: { 'hmac-auth': { key_id: 'rose-key', secret_key: CRED_SECRET } } });
+    await put(s, '/apisix/admin/consumers/rose/credentials/cred-rose', {
+      plugins: { 'hmac-auth': { key_id: 'rose-key', secret_key: CRED_SECRET } },
+    });
     const upstream = { type: 'roundrobin', nodes: { [s.echo.node]: 1 } };
     await put(s, '/apisix/admin/routes/1', { uri: '/hello', plugins: { 'hmac-auth': {} }, upstream });
     await put(s, '/apisix/admin/routes/signed', {
       uri: '/signed',
-      plugins: { 'hmac-auth': { signed_headers: ['date', 'x-custom-header-a'], allowed_algorithms: ['hmac-sha512'], hide_credentials: true } },
+      plugins: {
+        'hmac-auth': {
+          signed_headers: ['date', 'x-custom-header-a'],
+          allowed_algorithms: ['hmac-sha512'],
+          hide_credentials: true,
+        },
+      },
       upstream,
     });
     await put(s, '/apisix/admin/routes/body', {
@@ -80,9 +96,19 @@ describe('hmac-auth', () => {
 
   it('answers the generic 401 for every validation failure', async () => {
     const cases: Record<string, string>[] = [
-      { authorization: 'Signature keyId="my-access-key",headers="@request-target date",signature="asdf"', date: new Date().toUTCString() },
+      {
+        authorization: 'Signature keyId="my-access-key",headers="@request-target date",signature="asdf"',
+        date: new Date().toUTCString(),
+      },
       signed({ path: '/hello', keyId: 'sdf' }),
-      signed({ path: '/hello', alg: 'hmac-sha1', signed: ['@request-target', 'date'] , secret: SECRET, keyId: 'my-access-key', date: 'Thu, 24 Sep 2020 06:39:52 GMT' }),
+      signed({
+        path: '/hello',
+        alg: 'hmac-sha1',
+        signed: ['@request-target', 'date'],
+        secret: SECRET,
+        keyId: 'my-access-key',
+        date: 'Thu, 24 Sep 2020 06:39:52 GMT',
+      }),
       signed({ path: '/hello', date: 'adfsdf' }),
       signed({ path: '/hello', secret: 'wrong' }),
       signed({ path: '/other-path' }),
@@ -109,12 +135,16 @@ describe('hmac-auth', () => {
 
   it('enforces signed_headers and allowed_algorithms, and hides Authorization', async () => {
     const base = { path: '/signed', alg: 'hmac-sha512', headers: { 'x-custom-header-a': 'asld$%dfasf' } };
-    const ok = seen(await call(s.url, '/signed', { headers: signed({ ...base, signed: ['@request-target', 'date', 'x-custom-header-a'] }) }));
+    const ok = seen(
+      await call(s.url, '/signed', { headers: signed({ ...base, signed: ['@request-target', 'date', 'x-custom-header-a'] }) }),
+    );
     expect(ok.headers.authorization).toBeUndefined();
     expect(ok.headers['x-consumer-username']).toBe('jack');
     const missing = await call(s.url, '/signed', { headers: signed(base) });
     expect([missing.status, missing.text]).toEqual([401, NOT_VALIDATED]);
-    const sha256 = await call(s.url, '/signed', { headers: signed({ ...base, alg: 'hmac-sha256', signed: ['@request-target', 'date', 'x-custom-header-a'] }) });
+    const sha256 = await call(s.url, '/signed', {
+      headers: signed({ ...base, alg: 'hmac-sha256', signed: ['@request-target', 'date', 'x-custom-header-a'] }),
+    });
     expect([sha256.status, sha256.text]).toEqual([401, NOT_VALIDATED]);
   });
 
@@ -128,12 +158,21 @@ describe('hmac-auth', () => {
     expect([bad.status, bad.text]).toEqual([401, NOT_VALIDATED]);
     const big = '{"name": "this body is well over thirty-two bytes"}';
     const large = await call(s.url, '/body', { method: 'POST', headers: { ...headers, digest }, body: big });
-    expect([large.status, large.text]).toEqual([413, `{"message":"request size ${big.length} is greater than the maximum size 32 allowed"}\n`]);
+    expect([large.status, large.text]).toEqual([
+      413,
+      `{"message":"request size ${big.length} is greater than the maximum size 32 allowed"}\n`,
+    ]);
   });
 
   it('refuses a second owner of the same key_id', async () => {
-    const r = await adminRequest(s.apps, 'PUT', '/apisix/admin/consumers', { username: 'jack2', plugins: { 'hmac-auth': { key_id: 'rose-key', secret_key: 'x' } } });
-    expect([r.status, r.text]).toEqual([400, '{"error_msg":"duplicate key_id of plugin hmac-auth found with credential: cred-rose of consumer: rose"}\n']);
+    const r = await adminRequest(s.apps, 'PUT', '/apisix/admin/consumers', {
+      username: 'jack2',
+      plugins: { 'hmac-auth': { key_id: 'rose-key', secret_key: 'x' } },
+    });
+    expect([r.status, r.text]).toEqual([
+      400,
+      '{"error_msg":"duplicate key_id of plugin hmac-auth found with credential: cred-rose of consumer: rose"}\n',
+    ]);
   });
 
   it('never writes a secret key or a signature to any log', async () => {

@@ -13,8 +13,12 @@ const now = () => Math.floor(Date.now() / 1000);
 function jwt(alg: string, key: string | Buffer | KeyObject, payload: Record<string, unknown>): string {
   const input = `${b64u({ typ: 'JWT', alg })}.${b64u(payload)}`;
   let sig: Buffer;
-  if (alg.startsWith('HS')) sig = createHmac(`sha${alg.slice(2)}`, key as string | Buffer).update(input).digest();
-  else if (alg.startsWith('ES')) sig = sign(`sha${alg.slice(2)}`, Buffer.from(input), { key: key as KeyObject, dsaEncoding: 'ieee-p1363' });
+  if (alg.startsWith('HS'))
+    sig = createHmac(`sha${alg.slice(2)}`, key as string | Buffer)
+      .update(input)
+      .digest();
+  else if (alg.startsWith('ES'))
+    sig = sign(`sha${alg.slice(2)}`, Buffer.from(input), { key: key as KeyObject, dsaEncoding: 'ieee-p1363' });
   else sig = sign(`sha${alg.slice(2)}`, Buffer.from(input), key as KeyObject);
   return `${input}.${b64u(sig)}`;
 }
@@ -37,11 +41,25 @@ dumpLogsOnFailure(() => s?.apps);
 describe('jwt-auth', () => {
   it('sets up consumers, a credential and routes through the Admin API', async () => {
     await put(s, '/apisix/admin/consumers', { username: 'jack', plugins: { 'jwt-auth': { key: 'user-key', secret: SECRET } } });
-    await put(s, '/apisix/admin/consumers', { username: 'rsa', plugins: { 'jwt-auth': { key: 'rsa-key', algorithm: 'RS256', public_key: pem(rsa.publicKey) } } });
-    await put(s, '/apisix/admin/consumers', { username: 'ec', plugins: { 'jwt-auth': { key: 'ec-key', algorithm: 'ES256', public_key: pem(ec.publicKey) } } });
+    await put(s, '/apisix/admin/consumers', {
+      username: 'rsa',
+      plugins: { 'jwt-auth': { key: 'rsa-key', algorithm: 'RS256', public_key: pem(rsa.publicKey) } },
+    });
+    await put(s, '/apisix/admin/consumers', {
+      username: 'ec',
+      plugins: { 'jwt-auth': { key: 'ec-key', algorithm: 'ES256', public_key: pem(ec.publicKey) } },
+    });
     await put(s, '/apisix/admin/consumers', { username: 'rose' });
     await put(s, '/apisix/admin/consumers/rose/credentials/cred-rose', {
-      plugins: { 'jwt-auth': { key: 'rose-key', algorithm: 'HS512', secret: CRED_SECRET_BYTES.toString('base64'), base64_secret: true, lifetime_grace_period: 60 } },
+      plugins: {
+        'jwt-auth': {
+          key: 'rose-key',
+          algorithm: 'HS512',
+          secret: CRED_SECRET_BYTES.toString('base64'),
+          base64_secret: true,
+          lifetime_grace_period: 60,
+        },
+      },
     });
     await put(s, '/apisix/admin/consumers', { username: 'anonymous' });
     const upstream = { type: 'roundrobin', nodes: { [s.echo.node]: 1 } };
@@ -49,10 +67,23 @@ describe('jwt-auth', () => {
     await put(s, '/apisix/admin/routes/hide', { uri: '/hide', plugins: { 'jwt-auth': { hide_credentials: true } }, upstream });
     await put(s, '/apisix/admin/routes/custom', {
       uri: '/custom',
-      plugins: { 'jwt-auth': { header: 'X-Token', query: 'tk', cookie: 'ck', key_claim_name: 'iss', claims_to_verify: ['exp'], realm: 'api' } },
+      plugins: {
+        'jwt-auth': {
+          header: 'X-Token',
+          query: 'tk',
+          cookie: 'ck',
+          key_claim_name: 'iss',
+          claims_to_verify: ['exp'],
+          realm: 'api',
+        },
+      },
       upstream,
     });
-    await put(s, '/apisix/admin/routes/anon', { uri: '/anon', plugins: { 'jwt-auth': { anonymous_consumer: 'anonymous' } }, upstream });
+    await put(s, '/apisix/admin/routes/anon', {
+      uri: '/anon',
+      plugins: { 'jwt-auth': { anonymous_consumer: 'anonymous' } },
+      upstream,
+    });
     await until(s, '/hello', 200, { headers: { authorization: `Bearer ${jwt('HS256', SECRET, { key: 'user-key' })}` } });
   });
 
@@ -61,7 +92,10 @@ describe('jwt-auth', () => {
   });
 
   it('refuses an RS256 consumer without public_key with APISIX message', async () => {
-    const r = await adminRequest(s.apps, 'PUT', '/apisix/admin/consumers', { username: 'bad', plugins: { 'jwt-auth': { key: 'bad-key', algorithm: 'RS256' } } });
+    const r = await adminRequest(s.apps, 'PUT', '/apisix/admin/consumers', {
+      username: 'bad',
+      plugins: { 'jwt-auth': { key: 'bad-key', algorithm: 'RS256' } },
+    });
     expect([r.status, r.text]).toEqual([
       400,
       '{"error_msg":"invalid plugins configuration: failed to check the configuration of plugin jwt-auth err: failed to validate dependent schema for \\"algorithm\\": value should match only one schema, but matches none"}\n',
@@ -70,7 +104,11 @@ describe('jwt-auth', () => {
 
   it('answers 401 Missing JWT token in request with WWW-Authenticate', async () => {
     const r = await call(s.url, '/hello');
-    expect([r.status, r.text, r.headers['www-authenticate']]).toEqual([401, '{"message":"Missing JWT token in request"}\n', CHALLENGE]);
+    expect([r.status, r.text, r.headers['www-authenticate']]).toEqual([
+      401,
+      '{"message":"Missing JWT token in request"}\n',
+      CHALLENGE,
+    ]);
   });
 
   it('answers the APISIX message for each invalid token', async () => {
@@ -92,18 +130,28 @@ describe('jwt-auth', () => {
 
   it('authenticates HS256, RS256 and ES256 consumers from the header, the query and the cookie', async () => {
     const hs = jwt('HS256', SECRET, { key: 'user-key', exp: now() + 60 });
-    expect(seen(await call(s.url, '/hello', { headers: { authorization: `Bearer ${hs}` } })).headers['x-consumer-username']).toBe('jack');
+    expect(seen(await call(s.url, '/hello', { headers: { authorization: `Bearer ${hs}` } })).headers['x-consumer-username']).toBe(
+      'jack',
+    );
     expect(seen(await call(s.url, '/hello', { headers: { authorization: hs } })).headers['x-consumer-username']).toBe('jack');
     const rs = jwt('RS256', rsa.privateKey, { key: 'rsa-key' });
     expect(seen(await call(s.url, `/hello?jwt=${rs}`)).headers['x-consumer-username']).toBe('rsa');
     const es = jwt('ES256', ec.privateKey, { key: 'ec-key' });
-    expect(seen(await call(s.url, '/hello', { headers: { cookie: `a=1; jwt=${es}` } })).headers['x-consumer-username']).toBe('ec');
+    expect(seen(await call(s.url, '/hello', { headers: { cookie: `a=1; jwt=${es}` } })).headers['x-consumer-username']).toBe(
+      'ec',
+    );
   });
 
   it('authenticates a base64_secret HS512 credential within its lifetime_grace_period', async () => {
-    const e = seen(await call(s.url, '/hello', { headers: { authorization: `Bearer ${jwt('HS512', CRED_SECRET_BYTES, { key: 'rose-key', exp: now() - 20 })}` } }));
+    const e = seen(
+      await call(s.url, '/hello', {
+        headers: { authorization: `Bearer ${jwt('HS512', CRED_SECRET_BYTES, { key: 'rose-key', exp: now() - 20 })}` },
+      }),
+    );
     expect([e.headers['x-consumer-username'], e.headers['x-credential-identifier']]).toEqual(['rose', 'cred-rose']);
-    const late = await call(s.url, '/hello', { headers: { authorization: `Bearer ${jwt('HS512', CRED_SECRET_BYTES, { key: 'rose-key', exp: now() - 600 })}` } });
+    const late = await call(s.url, '/hello', {
+      headers: { authorization: `Bearer ${jwt('HS512', CRED_SECRET_BYTES, { key: 'rose-key', exp: now() - 600 })}` },
+    });
     expect([late.status, late.text]).toEqual([401, FAILED]);
   });
 

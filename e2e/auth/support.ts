@@ -45,14 +45,24 @@ export interface Seen {
 }
 
 /** A raw HTTP/1.1 call (node:http: any header may be set, Date and Cookie included). */
-export function call(url: string, path: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
+export function call(
+  url: string,
+  path: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request(`${url}${path}`, { method: opts.method ?? 'GET', headers: opts.headers ?? {}, timeout: 10_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString() }));
-      res.on('error', reject);
-    });
+    const req = request(
+      `${url}${path}`,
+      { method: opts.method ?? 'GET', headers: opts.headers ?? {}, timeout: 10_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString() }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('request timed out')));
     req.on('error', reject);
     req.end(opts.body);
@@ -71,7 +81,12 @@ export async function put(stack: AuthStack, path: string, body: unknown): Promis
 }
 
 /** Wait until `path` answers `status` (the data plane applied the config). */
-export async function until(stack: AuthStack, path: string, status: number, opts: Parameters<typeof call>[2] = {}): Promise<Answer> {
+export async function until(
+  stack: AuthStack,
+  path: string,
+  status: number,
+  opts: Parameters<typeof call>[2] = {},
+): Promise<Answer> {
   return eventually(async () => {
     const r = await call(stack.url, path, opts);
     expect(r.status).toBe(status);

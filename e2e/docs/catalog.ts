@@ -93,7 +93,8 @@ export const CATALOG: CatalogEntry[] = [
     from: FALLBACK_OLD,
     to: FALLBACK_NEW,
     seed: SEEDS.aiProxyMultiNewestDiff,
-    anchor: '"plugins": { "ai-proxy-multi": { "fallback_strategy": ["rate_limiting"], "instances": [ { "name": "openai-instance",',
+    anchor:
+      '"plugins": { "ai-proxy-multi": { "fallback_strategy": ["rate_limiting"], "instances": [ { "name": "openai-instance",',
   }),
   newest('09-consumer-janedoe.sh', 'Load Balance and Rate Limit by Consumers', {
     kind: 'patched',
@@ -101,8 +102,7 @@ export const CATALOG: CatalogEntry[] = [
     from: '    "username": "johndoe",',
     to: '    "username": "janedoe",',
     seed: SEEDS.aiProxyMultiNewestDiff,
-    anchor:
-      '-H "X-API-KEY: ${admin_key}" \\ -d \'{ "username": "janedoe", "plugins": { "ai-rate-limiting": { "instances": [',
+    anchor: '-H "X-API-KEY: ${admin_key}" \\ -d \'{ "username": "janedoe", "plugins": { "ai-rate-limiting": { "instances": [',
   }),
   newest('11-consumer-route.sh', 'Load Balance and Rate Limit by Consumers', {
     kind: 'patched',

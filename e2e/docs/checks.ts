@@ -42,8 +42,10 @@ export function fields(body: unknown, want: Record<string, unknown>, label = 'bo
 /** The process exited 0 and every curl got one of the statuses in order. */
 export function statuses(run: StepRun, want: number[]): string[] {
   const out: string[] = [];
-  if (run.code !== 0) out.push(`bash exit code: expected 0, got ${run.code}${run.stderr ? ` (stderr: ${clip(run.stderr)})` : ''}`);
-  if (JSON.stringify(run.statuses) !== JSON.stringify(want)) out.push(`HTTP status: expected ${want.join(',')}, got ${run.statuses.join(',') || 'none'}`);
+  if (run.code !== 0)
+    out.push(`bash exit code: expected 0, got ${run.code}${run.stderr ? ` (stderr: ${clip(run.stderr)})` : ''}`);
+  if (JSON.stringify(run.statuses) !== JSON.stringify(want))
+    out.push(`HTTP status: expected ${want.join(',')}, got ${run.statuses.join(',') || 'none'}`);
   return out;
 }
 
@@ -67,14 +69,19 @@ export function adminError(run: StepRun, status: number, body: Record<string, un
 }
 
 /** Exactly one upstream call, to `host` + `url`, with the instance's auth header, and the body fields given. */
-export function upstream(run: StepRun, want: { host: string; url: string; header: [string, string]; body?: Record<string, unknown> }): string[] {
+export function upstream(
+  run: StepRun,
+  want: { host: string; url: string; header: [string, string]; body?: Record<string, unknown> },
+): string[] {
   const calls = run.upstream.filter((r) => r.method === 'POST');
-  if (calls.length !== 1) return [`upstream calls: expected 1 POST, got ${calls.length} (${calls.map((c) => `${c.host}${c.url}`).join(', ')})`];
+  if (calls.length !== 1)
+    return [`upstream calls: expected 1 POST, got ${calls.length} (${calls.map((c) => `${c.host}${c.url}`).join(', ')})`];
   const c = calls[0] as ProviderRequest;
   const out: string[] = [];
   if (c.host !== want.host || c.url !== want.url) out.push(`upstream: expected ${want.host}${want.url}, got ${c.host}${c.url}`);
   const [h, v] = want.header;
-  if (c.headers[h] !== v) out.push(`upstream header ${h}: expected the configured key, got ${c.headers[h] === undefined ? 'none' : 'another value'}`);
+  if (c.headers[h] !== v)
+    out.push(`upstream header ${h}: expected the configured key, got ${c.headers[h] === undefined ? 'none' : 'another value'}`);
   if (want.body) out.push(...fields(c.json, want.body, 'upstream body'));
   return out;
 }

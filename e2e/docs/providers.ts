@@ -91,7 +91,12 @@ function usageOf(family: Family, prompt: number, completion: number): Record<str
   return {
     ...base,
     prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: 0,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
   };
 }
 
@@ -126,7 +131,9 @@ function chat(family: Family, body: Record<string, unknown>, res: ServerResponse
     const words = content.split(/(?<= )/);
     const step = Math.max(1, Math.ceil(words.length / 4));
     for (let i = 0; i < words.length; i += step) {
-      res.write(chunk([{ index: 0, delta: { content: words.slice(i, i + step).join('') }, logprobs: null, finish_reason: null }]));
+      res.write(
+        chunk([{ index: 0, delta: { content: words.slice(i, i + step).join('') }, logprobs: null, finish_reason: null }]),
+      );
     }
     res.write(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: finish }]));
     if (withUsage) res.write(chunk([], { usage }));

@@ -57,7 +57,8 @@ export class DocSession {
       const stack = await startStack({ caFile: pki.caFile, extraYaml: opts.extraYaml });
       const s = new DocSession(stack, providers, pki);
       // The multi doc never prints `export OPENAI_API_KEY=...`; the reader already has the keys set.
-      if (opts.exportKeys) for (const k of ['OPENAI_API_KEY', 'DEEPSEEK_API_KEY', 'AZ_OPENAI_API_KEY'] as const) s.vars[k] = TEST_KEYS[k];
+      if (opts.exportKeys)
+        for (const k of ['OPENAI_API_KEY', 'DEEPSEEK_API_KEY', 'AZ_OPENAI_API_KEY'] as const) s.vars[k] = TEST_KEYS[k];
       return s;
     } catch (e) {
       await providers.close();
@@ -67,7 +68,12 @@ export class DocSession {
 
   /** Environment of every block: the shell variables so far, and the test CA for any TLS client. */
   env(): Record<string, string> {
-    return { ...this.vars, CURL_CA_BUNDLE: this.pki.caFile, SSL_CERT_FILE: this.pki.caFile, NODE_EXTRA_CA_CERTS: this.pki.caFile };
+    return {
+      ...this.vars,
+      CURL_CA_BUNDLE: this.pki.caFile,
+      SSL_CERT_FILE: this.pki.caFile,
+      NODE_EXTRA_CA_CERTS: this.pki.caFile,
+    };
   }
 
   /** Run a catalog fixture with bash exactly as printed (only `<your-api-key>` gets a test value). */
@@ -111,7 +117,11 @@ export class DocSession {
 }
 
 /** Record a row for a doc block (or derived check) and return its differences for the test assertion. */
-export function report(run: Pick<StepRun, 'entry'> | { id: string; doc: string; section: string }, details: string[], note?: string): string[] {
+export function report(
+  run: Pick<StepRun, 'entry'> | { id: string; doc: string; section: string },
+  details: string[],
+  note?: string,
+): string[] {
   const base = 'entry' in run ? { id: run.entry.fixture, doc: run.entry.doc, section: run.entry.section } : run;
   const row: ReportRow = { ...base, result: details.length === 0 ? 'PASS' : 'FAIL', details, ...(note ? { note } : {}) };
   record(row);

@@ -29,7 +29,10 @@ export function installCurlObserver(dir: string): string {
 }
 
 /** Run `script` with bash in `cwd`, with `env` (merged over a minimal environment). */
-export function runBash(script: string, opts: { cwd: string; env: Record<string, string>; observerBin: string; timeoutMs?: number }): Promise<ShellResult> {
+export function runBash(
+  script: string,
+  opts: { cwd: string; env: Record<string, string>; observerBin: string; timeoutMs?: number },
+): Promise<ShellResult> {
   const file = join(opts.cwd, 'steps', `step-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.sh`);
   mkdirSync(join(opts.cwd, 'steps'), { recursive: true });
   writeFileSync(file, script);

@@ -41,7 +41,11 @@ const commitGap = () => new Promise((r) => setTimeout(r, 50));
 
 describe('consumer groups', () => {
   it('rejects a consumer whose group_id names a missing group', async () => {
-    const r = await adminRequest(apps, 'PUT', '/apisix/admin/consumers', { username: 'jack', group_id: 'gold', plugins: { 'key-auth': { key: 'jack-key' } } });
+    const r = await adminRequest(apps, 'PUT', '/apisix/admin/consumers', {
+      username: 'jack',
+      group_id: 'gold',
+      plugins: { 'key-auth': { key: 'jack-key' } },
+    });
     expect(r.status).toBe(400);
     expect(r.text).toBe('{"error_msg":"failed to fetch consumer group info by consumer group id [gold], response code: 404"}\n');
   });
@@ -51,8 +55,15 @@ describe('consumer groups', () => {
       plugins: { 'ai-rate-limiting': { limit: 40, time_window: 60, rejected_code: 429, rejected_msg: 'group quota exceeded' } },
     });
     expect(group.status).toBe(201);
-    for (const [username, key, extra] of [['jack', 'jack-key', { group_id: 'gold' }], ['solo', 'solo-key', {}]] as const) {
-      const c = await adminRequest(apps, 'PUT', '/apisix/admin/consumers', { username, ...extra, plugins: { 'key-auth': { key } } });
+    for (const [username, key, extra] of [
+      ['jack', 'jack-key', { group_id: 'gold' }],
+      ['solo', 'solo-key', {}],
+    ] as const) {
+      const c = await adminRequest(apps, 'PUT', '/apisix/admin/consumers', {
+        username,
+        ...extra,
+        plugins: { 'key-auth': { key } },
+      });
       expect(c.status, c.text).toBe(201);
     }
     const route = await adminRequest(apps, 'PUT', '/apisix/admin/routes/chat', {
@@ -93,7 +104,14 @@ describe('consumer groups', () => {
     const del = await adminRequest(apps, 'DELETE', '/apisix/admin/consumer_groups/gold');
     expect(del.status).toBe(400);
     expect(del.text).toBe('{"error_msg":"can not delete this consumer group, consumer [jack] is still using it now"}\n');
-    expect((await adminRequest(apps, 'PUT', '/apisix/admin/consumers', { username: 'jack', plugins: { 'key-auth': { key: 'jack-key' } } })).status).toBe(200);
+    expect(
+      (
+        await adminRequest(apps, 'PUT', '/apisix/admin/consumers', {
+          username: 'jack',
+          plugins: { 'key-auth': { key: 'jack-key' } },
+        })
+      ).status,
+    ).toBe(200);
     // Leaving the group lifts its quota.
     await eventually(async () => expect((await chat('jack-key')).status).toBe(200));
     const ok = await adminRequest(apps, 'DELETE', '/apisix/admin/consumer_groups/gold');

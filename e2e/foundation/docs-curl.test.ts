@@ -110,7 +110,9 @@ describe('Admin API commands from the docs', () => {
       value: { id: 'cred-john-key-auth' },
     });
 
-    const list = await doc(`curl "http://127.0.0.1:9180/apisix/admin/consumers/johndoe/credentials" -H "X-API-KEY: \${admin_key}"`);
+    const list = await doc(
+      `curl "http://127.0.0.1:9180/apisix/admin/consumers/johndoe/credentials" -H "X-API-KEY: \${admin_key}"`,
+    );
     expect(list.status, JSON.stringify(list.body)).toBe(200);
     expect(list.body).toMatchObject({ total: 1, list: [{ key: '/apisix/consumers/johndoe/credentials/cred-john-key-auth' }] });
 

@@ -67,14 +67,18 @@ describe('etcd outage', () => {
 
   it('recovers once etcd is back: the admin writes again and the data plane sees the write', async () => {
     await etcd.start();
-    const put = await eventually(async () => {
-      const r = await adminRequest(apps, 'PUT', '/apisix/admin/routes/r3', {
-        uri: '/after',
-        upstream: { type: 'roundrobin', nodes: { [echo.node]: 1 } },
-      });
-      expect(r.status).toBe(201);
-      return r;
-    }, 20_000, 250);
+    const put = await eventually(
+      async () => {
+        const r = await adminRequest(apps, 'PUT', '/apisix/admin/routes/r3', {
+          uri: '/after',
+          upstream: { type: 'roundrobin', nodes: { [echo.node]: 1 } },
+        });
+        expect(r.status).toBe(201);
+        return r;
+      },
+      20_000,
+      250,
+    );
     expect(put.status).toBe(201);
     await eventually(async () => expect(await status('/after')).toBe(200), 20_000, 100);
     expect(await status('/before')).toBe(200);

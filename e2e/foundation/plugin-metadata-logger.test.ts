@@ -35,7 +35,13 @@ dumpLogsOnFailure(() => apps);
 describe('http-logger log_format from plugin_metadata', () => {
   it('logs exactly the metadata log_format fields (plus route_id) and no secrets', async () => {
     const meta = await adminRequest(apps, 'PUT', '/apisix/admin/plugin_metadata/http-logger', {
-      log_format: { host: '$host', '@timestamp': '$time_iso8601', client_ip: '$remote_addr', auth: '$http_authorization', args: '$args' },
+      log_format: {
+        host: '$host',
+        '@timestamp': '$time_iso8601',
+        client_ip: '$remote_addr',
+        auth: '$http_authorization',
+        args: '$args',
+      },
     });
     expect(meta.status).toBe(201);
     const route = await adminRequest(apps, 'PUT', '/apisix/admin/routes/1', {

@@ -21,8 +21,21 @@ function fuzzRequest(r: FuzzRequest): FuzzRequest {
 }
 
 const RESOURCES = [
-  'routes', 'services', 'upstreams', 'consumers', 'global_rules', 'plugin_configs', 'plugin_metadata',
-  'consumer_groups', 'plugins', 'schema', 'stream_routes', 'ssls', 'secrets', 'protos', 'credentials',
+  'routes',
+  'services',
+  'upstreams',
+  'consumers',
+  'global_rules',
+  'plugin_configs',
+  'plugin_metadata',
+  'consumer_groups',
+  'plugins',
+  'schema',
+  'stream_routes',
+  'ssls',
+  'secrets',
+  'protos',
+  'credentials',
 ];
 
 const PLUGINS = ['key-auth', 'http-logger', 'file-logger', 'ai-proxy', 'ai-rate-limiting', 'prometheus', 'limit-count'];
@@ -39,14 +52,39 @@ const idArb: fc.Arbitrary<string | undefined> = fc.oneof(
 
 const subPathArb = fc.oneof(
   { weight: 4, arbitrary: fc.constant('') },
-  { weight: 2, arbitrary: fc.constantFrom('plugins', 'plugins/key-auth', 'desc', 'upstream', 'upstream/nodes', 'labels/a', 'uri', 'hosts') },
-  { weight: 2, arbitrary: fc.constantFrom('credentials', 'credentials/c1', 'credentials/c1/plugins', 'credentials/%00', 'credentials/..') },
-  { weight: 1, arbitrary: fc.array(fc.string({ maxLength: 6 }).map(encodeURIComponent), { minLength: 1, maxLength: 4 }).map((s) => s.join('/')) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom('plugins', 'plugins/key-auth', 'desc', 'upstream', 'upstream/nodes', 'labels/a', 'uri', 'hosts'),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom('credentials', 'credentials/c1', 'credentials/c1/plugins', 'credentials/%00', 'credentials/..'),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .array(fc.string({ maxLength: 6 }).map(encodeURIComponent), { minLength: 1, maxLength: 4 })
+      .map((s) => s.join('/')),
+  },
 );
 
 const queryArb = fc.constantFrom(
-  '', '', '', '?ttl=-1', '?ttl=0', '?ttl=1', '?ttl=abc', '?ttl=', '?ttl=1.5', '?ttl=60', '?force=true',
-  '?page=0&page_size=x', '?page=2&page_size=10', '?name=a&label=x', '?filter=service_id%3D1', '?api_key=x',
+  '',
+  '',
+  '',
+  '?ttl=-1',
+  '?ttl=0',
+  '?ttl=1',
+  '?ttl=abc',
+  '?ttl=',
+  '?ttl=1.5',
+  '?ttl=60',
+  '?force=true',
+  '?page=0&page_size=x',
+  '?page=2&page_size=10',
+  '?name=a&label=x',
+  '?filter=service_id%3D1',
+  '?api_key=x',
 );
 
 const pluginConfArb = fc.oneof(
@@ -123,23 +161,32 @@ const bodyArb: fc.Arbitrary<Body> = fc.oneof(
   { weight: 8, arbitrary: resourceLikeArb.map((v) => text(JSON.stringify(v))) },
   {
     weight: 2,
-    arbitrary: fc
-      .tuple(resourceLikeArb, fc.nat())
-      .map(([v, n]) => {
-        const s = JSON.stringify(v);
-        return text(s.slice(0, n % Math.max(1, s.length)), `truncated ${s.slice(0, 40)}`);
-      }),
+    arbitrary: fc.tuple(resourceLikeArb, fc.nat()).map(([v, n]) => {
+      const s = JSON.stringify(v);
+      return text(s.slice(0, n % Math.max(1, s.length)), `truncated ${s.slice(0, 40)}`);
+    }),
   },
-  { weight: 2, arbitrary: fc.constantFrom('null', '[]', '{}', '""', '"str"', '0', 'true', '[1]', '[[]]', '{"a":[]}').map((s) => text(s)) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom('null', '[]', '{}', '""', '"str"', '0', 'true', '[1]', '[[]]', '{"a":[]}').map((s) => text(s)),
+  },
   { weight: 1, arbitrary: fc.constantFrom(1001, 10_000).map((d) => text(deepArray(d), `${d}-deep array`)) },
   { weight: 1, arbitrary: fc.constant(text(`{"uri":"/a","desc":${deepArray(2000)}}`, 'object holding a 2000-deep array')) },
   { weight: 1, arbitrary: fc.constant(text('{"a":'.repeat(1500) + '1' + '}'.repeat(1500), '1500-deep object')) },
-  { weight: 1, arbitrary: fc.constant(text(JSON.stringify({ uri: '/a', desc: 'x'.repeat(3 * 1024 * 1024) }), '3 MB string field')) },
+  {
+    weight: 1,
+    arbitrary: fc.constant(text(JSON.stringify({ uri: '/a', desc: 'x'.repeat(3 * 1024 * 1024) }), '3 MB string field')),
+  },
   { weight: 1, arbitrary: fc.constant(text(JSON.stringify('y'.repeat(1024 * 1024)), '1 MB JSON string')) },
   {
     weight: 2,
     arbitrary: fc.uint8Array({ maxLength: 64 }).map((b) => ({
-      body: Buffer.concat([Buffer.from('{"uri":"/a","desc":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from(b), Buffer.from('"}')]),
+      body: Buffer.concat([
+        Buffer.from('{"uri":"/a","desc":"'),
+        Buffer.from([0xff, 0xfe, 0xc3]),
+        Buffer.from(b),
+        Buffer.from('"}'),
+      ]),
       label: 'invalid UTF-8',
     })),
   },
@@ -147,8 +194,14 @@ const bodyArb: fc.Arbitrary<Body> = fc.oneof(
 );
 
 const contentTypeArb = fc.constantFrom(
-  undefined, 'application/json', 'application/json', 'text/plain', 'application/x-www-form-urlencoded',
-  'multipart/form-data; boundary=x', 'application/json; charset=latin1', 'application/octet-stream',
+  undefined,
+  'application/json',
+  'application/json',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/json; charset=latin1',
+  'application/octet-stream',
 );
 
 const methodArb = fc.oneof(
@@ -161,15 +214,44 @@ const upstreamOk = { type: 'roundrobin', nodes: { '127.0.0.1:1980': 1 } };
 
 /** A plausible body per resource (so writes succeed and later requests meet stored state). */
 const TEMPLATES: readonly [string, fc.Arbitrary<string>, fc.Arbitrary<Record<string, unknown>>][] = [
-  ['routes', smallId, fc.constantFrom({ uri: '/fuzz/a', upstream: upstreamOk }, { uris: ['/fuzz/b'], upstream_id: '1' }, { uri: '/fuzz/c', service_id: '1' }, { uri: '/fuzz/d', plugins: {} })],
+  [
+    'routes',
+    smallId,
+    fc.constantFrom(
+      { uri: '/fuzz/a', upstream: upstreamOk },
+      { uris: ['/fuzz/b'], upstream_id: '1' },
+      { uri: '/fuzz/c', service_id: '1' },
+      { uri: '/fuzz/d', plugins: {} },
+    ),
+  ],
   ['services', smallId, fc.constantFrom({}, { upstream: upstreamOk }, { upstream_id: '1' }, { plugins: { 'key-auth': {} } })],
-  ['upstreams', smallId, fc.constantFrom(upstreamOk, { type: 'chash', key: 'remote_addr', nodes: [{ host: '127.0.0.1', port: 1980, weight: 1 }] })],
-  ['consumers', fc.constant(''), fc.constantFrom({ username: 'jack', plugins: { 'key-auth': { key: 'k1' } } }, { username: 'rose', group_id: '1' }, { username: 'tom' })],
+  [
+    'upstreams',
+    smallId,
+    fc.constantFrom(upstreamOk, { type: 'chash', key: 'remote_addr', nodes: [{ host: '127.0.0.1', port: 1980, weight: 1 }] }),
+  ],
+  [
+    'consumers',
+    fc.constant(''),
+    fc.constantFrom(
+      { username: 'jack', plugins: { 'key-auth': { key: 'k1' } } },
+      { username: 'rose', group_id: '1' },
+      { username: 'tom' },
+    ),
+  ],
   ['consumers/jack/credentials', smallId, fc.constantFrom({ plugins: { 'key-auth': { key: 'k2' } } }, { plugins: {} }, {})],
   ['global_rules', smallId, fc.constantFrom({ plugins: { 'http-logger': { uri: 'http://127.0.0.1:1/log' } } }, { plugins: {} })],
   ['plugin_configs', smallId, fc.constantFrom({ plugins: {} }, { plugins: { 'key-auth': {} } })],
-  ['consumer_groups', smallId, fc.constantFrom({ plugins: {} }, { plugins: { 'ai-rate-limiting': { limit: 10, time_window: 60 } } })],
-  ['plugin_metadata', fc.constantFrom('key-auth', 'http-logger', 'file-logger', 'ai-proxy', 'nope'), fc.constantFrom({}, { log_format: { host: '$host' } })],
+  [
+    'consumer_groups',
+    smallId,
+    fc.constantFrom({ plugins: {} }, { plugins: { 'ai-rate-limiting': { limit: 10, time_window: 60 } } }),
+  ],
+  [
+    'plugin_metadata',
+    fc.constantFrom('key-auth', 'http-logger', 'file-logger', 'ai-proxy', 'nope'),
+    fc.constantFrom({}, { log_format: { host: '$host' } }),
+  ],
 ];
 
 /** A resource-shaped write or read: a template, sometimes with random fields mixed in. */
@@ -181,7 +263,10 @@ const plausibleArb: fc.Arbitrary<FuzzRequest> = fc
     }),
     extra: fc.oneof({ weight: 2, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: resourceLikeArb }),
     method: fc.constantFrom('PUT', 'PUT', 'PUT', 'POST', 'PATCH', 'GET', 'DELETE'),
-    sub: fc.oneof({ weight: 5, arbitrary: fc.constant('') }, { weight: 1, arbitrary: fc.constantFrom('plugins', 'desc', 'upstream', 'plugins/key-auth') }),
+    sub: fc.oneof(
+      { weight: 5, arbitrary: fc.constant('') },
+      { weight: 1, arbitrary: fc.constantFrom('plugins', 'desc', 'upstream', 'plugins/key-auth') },
+    ),
     query: queryArb,
     hostile: fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: bodyArb }),
   })
@@ -205,7 +290,10 @@ const plausibleArb: fc.Arbitrary<FuzzRequest> = fc
 const anyArb: fc.Arbitrary<FuzzRequest> = fc
   .record({
     method: methodArb,
-    resource: fc.oneof({ weight: 9, arbitrary: fc.constantFrom(...RESOURCES) }, { weight: 1, arbitrary: fc.string({ maxLength: 8 }).map(encodeURIComponent) }),
+    resource: fc.oneof(
+      { weight: 9, arbitrary: fc.constantFrom(...RESOURCES) },
+      { weight: 1, arbitrary: fc.string({ maxLength: 8 }).map(encodeURIComponent) },
+    ),
     id: idArb,
     sub: subPathArb,
     query: queryArb,
@@ -227,4 +315,7 @@ const anyArb: fc.Arbitrary<FuzzRequest> = fc
   });
 
 /** One hostile request: plausible resource writes and reads mixed with anything at all. */
-export const requestArb: fc.Arbitrary<FuzzRequest> = fc.oneof({ weight: 1, arbitrary: plausibleArb }, { weight: 1, arbitrary: anyArb });
+export const requestArb: fc.Arbitrary<FuzzRequest> = fc.oneof(
+  { weight: 1, arbitrary: plausibleArb },
+  { weight: 1, arbitrary: anyArb },
+);

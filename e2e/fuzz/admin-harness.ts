@@ -42,7 +42,13 @@ export async function send(apps: PorticoApps, r: FuzzRequest, tally: Tally): Pro
     const text = await res.body.text();
     tally.byStatus[res.statusCode] = (tally.byStatus[res.statusCode] ?? 0) + 1;
     if (res.statusCode >= 500) {
-      tally.serverErrors.push({ method: r.method, path: r.path.slice(0, 200), body: r.label, status: res.statusCode, text: text.slice(0, 300) });
+      tally.serverErrors.push({
+        method: r.method,
+        path: r.path.slice(0, 200),
+        body: r.label,
+        status: res.statusCode,
+        text: text.slice(0, 300),
+      });
     }
     return { status: res.statusCode, text };
   } catch (e) {

@@ -89,20 +89,24 @@ describe('Admin API fuzz (issue 18)', () => {
     await judge(tally);
   }, 120_000);
 
-  it.runIf(SECONDS > 0)(`random run for PORTICO_FUZZ_SECONDS=${SECONDS} s: 0 × 5xx, 0 refused keys`, async () => {
-    const tally = newTally();
-    const deadline = Date.now() + SECONDS * 1000;
-    let batch = 0;
-    const worker = async (w: number): Promise<void> => {
-      while (Date.now() < deadline) {
-        const reqs = fc.sample(requestArb, { seed: SEED + 1_000 * w + batch++, numRuns: 20 });
-        for (const r of reqs) {
-          if (Date.now() >= deadline) return;
-          await send(apps, r, tally);
+  it.runIf(SECONDS > 0)(
+    `random run for PORTICO_FUZZ_SECONDS=${SECONDS} s: 0 × 5xx, 0 refused keys`,
+    async () => {
+      const tally = newTally();
+      const deadline = Date.now() + SECONDS * 1000;
+      let batch = 0;
+      const worker = async (w: number): Promise<void> => {
+        while (Date.now() < deadline) {
+          const reqs = fc.sample(requestArb, { seed: SEED + 1_000 * w + batch++, numRuns: 20 });
+          for (const r of reqs) {
+            if (Date.now() >= deadline) return;
+            await send(apps, r, tally);
+          }
         }
-      }
-    };
-    await Promise.all(Array.from({ length: CONCURRENCY }, (_, w) => worker(w)));
-    await judge(tally);
-  }, (SECONDS + 120) * 1000);
+      };
+      await Promise.all(Array.from({ length: CONCURRENCY }, (_, w) => worker(w)));
+      await judge(tally);
+    },
+    (SECONDS + 120) * 1000,
+  );
 });

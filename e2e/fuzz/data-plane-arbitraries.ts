@@ -17,16 +17,68 @@ const method = fc.oneof(
   { weight: 1, arbitrary: tchar },
 );
 const pathChars = fc.oneof(
-  fc.constantFrom('a', 'b', '/', '%20', '%2F', '%2e%2e', '..', '%00', '%zz', '%', 'ü', '%C3%BC', '%FF', '?', '#', ';', '*', '~', '+', '&', '='),
+  fc.constantFrom(
+    'a',
+    'b',
+    '/',
+    '%20',
+    '%2F',
+    '%2e%2e',
+    '..',
+    '%00',
+    '%zz',
+    '%',
+    'ü',
+    '%C3%BC',
+    '%FF',
+    '?',
+    '#',
+    ';',
+    '*',
+    '~',
+    '+',
+    '&',
+    '=',
+  ),
   fc.stringMatching(/^[a-z0-9]{1,4}$/),
 );
 const target = fc.oneof(
-  { weight: 6, arbitrary: fc.tuple(fc.constantFrom('/echo/', '/ai', '/', '/echo'), fc.array(pathChars, { maxLength: 8 })).map(([p, c]) => p + c.join('')) },
+  {
+    weight: 6,
+    arbitrary: fc
+      .tuple(fc.constantFrom('/echo/', '/ai', '/', '/echo'), fc.array(pathChars, { maxLength: 8 }))
+      .map(([p, c]) => p + c.join('')),
+  },
   { weight: 1, arbitrary: fc.constantFrom('*', 'http://127.0.0.1/echo/x', 'echo', '//echo//x', '/echo/' + 'a'.repeat(9000)) },
 );
-const headerValue = fc.oneof(fc.stringMatching(/^[ -~]{0,40}$/), fc.constantFrom('', ' ', 'ü', 'a\tb', '0', '-1', '1e3', 'chunked', 'gzip'));
+const headerValue = fc.oneof(
+  fc.stringMatching(/^[ -~]{0,40}$/),
+  fc.constantFrom('', ' ', 'ü', 'a\tb', '0', '-1', '1e3', 'chunked', 'gzip'),
+);
 const header = fc.oneof(
-  { weight: 5, arbitrary: fc.tuple(fc.constantFrom('Host', 'X-Test', 'Accept', 'Cookie', 'Range', 'X-Forwarded-For', 'X-Real-IP', 'apikey', 'Authorization', 'Content-Type', 'Accept-Encoding', 'Upgrade', 'Expect', 'TE', 'Via'), headerValue) },
+  {
+    weight: 5,
+    arbitrary: fc.tuple(
+      fc.constantFrom(
+        'Host',
+        'X-Test',
+        'Accept',
+        'Cookie',
+        'Range',
+        'X-Forwarded-For',
+        'X-Real-IP',
+        'apikey',
+        'Authorization',
+        'Content-Type',
+        'Accept-Encoding',
+        'Upgrade',
+        'Expect',
+        'TE',
+        'Via',
+      ),
+      headerValue,
+    ),
+  },
   { weight: 1, arbitrary: fc.tuple(tchar, headerValue) },
 );
 
@@ -35,17 +87,36 @@ export const rawRequestArb: fc.Arbitrary<RawRequest> = fc
   .record({
     method,
     target,
-    version: fc.oneof({ weight: 8, arbitrary: fc.constant('HTTP/1.1') }, { weight: 1, arbitrary: fc.constantFrom('HTTP/1.0', 'HTTP/2.0', 'HTTP/1.1x', 'FOO', '') }),
-    host: fc.oneof({ weight: 6, arbitrary: fc.constant('127.0.0.1') }, { weight: 1, arbitrary: fc.constantFrom('', '[::1', 'a b', 'example.com:99999', 'ü.com', '[::1]:80') }),
+    version: fc.oneof(
+      { weight: 8, arbitrary: fc.constant('HTTP/1.1') },
+      { weight: 1, arbitrary: fc.constantFrom('HTTP/1.0', 'HTTP/2.0', 'HTTP/1.1x', 'FOO', '') },
+    ),
+    host: fc.oneof(
+      { weight: 6, arbitrary: fc.constant('127.0.0.1') },
+      { weight: 1, arbitrary: fc.constantFrom('', '[::1', 'a b', 'example.com:99999', 'ü.com', '[::1]:80') },
+    ),
     headers: fc.array(header, { maxLength: 6 }),
     body: fc.oneof(fc.constant(''), fc.json({ maxDepth: 3 }), fc.string({ maxLength: 200 })),
     framing: fc.oneof(
       { weight: 6, arbitrary: fc.constant('content-length' as const) },
-      { weight: 1, arbitrary: fc.constantFrom('chunked' as const, 'bad-chunked' as const, 'short-length' as const, 'both' as const, 'none' as const, 'garbage-line' as const) },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          'chunked' as const,
+          'bad-chunked' as const,
+          'short-length' as const,
+          'both' as const,
+          'none' as const,
+          'garbage-line' as const,
+        ),
+      },
     ),
   })
   .map(({ method, target, version, host, headers, body, framing }) => {
-    const validHeaders = headers.every(([n, v]) => !/[\r\n]/.test(n + v) && !/^(content-length|transfer-encoding|host|expect|upgrade|te)$/i.test(n) && !/[^\t -~]/.test(v));
+    const validHeaders = headers.every(
+      ([n, v]) =>
+        !/[\r\n]/.test(n + v) && !/^(content-length|transfer-encoding|host|expect|upgrade|te)$/i.test(n) && !/[^\t -~]/.test(v),
+    );
     const lines = [`${method} ${target} ${version}`];
     if (host !== '') lines.push(`Host: ${host}`);
     for (const [n, v] of headers) lines.push(`${n}: ${v}`);
@@ -56,14 +127,28 @@ export const rawRequestArb: fc.Arbitrary<RawRequest> = fc
     if (framing === 'both') lines.push(`Content-Length: ${b.length}`, 'Transfer-Encoding: chunked');
     if (framing === 'chunked' || framing === 'bad-chunked') {
       lines.push('Transfer-Encoding: chunked');
-      payload = framing === 'chunked' ? Buffer.from(`${b.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`) : Buffer.from(`zz\r\n${body}\r\n`);
+      payload =
+        framing === 'chunked'
+          ? Buffer.from(`${b.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`)
+          : Buffer.from(`zz\r\n${body}\r\n`);
     }
     if (framing === 'garbage-line') lines.push('this is not a header');
     lines.push('Connection: close');
     const head = Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'utf8');
     const wellFramed =
-      framing === 'content-length' && version === 'HTTP/1.1' && host === '127.0.0.1' && validHeaders && /^[A-Z]+$/.test(method) && target.startsWith('/') && target.length < 8000 && !/[^ -~]/.test(target);
-    return { bytes: Buffer.concat([head, payload]), wellFramed, label: `${method} ${target.slice(0, 80)} ${version} [${framing}]` };
+      framing === 'content-length' &&
+      version === 'HTTP/1.1' &&
+      host === '127.0.0.1' &&
+      validHeaders &&
+      /^[A-Z]+$/.test(method) &&
+      target.startsWith('/') &&
+      target.length < 8000 &&
+      !/[^ -~]/.test(target);
+    return {
+      bytes: Buffer.concat([head, payload]),
+      wellFramed,
+      label: `${method} ${target.slice(0, 80)} ${version} [${framing}]`,
+    };
   })
   .map((r) => Object.assign(r, { [fc.toStringMethod]: () => r.label }));
 
@@ -92,8 +177,14 @@ const OVERSIZED = Buffer.from(`data: {"choices":[{"delta":{"content":"${'y'.repe
 /** What the hostile upstream answers to one ai-proxy request. */
 export const sseScriptArb: fc.Arbitrary<SseScript> = fc
   .record({
-    status: fc.oneof({ weight: 6, arbitrary: fc.constant(200) }, { weight: 1, arbitrary: fc.constantFrom(400, 401, 429, 500, 502, 503, 204) }),
-    contentType: fc.oneof({ weight: 6, arbitrary: fc.constant('text/event-stream') }, { weight: 1, arbitrary: fc.constantFrom(undefined, 'application/json', 'text/plain', 'text/event-stream; charset=utf-8') }),
+    status: fc.oneof(
+      { weight: 6, arbitrary: fc.constant(200) },
+      { weight: 1, arbitrary: fc.constantFrom(400, 401, 429, 500, 502, 503, 204) },
+    ),
+    contentType: fc.oneof(
+      { weight: 6, arbitrary: fc.constant('text/event-stream') },
+      { weight: 1, arbitrary: fc.constantFrom(undefined, 'application/json', 'text/plain', 'text/event-stream; charset=utf-8') },
+    ),
     parts: fc.array(
       fc.oneof(
         { weight: 8, arbitrary: sseLine.map((s) => Buffer.from(s)) },
@@ -104,7 +195,10 @@ export const sseScriptArb: fc.Arbitrary<SseScript> = fc
     /** One oversized (2 MiB) event somewhere in the stream. */
     oversized: fc.oneof({ weight: 7, arbitrary: fc.constant(-1) }, { weight: 1, arbitrary: fc.nat(10) }),
     splits: fc.array(fc.nat(), { maxLength: 6 }),
-    ending: fc.oneof({ weight: 5, arbitrary: fc.constant('end' as const) }, { weight: 1, arbitrary: fc.constant('destroy' as const) }),
+    ending: fc.oneof(
+      { weight: 5, arbitrary: fc.constant('end' as const) },
+      { weight: 1, arbitrary: fc.constant('destroy' as const) },
+    ),
   })
   .map(({ status, contentType, parts, oversized, splits, ending }) => {
     if (oversized >= 0) parts.splice(Math.min(oversized, parts.length), 0, OVERSIZED);

@@ -114,7 +114,10 @@ describe('data plane fuzz (issue 18)', () => {
         const lines = statusLines(a.bytes);
         if (a.bytes.length > 0) expect(a.bytes.subarray(0, 9).toString('latin1'), r.label).toMatch(/^HTTP\/1\.[01] $/);
         if (r.wellFramed) {
-          expect(lines.length, `no response (${a.error ?? "closed"}) to a well-framed request: ${JSON.stringify(r.bytes.toString("latin1").slice(0, 600))}`).toBeGreaterThan(0);
+          expect(
+            lines.length,
+            `no response (${a.error ?? 'closed'}) to a well-framed request: ${JSON.stringify(r.bytes.toString('latin1').slice(0, 600))}`,
+          ).toBeGreaterThan(0);
           expect(lines[0]!.status, `${r.label}: ${a.bytes.toString('latin1').slice(0, 300)}`).not.toBe(500);
         }
         for (const l of lines) tally[l.status] = (tally[l.status] ?? 0) + 1;

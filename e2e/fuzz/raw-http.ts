@@ -16,7 +16,11 @@ export interface RawAnswer {
  * unless `halfCloseAfterMs` is given: then it is closed after that long, which ends a request
  * the server is still waiting on (short bodies, missing chunks).
  */
-export function rawExchange(port: number, request: Buffer, opts: { timeoutMs?: number; halfCloseAfterMs?: number } = {}): Promise<RawAnswer> {
+export function rawExchange(
+  port: number,
+  request: Buffer,
+  opts: { timeoutMs?: number; halfCloseAfterMs?: number } = {},
+): Promise<RawAnswer> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];

@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEtcd, startKafka, startMockLlm, startPortico, type EtcdProcess, type KafkaProcess, type MockLlm, type PorticoApps } from '@portico/testkit';
+import {
+  startEtcd,
+  startKafka,
+  startMockLlm,
+  startPortico,
+  type EtcdProcess,
+  type KafkaProcess,
+  type MockLlm,
+  type PorticoApps,
+} from '@portico/testkit';
 import { adminRequest, dumpLogsOnFailure, eventually } from '../helpers.js';
 import { MATH_MESSAGES, postJson, putAndWait } from '../ai/support.js';
 import { Admin } from '@platformatic/kafka';
@@ -63,7 +72,8 @@ describe('kafka-logger', () => {
     });
     expect(res.status).toBe(400);
     expect(res.json()).toEqual({
-      error_msg: 'failed to check the configuration of plugin kafka-logger err: value should match only one schema, but matches none',
+      error_msg:
+        'failed to check the configuration of plugin kafka-logger err: value should match only one schema, but matches none',
     });
   });
 
@@ -75,21 +85,35 @@ describe('kafka-logger', () => {
       ],
       kafka_topic: 'never-used',
     };
-    const put = await adminRequest(apps, 'PUT', '/apisix/admin/routes/sasl', { uri: '/sasl', plugins: { 'kafka-logger': conf }, upstream: { type: 'roundrobin', nodes: { '127.0.0.1:1980': 1 } } });
+    const put = await adminRequest(apps, 'PUT', '/apisix/admin/routes/sasl', {
+      uri: '/sasl',
+      plugins: { 'kafka-logger': conf },
+      upstream: { type: 'roundrobin', nodes: { '127.0.0.1:1980': 1 } },
+    });
     expect(put.status).toBe(201);
-    const res = await fetch(`${etcd.endpoint}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key: Buffer.from('/apisix/routes/sasl').toString('base64') }) });
+    const res = await fetch(`${etcd.endpoint}/v3/kv/range`, {
+      method: 'POST',
+      body: JSON.stringify({ key: Buffer.from('/apisix/routes/sasl').toString('base64') }),
+    });
     const kv = ((await res.json()) as { kvs: Array<{ value: string }> }).kvs[0]!;
     const stored = Buffer.from(kv.value, 'base64').toString('utf8');
     expect(stored).not.toContain('sasl-secret');
     const get = await adminRequest(apps, 'GET', '/apisix/admin/routes/sasl');
-    const brokers = (get.json() as { value: { plugins: { 'kafka-logger': { brokers: Array<{ sasl_config: { password: string } }> } } } }).value.plugins['kafka-logger'].brokers;
+    const brokers = (
+      get.json() as { value: { plugins: { 'kafka-logger': { brokers: Array<{ sasl_config: { password: string } }> } } } }
+    ).value.plugins['kafka-logger'].brokers;
     expect(brokers.map((b) => b.sasl_config.password)).toEqual(['sasl-secret-1', 'sasl-secret-2']);
     await adminRequest(apps, 'DELETE', '/apisix/admin/routes/sasl');
   });
 
   it('sends one message per request (batch_max_size 1) with the key, the APISIX entry and the llm fields', async () => {
     const topic = 'e2e-default';
-    await putAndWait(apps, '/apisix/admin/routes/default', aiRoute('/default', { kafka_topic: topic, key: 'key1', batch_max_size: 1 }), { uri: '/default' });
+    await putAndWait(
+      apps,
+      '/apisix/admin/routes/default',
+      aiRoute('/default', { kafka_topic: topic, key: 'key1', batch_max_size: 1 }),
+      { uri: '/default' },
+    );
     const r = await reader(topic);
     for (let i = 0; i < 3; i++) {
       const res = await postJson(`${dpUrl}/default?i=${i}`, { messages: MATH_MESSAGES });
@@ -103,7 +127,11 @@ describe('kafka-logger', () => {
     await eventually(async () => expect(chats()).toHaveLength(3), 15_000);
     const all = chats();
     // One message per request (order across produce requests is not guaranteed once one is retried).
-    expect(all.map((m) => (m.entry['request'] as { uri: string }).uri).sort()).toEqual(['/default?i=0', '/default?i=1', '/default?i=2']);
+    expect(all.map((m) => (m.entry['request'] as { uri: string }).uri).sort()).toEqual([
+      '/default?i=0',
+      '/default?i=1',
+      '/default?i=2',
+    ]);
     for (const m of all) {
       expect(m.key).toBe('key1');
       expect(m.entry).toMatchObject({
@@ -127,7 +155,12 @@ describe('kafka-logger', () => {
     } finally {
       await admin.close();
     }
-    await putAndWait(apps, '/apisix/admin/routes/parts', aiRoute('/parts', { kafka_topic: topic, key: 'key1', batch_max_size: 1, producer_type: 'sync' }), { uri: '/parts' });
+    await putAndWait(
+      apps,
+      '/apisix/admin/routes/parts',
+      aiRoute('/parts', { kafka_topic: topic, key: 'key1', batch_max_size: 1, producer_type: 'sync' }),
+      { uri: '/parts' },
+    );
     const r = await reader(topic);
     const msgs = await r.waitFor(1);
     expect(crc32('key1') % 3).toBe(1);
@@ -136,7 +169,12 @@ describe('kafka-logger', () => {
 
   it('batches entries as one JSON array message per batch_max_size', async () => {
     const topic = 'e2e-batched';
-    await putAndWait(apps, '/apisix/admin/routes/batched', aiRoute('/batched', { kafka_topic: topic, batch_max_size: 2, inactive_timeout: 1 }), { uri: '/batched' });
+    await putAndWait(
+      apps,
+      '/apisix/admin/routes/batched',
+      aiRoute('/batched', { kafka_topic: topic, batch_max_size: 2, inactive_timeout: 1 }),
+      { uri: '/batched' },
+    );
     const r = await reader(topic);
     await r.waitFor(1); // the probe's entry, flushed after inactive_timeout
     const before = r.messages.length;
@@ -152,7 +190,13 @@ describe('kafka-logger', () => {
     await putAndWait(
       apps,
       '/apisix/admin/routes/origin',
-      aiRoute('/origin', { kafka_topic: topic, meta_format: 'origin', include_req_body: true, batch_max_size: 1, producer_type: 'sync' }),
+      aiRoute('/origin', {
+        kafka_topic: topic,
+        meta_format: 'origin',
+        include_req_body: true,
+        batch_max_size: 1,
+        producer_type: 'sync',
+      }),
       { uri: '/origin' },
     );
     const r = await reader(topic);
@@ -184,7 +228,9 @@ describe('kafka-logger', () => {
       log_format: { host: '$host', method: '$request_method', uri: '$uri' },
     });
     expect(meta.status).toBe(201);
-    await putAndWait(apps, '/apisix/admin/routes/meta', aiRoute('/meta', { kafka_topic: topic, batch_max_size: 1 }), { uri: '/meta' });
+    await putAndWait(apps, '/apisix/admin/routes/meta', aiRoute('/meta', { kafka_topic: topic, batch_max_size: 1 }), {
+      uri: '/meta',
+    });
     const r = await reader(topic);
     const entry = await eventually(async () => {
       const res = await postJson(`${dpUrl}/meta`, { messages: MATH_MESSAGES });
@@ -194,7 +240,15 @@ describe('kafka-logger', () => {
         expect(found).toBeDefined();
         return found!;
       }, 5000);
-      expect(Object.keys(m).sort()).toEqual(['host', 'llm_request', 'llm_response_text', 'llm_summary', 'method', 'route_id', 'uri']);
+      expect(Object.keys(m).sort()).toEqual([
+        'host',
+        'llm_request',
+        'llm_response_text',
+        'llm_summary',
+        'method',
+        'route_id',
+        'uri',
+      ]);
       return m;
     }, 20_000);
     expect(entry).toMatchObject({ host: '127.0.0.1', method: 'POST', uri: '/meta', route_id: 'meta' });
@@ -202,7 +256,10 @@ describe('kafka-logger', () => {
     const origin = readers.get('e2e-origin')!;
     const res = await postJson(`${dpUrl}/origin?with=metadata`, { messages: MATH_MESSAGES });
     expect(res.status).toBe(200);
-    await eventually(async () => expect(origin.messages.some((m) => m.value.startsWith('POST /origin?with=metadata HTTP/1.1\r\n'))).toBe(true), 15_000);
+    await eventually(
+      async () => expect(origin.messages.some((m) => m.value.startsWith('POST /origin?with=metadata HTTP/1.1\r\n'))).toBe(true),
+      15_000,
+    );
     await adminRequest(apps, 'DELETE', '/apisix/admin/plugin_metadata/kafka-logger');
   });
 });
@@ -222,7 +279,8 @@ describe('kafka-logger on a service and a global rule', () => {
     });
     expect(global.status).toBe(201);
     try {
-      const uris = (r: TopicReader): string[] => r.messages.map((m) => (JSON.parse(m.value) as { request: { uri: string } }).request.uri);
+      const uris = (r: TopicReader): string[] =>
+        r.messages.map((m) => (JSON.parse(m.value) as { request: { uri: string } }).request.uri);
       await eventually(async () => {
         const res = await postJson(`${dpUrl}/via-service?n=1`, { messages: MATH_MESSAGES });
         expect(res.status).toBe(200);
@@ -233,11 +291,13 @@ describe('kafka-logger on a service and a global rule', () => {
           expect(uris(globalReader)).toContain('/via-service?n=1');
         }, 5000);
       }, 30_000);
-      const entry = readers.get('e2e-service')!.messages.map((m) => JSON.parse(m.value) as Record<string, unknown>).find((e) => (e['request'] as { uri: string }).uri === '/via-service?n=1')!;
+      const entry = readers
+        .get('e2e-service')!
+        .messages.map((m) => JSON.parse(m.value) as Record<string, unknown>)
+        .find((e) => (e['request'] as { uri: string }).uri === '/via-service?n=1')!;
       expect(entry).toMatchObject({ route_id: 'via-service', service_id: 'kafka-svc', llm_summary: { model: 'gpt-4' } });
     } finally {
       await adminRequest(apps, 'DELETE', '/apisix/admin/global_rules/kafka-global');
     }
   });
 });
-

@@ -154,7 +154,8 @@ describe('kafka-logger during a broker outage', () => {
     // entry: each wave of 10 requests is one batch (batch_max_size 50, inactive_timeout 1), and a
     // batch fails at most once per retry_delay while the broker is away.
     expect(failed.length).toBeGreaterThan(0);
-    for (const l of failed) expect(l.error).toMatch(/^failed to send data to Kafka topic: .+, brokers: \[\{"host":"127\.0\.0\.1","port":\d+\}\]$/);
+    for (const l of failed)
+      expect(l.error).toMatch(/^failed to send data to Kafka topic: .+, brokers: \[\{"host":"127\.0\.0\.1","port":\d+\}\]$/);
     const failingSeconds = (recovered - outageStart) / 1000;
     expect(failed.length).toBeLessThanOrEqual(WAVES * (Math.ceil(failingSeconds / RETRY_DELAY_S) + 1));
     // Nothing was dropped: every failed batch was retried until the broker came back.

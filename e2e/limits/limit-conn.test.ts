@@ -70,7 +70,17 @@ describe('limit-conn policy local on a 2-worker pod', () => {
   it('a held SSE stream keeps its slot on both workers until it ends; then the slot is free again', async () => {
     await putRoute(apps, 'conn-sse', {
       uri: '/conn/*',
-      plugins: { 'limit-conn': { conn: 1, burst: 0, default_conn_delay: 0.1, key_type: 'var', key: 'remote_addr', rejected_code: 429, rejected_msg: 'too many connections' } },
+      plugins: {
+        'limit-conn': {
+          conn: 1,
+          burst: 0,
+          default_conn_delay: 0.1,
+          key_type: 'var',
+          key: 'remote_addr',
+          rejected_code: 429,
+          rejected_msg: 'too many connections',
+        },
+      },
       upstream: { type: 'roundrobin', nodes: { [sse.node]: 1 } },
     });
     const s = await openStream('/conn/stream?ms=8000');
@@ -102,7 +112,10 @@ describe('limit-conn policy local on a 2-worker pod', () => {
       upstream: { type: 'roundrobin', nodes: { [sse.node]: 1 } },
     });
     const held = await openStream('/burst/stream?ms=3000');
-    const [delayed, third] = await Promise.all([get(url + '/burst/fast'), (async () => (await sleep(150), get(url + '/burst/fast')))()]);
+    const [delayed, third] = await Promise.all([
+      get(url + '/burst/fast'),
+      (async () => (await sleep(150), get(url + '/burst/fast')))(),
+    ]);
     expect(delayed.status).toBe(200);
     expect(delayed.ms).toBeGreaterThanOrEqual(450);
     expect(third.status).toBe(503);
@@ -114,13 +127,29 @@ describe('limit-conn policy local on a 2-worker pod', () => {
       uri: '/conn-ai',
       methods: ['POST'],
       plugins: {
-        'ai-proxy': { provider: 'openai', auth: { header: { Authorization: `Bearer ${KEY}` } }, options: { model: 'gpt-4' }, override: { endpoint: openai.url } },
-        'limit-conn': { conn: 1, burst: 0, default_conn_delay: 0.1, key_type: 'var_combination', key: '$remote_addr', rejected_code: 429 },
+        'ai-proxy': {
+          provider: 'openai',
+          auth: { header: { Authorization: `Bearer ${KEY}` } },
+          options: { model: 'gpt-4' },
+          override: { endpoint: openai.url },
+        },
+        'limit-conn': {
+          conn: 1,
+          burst: 0,
+          default_conn_delay: 0.1,
+          key_type: 'var_combination',
+          key: '$remote_addr',
+          rejected_code: 429,
+        },
       },
       upstream: { type: 'roundrobin', nodes: { [sse.node]: 1 } },
     });
     // ~6 s of stream: 15 chunks, 400 ms apart (room for slow machines).
-    const stream = streamSse(url + '/conn-ai', { messages: MATH_MESSAGES, stream: true }, { 'x-mock-chunks': '15', 'x-mock-interval-ms': '400' });
+    const stream = streamSse(
+      url + '/conn-ai',
+      { messages: MATH_MESSAGES, stream: true },
+      { 'x-mock-chunks': '15', 'x-mock-interval-ms': '400' },
+    );
     await sleep(800);
     for (let i = 0; i < 3; i++) {
       expect((await postJson(url + '/conn-ai', { messages: MATH_MESSAGES })).status).toBe(429);
@@ -128,7 +157,11 @@ describe('limit-conn policy local on a 2-worker pod', () => {
     }
     const done = await stream;
     expect([done.status, done.ending, done.events.at(-1)?.data]).toEqual([200, 'end', '[DONE]']);
-    await eventually(async () => expect((await postJson(url + '/conn-ai', { messages: MATH_MESSAGES })).status).toBe(200), 10_000, 50);
+    await eventually(
+      async () => expect((await postJson(url + '/conn-ai', { messages: MATH_MESSAGES })).status).toBe(200),
+      10_000,
+      50,
+    );
   });
 
   it('limit-count policy local counts once per pod across its workers', async () => {
@@ -140,7 +173,12 @@ describe('limit-conn policy local on a 2-worker pod', () => {
     const seen = [];
     for (let i = 0; i < 6; i++) seen.push(await get(url + '/count-workers'));
     expect(seen.map((a) => [a.status, a.headers['x-ratelimit-remaining']])).toEqual([
-      [200, '2'], [200, '1'], [200, '0'], [503, '0'], [503, '0'], [503, '0'],
+      [200, '2'],
+      [200, '1'],
+      [200, '0'],
+      [503, '0'],
+      [503, '0'],
+      [503, '0'],
     ]);
   });
 });

@@ -2,7 +2,14 @@
 // real 3-master Redis Cluster, whichever master owns the key's slot.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEtcd, startPortico, startRedisCluster, type EtcdProcess, type PorticoApps, type RedisCluster } from '@portico/testkit';
+import {
+  startEtcd,
+  startPortico,
+  startRedisCluster,
+  type EtcdProcess,
+  type PorticoApps,
+  type RedisCluster,
+} from '@portico/testkit';
 import { dumpLogsOnFailure, startEchoUpstream, type Upstream } from '../helpers.js';
 import { get, putRoute, quota } from './support.js';
 
@@ -33,8 +40,14 @@ describe('limit-count policy redis-cluster across 3 data planes', () => {
       uri: '/lc-cluster',
       plugins: {
         'limit-count': {
-          count: 3, time_window: 60, key: 'http_x_user', rejected_code: 429,
-          policy: 'redis-cluster', redis_cluster_nodes: cluster.nodes, redis_cluster_name: 'portico-e2e', redis_timeout: 1000,
+          count: 3,
+          time_window: 60,
+          key: 'http_x_user',
+          rejected_code: 429,
+          policy: 'redis-cluster',
+          redis_cluster_nodes: cluster.nodes,
+          redis_cluster_name: 'portico-e2e',
+          redis_timeout: 1000,
         },
       },
       upstream: { type: 'roundrobin', nodes: { [echo.node]: 1 } },
@@ -44,7 +57,11 @@ describe('limit-count policy redis-cluster across 3 data planes', () => {
       const seen = [];
       for (let i = 0; i < 5; i++) seen.push(await get(apps.dataPlanes[i % 3]!.url + '/lc-cluster', { 'x-user': user }));
       expect(seen.map((a) => [a.status, ...quota(a)])).toEqual([
-        [200, '3', '2'], [200, '3', '1'], [200, '3', '0'], [429, '3', '0'], [429, '3', '0'],
+        [200, '3', '2'],
+        [200, '3', '1'],
+        [200, '3', '0'],
+        [429, '3', '0'],
+        [429, '3', '0'],
       ]);
     }
     const owned = await Promise.all(masters.map((m) => m.keys('plugin-limit-count:v1:/apisix/routes/lc-cluster:*')));

@@ -33,10 +33,12 @@ describe('limit-req', () => {
   it('delays requests over the rate within the burst to the rate, and rejects beyond the burst', async () => {
     await putRoute(apps, 'req-delay', route('/req-delay', { rate: 1, burst: 2, rejected_code: 429, rejected_msg: 'slow down' }));
     const url = apps.dataPlanes[0]!.url + '/req-delay';
-    const rs = await Promise.all([0, 1, 2, 3].map(async (i) => {
-      await new Promise((r) => setTimeout(r, i * 30));
-      return get(url);
-    }));
+    const rs = await Promise.all(
+      [0, 1, 2, 3].map(async (i) => {
+        await new Promise((r) => setTimeout(r, i * 30));
+        return get(url);
+      }),
+    );
     // Excess 0, ~1000, ~2000 (≤ burst 2000) at 1 r/s → waits of 0, ~1 s, ~2 s; the 4th is over the burst.
     expect(rs.map((r) => r.status)).toEqual([200, 200, 200, 429]);
     expect(rs[0]!.ms).toBeLessThan(600);
@@ -63,7 +65,18 @@ describe('limit-req', () => {
     for (const dp of apps.dataPlanes) for (let i = 0; i < 2; i++) local.push((await get(dp.url + '/req-local')).status);
     expect(local).toEqual([200, 503, 200, 503]);
 
-    await putRoute(apps, 'req-redis', route('/req-redis', { rate: 0.1, burst: 1, nodelay: true, policy: 'redis', redis_host: '127.0.0.1', redis_port: redis.port }));
+    await putRoute(
+      apps,
+      'req-redis',
+      route('/req-redis', {
+        rate: 0.1,
+        burst: 1,
+        nodelay: true,
+        policy: 'redis',
+        redis_host: '127.0.0.1',
+        redis_port: redis.port,
+      }),
+    );
     const shared = [];
     for (let i = 0; i < 4; i++) shared.push((await get(apps.dataPlanes[i % 2]!.url + '/req-redis')).status);
     expect(shared).toEqual([200, 200, 503, 503]);

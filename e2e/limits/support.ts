@@ -12,7 +12,10 @@ import { adminRequest, eventually } from '../helpers.js';
 export async function putRoute(apps: PorticoApps, id: string, body: Record<string, unknown>): Promise<void> {
   const res = await adminRequest(apps, 'PUT', `/apisix/admin/routes/${id}`, body);
   expect([200, 201], res.text).toContain(res.status);
-  const probe = await adminRequest(apps, 'PUT', `/apisix/admin/routes/probe-${id}`, { uri: `/__probe/${id}`, upstream: body.upstream });
+  const probe = await adminRequest(apps, 'PUT', `/apisix/admin/routes/probe-${id}`, {
+    uri: `/__probe/${id}`,
+    upstream: body.upstream,
+  });
   expect([200, 201], probe.text).toContain(probe.status);
   for (const dp of apps.dataPlanes) {
     await eventually(async () => {

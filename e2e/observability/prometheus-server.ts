@@ -37,10 +37,18 @@ export async function startPrometheus(targets: ScrapeTarget[], intervalS = 1): P
     )
     .join('');
   const conf = join(dir, 'prometheus.yml');
-  writeFileSync(conf, `global:\n  scrape_interval: ${intervalS}s\n  scrape_timeout: ${intervalS}s\n  evaluation_interval: ${intervalS}s\nscrape_configs:\n${jobs}`);
+  writeFileSync(
+    conf,
+    `global:\n  scrape_interval: ${intervalS}s\n  scrape_timeout: ${intervalS}s\n  evaluation_interval: ${intervalS}s\nscrape_configs:\n${jobs}`,
+  );
   const proc: ChildProcess = spawn(
     PROMETHEUS_BIN,
-    [`--config.file=${conf}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    [
+      `--config.file=${conf}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
@@ -48,16 +56,24 @@ export async function startPrometheus(targets: ScrapeTarget[], intervalS = 1): P
   proc.stdout?.on('data', keep);
   proc.stderr?.on('data', keep);
   const url = `http://127.0.0.1:${port}`;
-  await eventually(async () => {
-    if (proc.exitCode !== null) throw new Error(`prometheus exited ${proc.exitCode}: ${out}`);
-    const r = await fetch(`${url}/-/ready`);
-    if (r.status !== 200) throw new Error(`prometheus not ready: ${r.status}`);
-  }, 30_000, 200);
+  await eventually(
+    async () => {
+      if (proc.exitCode !== null) throw new Error(`prometheus exited ${proc.exitCode}: ${out}`);
+      const r = await fetch(`${url}/-/ready`);
+      if (r.status !== 200) throw new Error(`prometheus not ready: ${r.status}`);
+    },
+    30_000,
+    200,
+  );
   return {
     url,
     async query(q) {
       const r = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(q)}`);
-      const body = (await r.json()) as { status: string; error?: string; data?: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+      const body = (await r.json()) as {
+        status: string;
+        error?: string;
+        data?: { result: { metric: Record<string, string>; value: [number, string] }[] };
+      };
       if (body.status !== 'success') throw new Error(`query ${q} failed: ${body.error}`);
       return body.data!.result;
     },
@@ -77,6 +93,9 @@ export async function startPrometheus(targets: ScrapeTarget[], intervalS = 1): P
 /** `promtool check metrics` on an exposition: its exit code and every line it printed. */
 export function promtoolCheck(exposition: string): { code: number; findings: string[] } {
   const r = spawnSync(PROMTOOL_BIN, ['check', 'metrics'], { input: exposition, encoding: 'utf8' });
-  const findings = `${r.stdout}${r.stderr}`.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const findings = `${r.stdout}${r.stderr}`
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   return { code: r.status ?? -1, findings };
 }

@@ -8,7 +8,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '@portico/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startEtcd, startMockLlm, startPortico, type EtcdProcess, type MockLlm, type PorticoApps } from '@portico/testkit';
+import {
+  freePort,
+  startEtcd,
+  startMockLlm,
+  startPortico,
+  type EtcdProcess,
+  type MockLlm,
+  type PorticoApps,
+} from '@portico/testkit';
 import { adminRequest, dumpLogsOnFailure, eventually, startEchoUpstream, startUpstream, type Upstream } from '../helpers.js';
 import { promtoolCheck, startPrometheus, type PrometheusServer } from './prometheus-server.js';
 
@@ -122,7 +130,17 @@ describe('prometheus exporter of a pod', () => {
     const before = sumOf(await scrape(exportPorts[0]!), 'apisix_http_status', 'route="plain"');
     for (let i = 0; i < 6; i++) expect((await fetch(`${dp.url}/plain`)).status).toBe(200);
     const text = await scrape(exportPorts[0]!);
-    expect(sumOf(text, 'apisix_http_status', 'code="200"', 'route="plain"', 'matched_uri="/plain"', 'response_source="upstream"', 'node="127.0.0.1"')).toBe(before + 6);
+    expect(
+      sumOf(
+        text,
+        'apisix_http_status',
+        'code="200"',
+        'route="plain"',
+        'matched_uri="/plain"',
+        'response_source="upstream"',
+        'node="127.0.0.1"',
+      ),
+    ).toBe(before + 6);
     expect(text).toContain('# TYPE apisix_http_latency histogram\n');
     expect(sumOf(text, 'apisix_http_latency_count', 'type="request"', 'route="plain"')).toBe(before + 6);
     expect(sumOf(text, 'apisix_http_latency_count', 'type="upstream"', 'route="plain"')).toBe(before + 6);
@@ -155,52 +173,65 @@ describe('prometheus exporter of a pod', () => {
     for (let i = 0; i < 3; i++) await chat(dp1, { model: 'client-model' });
     for (let i = 0; i < 2; i++) await chat(dp2, { model: 'client-model', stream: true });
     const sel = 'route_id="chat",consumer="alice",node="ai-proxy-openai",request_llm_model="client-model",llm_model="gpt-4"';
-    await eventually(async () => {
-      const up = await prom!.query('up');
-      expect(up.map((s) => s.value[1])).toEqual(['1', '1']);
-      const prompt = await prom!.query(`sum by (request_type) (apisix_llm_prompt_tokens{${sel}})`);
-      expect(Object.fromEntries(prompt.map((s) => [s.metric.request_type, s.value[1]]))).toEqual({
-        ai_chat: String(3 * PROMPT_TOKENS),
-        ai_stream: String(2 * PROMPT_TOKENS),
-      });
-      const completion = await prom!.query(`sum(apisix_llm_completion_tokens{${sel}})`);
-      expect(completion[0]?.value[1]).toBe(String(5 * COMPLETION_TOKENS));
-      const byInstance = await prom!.query(`sum by (instance) (apisix_llm_prompt_tokens{${sel}})`);
-      expect(Object.fromEntries(byInstance.map((s) => [s.metric.instance, s.value[1]]))).toEqual({
-        [`127.0.0.1:${exportPorts[0]}`]: String(3 * PROMPT_TOKENS),
-        [`127.0.0.1:${exportPorts[1]}`]: String(2 * PROMPT_TOKENS),
-      });
-      const ttft = await prom!.query(`sum by (le) (apisix_llm_latency_bucket{type="ttft",request_type="ai_stream",${sel}})`);
-      const inf = ttft.find((s) => s.metric.le === '+Inf');
-      expect(inf?.value[1]).toBe('2');
-      expect(ttft.map((s) => s.metric.le)).toContain('60000');
-      const total = await prom!.query(`sum(apisix_llm_latency_count{type="total",${sel}})`);
-      expect(total[0]?.value[1]).toBe('5');
-      const dist = await prom!.query(`sum(apisix_llm_prompt_tokens_dist_bucket{le="50",${sel}})`);
-      expect(dist[0]?.value[1]).toBe('5');
-      const active = await prom!.query(`sum(apisix_llm_active_connections{route_id="chat"})`);
-      expect(active[0]?.value[1]).toBe('0');
-    }, 30_000, 500);
+    await eventually(
+      async () => {
+        const up = await prom!.query('up');
+        expect(up.map((s) => s.value[1])).toEqual(['1', '1']);
+        const prompt = await prom!.query(`sum by (request_type) (apisix_llm_prompt_tokens{${sel}})`);
+        expect(Object.fromEntries(prompt.map((s) => [s.metric.request_type, s.value[1]]))).toEqual({
+          ai_chat: String(3 * PROMPT_TOKENS),
+          ai_stream: String(2 * PROMPT_TOKENS),
+        });
+        const completion = await prom!.query(`sum(apisix_llm_completion_tokens{${sel}})`);
+        expect(completion[0]?.value[1]).toBe(String(5 * COMPLETION_TOKENS));
+        const byInstance = await prom!.query(`sum by (instance) (apisix_llm_prompt_tokens{${sel}})`);
+        expect(Object.fromEntries(byInstance.map((s) => [s.metric.instance, s.value[1]]))).toEqual({
+          [`127.0.0.1:${exportPorts[0]}`]: String(3 * PROMPT_TOKENS),
+          [`127.0.0.1:${exportPorts[1]}`]: String(2 * PROMPT_TOKENS),
+        });
+        const ttft = await prom!.query(`sum by (le) (apisix_llm_latency_bucket{type="ttft",request_type="ai_stream",${sel}})`);
+        const inf = ttft.find((s) => s.metric.le === '+Inf');
+        expect(inf?.value[1]).toBe('2');
+        expect(ttft.map((s) => s.metric.le)).toContain('60000');
+        const total = await prom!.query(`sum(apisix_llm_latency_count{type="total",${sel}})`);
+        expect(total[0]?.value[1]).toBe('5');
+        const dist = await prom!.query(`sum(apisix_llm_prompt_tokens_dist_bucket{le="50",${sel}})`);
+        expect(dist[0]?.value[1]).toBe('5');
+        const active = await prom!.query(`sum(apisix_llm_active_connections{route_id="chat"})`);
+        expect(active[0]?.value[1]).toBe('0');
+      },
+      30_000,
+      500,
+    );
   });
 
   it('every query of the Grafana dashboard in deploy/ is valid PromQL; the token and latency panels have data', async () => {
     const dashboard = JSON.parse(readFileSync(join(projectRoot, 'deploy/grafana/portico-llm.json'), 'utf8')) as {
       panels: { title: string; targets: { expr: string }[] }[];
     };
-    const withData = new Set(['Tokens/s by model', 'Tokens/s by consumer', 'Time to first token vs total latency (p50 / p95)', 'HTTP status by code']);
-    await eventually(async () => {
-      for (const p of dashboard.panels) {
-        let points = 0;
-        for (const t of p.targets) {
-          const q = t.expr.replaceAll('$instance', '.*').replaceAll('$__rate_interval', '1m');
-          points += (await prom!.query(q)).length;
+    const withData = new Set([
+      'Tokens/s by model',
+      'Tokens/s by consumer',
+      'Time to first token vs total latency (p50 / p95)',
+      'HTTP status by code',
+    ]);
+    await eventually(
+      async () => {
+        for (const p of dashboard.panels) {
+          let points = 0;
+          for (const t of p.targets) {
+            const q = t.expr.replaceAll('$instance', '.*').replaceAll('$__rate_interval', '1m');
+            points += (await prom!.query(q)).length;
+          }
+          if (withData.has(p.title)) expect(points, p.title).toBeGreaterThan(0);
         }
-        if (withData.has(p.title)) expect(points, p.title).toBeGreaterThan(0);
-      }
-    }, 20_000, 1000);
+      },
+      20_000,
+      1000,
+    );
   });
 
-  it('promtool check metrics finds no format error, only the naming lints of APISIX\'s own metric names', async () => {
+  it("promtool check metrics finds no format error, only the naming lints of APISIX's own metric names", async () => {
     await chat(pod1.dataPlanes[0]!.url, { model: 'client-model' });
     const text = await scrape(exportPorts[0]!);
     const { findings } = promtoolCheck(text);
@@ -219,7 +250,14 @@ describe('prometheus exporter of a pod', () => {
       res.end();
     });
     const checks = (port: number) => ({
-      active: { type: 'http', http_path: '/health', port, timeout: 1, healthy: { interval: 1, successes: 1 }, unhealthy: { interval: 1, http_failures: 1 } },
+      active: {
+        type: 'http',
+        http_path: '/health',
+        port,
+        timeout: 1,
+        healthy: { interval: 1, successes: 1 },
+        unhealthy: { interval: 1, http_failures: 1 },
+      },
     });
     const instance = (name: string, port: number) => ({
       name,
@@ -238,11 +276,15 @@ describe('prometheus exporter of a pod', () => {
       // The checked target is the instance's endpoint (host and port); checks.active.port only
       // redirects the probes.
       const name = (i: number): string => `/apisix/routes/multi#plugins['ai-proxy-multi'].instances[${i}]`;
-      await eventually(async () => {
-        const text = await scrape(exportPorts[0]!);
-        expect(text).toContain(`apisix_upstream_status{name="${name(0)}",ip="127.0.0.1",port="${mock.port}"} 1\n`);
-        expect(text).toContain(`apisix_upstream_status{name="${name(1)}",ip="127.0.0.1",port="${mock.port}"} 0\n`);
-      }, 15_000, 300);
+      await eventually(
+        async () => {
+          const text = await scrape(exportPorts[0]!);
+          expect(text).toContain(`apisix_upstream_status{name="${name(0)}",ip="127.0.0.1",port="${mock.port}"} 1\n`);
+          expect(text).toContain(`apisix_upstream_status{name="${name(1)}",ip="127.0.0.1",port="${mock.port}"} 0\n`);
+        },
+        15_000,
+        300,
+      );
     } finally {
       await adminRequest(pod1, 'DELETE', '/apisix/admin/routes/multi');
       await failing.close();
@@ -250,19 +292,25 @@ describe('prometheus exporter of a pod', () => {
   });
 
   it('plugin_metadata disabled_labels blanks a label; a long model name is cut to 128 bytes', async () => {
-    const bad = await adminRequest(pod1, 'PUT', '/apisix/admin/plugin_metadata/prometheus', { disabled_labels: { http_status: ['code'] } });
+    const bad = await adminRequest(pod1, 'PUT', '/apisix/admin/plugin_metadata/prometheus', {
+      disabled_labels: { http_status: ['code'] },
+    });
     expect(bad.status).toBe(400);
     expect(JSON.parse(bad.text)).toEqual({
       error_msg:
         'invalid configuration: property "disabled_labels" validation failed: property "http_status" validation failed: failed to validate item 1: matches none of the enum values',
     });
-    await put('/apisix/admin/plugin_metadata/prometheus', { disabled_labels: { llm_prompt_tokens: ['consumer', 'request_llm_model'] } });
+    await put('/apisix/admin/plugin_metadata/prometheus', {
+      disabled_labels: { llm_prompt_tokens: ['consumer', 'request_llm_model'] },
+    });
     const dp = pod1.dataPlanes[0]!.url;
     const longModel = 'm'.repeat(300);
     await eventually(async () => {
       await chat(dp, { model: longModel });
       const text = await scrape(exportPorts[0]!);
-      expect(sumOf(text, 'apisix_llm_prompt_tokens', 'consumer=""', 'request_llm_model=""', 'llm_model="gpt-4"')).toBeGreaterThan(0);
+      expect(sumOf(text, 'apisix_llm_prompt_tokens', 'consumer=""', 'request_llm_model=""', 'llm_model="gpt-4"')).toBeGreaterThan(
+        0,
+      );
     });
     const text = await scrape(exportPorts[0]!);
     expect(text).toContain(`request_llm_model="${'m'.repeat(128)}"`);

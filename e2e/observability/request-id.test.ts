@@ -29,10 +29,17 @@ async function route(id: string, plugin: Record<string, unknown>, node = echo.no
 }
 
 /** GET a route; the id the upstream received and the response header. */
-async function get(id: string, headers: Record<string, string> = {}): Promise<{ upstream: string | undefined; response: string | null; header: Headers }> {
+async function get(
+  id: string,
+  headers: Record<string, string> = {},
+): Promise<{ upstream: string | undefined; response: string | null; header: Headers }> {
   const r = await fetch(`${apps.dataPlanes[0]!.url}/${id}`, { headers });
   const body = (await r.json()) as { headers: Record<string, string> };
-  return { upstream: body.headers['x-request-id'] ?? body.headers['x-trace'], response: r.headers.get('x-request-id'), header: r.headers };
+  return {
+    upstream: body.headers['x-request-id'] ?? body.headers['x-trace'],
+    response: r.headers.get('x-request-id'),
+    header: r.headers,
+  };
 }
 
 beforeAll(async () => {
@@ -102,14 +109,24 @@ describe('request-id', () => {
     expect((await get('uuidv7')).response).toMatch(UUID_V7);
   });
 
-  it('rejects confs with APISIX\'s schema errors', async () => {
+  it("rejects confs with APISIX's schema errors", async () => {
     const cases: [unknown, string][] = [
       [{ algorithm: 'snowflake' }, 'property "algorithm" validation failed: matches none of the enum values'],
-      [{ algorithm: 'range_id', range_id: { length: 5 } }, 'property "range_id" validation failed: property "length" validation failed: expected 5 to be at least 6'],
-      [{ include_in_response: 'yes' }, 'property "include_in_response" validation failed: wrong type: expected boolean, got string'],
+      [
+        { algorithm: 'range_id', range_id: { length: 5 } },
+        'property "range_id" validation failed: property "length" validation failed: expected 5 to be at least 6',
+      ],
+      [
+        { include_in_response: 'yes' },
+        'property "include_in_response" validation failed: wrong type: expected boolean, got string',
+      ],
     ];
     for (const [conf, err] of cases) {
-      const res = await adminRequest(apps, 'PUT', '/apisix/admin/routes/bad', { uri: '/bad', plugins: { 'request-id': conf }, upstream: { type: 'roundrobin', nodes: { [echo.node]: 1 } } });
+      const res = await adminRequest(apps, 'PUT', '/apisix/admin/routes/bad', {
+        uri: '/bad',
+        plugins: { 'request-id': conf },
+        upstream: { type: 'roundrobin', nodes: { [echo.node]: 1 } },
+      });
       expect(res.status).toBe(400);
       expect(JSON.parse(res.text)).toEqual({ error_msg: `failed to check the configuration of plugin request-id err: ${err}` });
     }

@@ -22,7 +22,9 @@ beforeAll(async () => {
   apps = await startPortico({
     etcdEndpoint: etcd.endpoint,
     extraConf: {
-      nginx_config: { http: { access_log_format: 'policy $remote_addr $remote_port $realip_remote_addr "$request_uri" $status' } },
+      nginx_config: {
+        http: { access_log_format: 'policy $remote_addr $remote_port $realip_remote_addr "$request_uri" $status' },
+      },
     },
   });
   echo = await startEchoUpstream('echo');
@@ -187,7 +189,10 @@ describe('ua-restriction', () => {
   });
 
   it('checks every User-Agent line: one denied line refuses, one allowed line admits', async () => {
-    for (const lines of [['my-bot1', 'my-bot2'], ['my-bot2', 'my-bot1']]) {
+    for (const lines of [
+      ['my-bot1', 'my-bot2'],
+      ['my-bot2', 'my-bot1'],
+    ]) {
       const r = await send(`${url}/ua-deny`, { 'user-agent': lines });
       expect([r.status, r.body]).toEqual([403, UA_DENIED]);
     }

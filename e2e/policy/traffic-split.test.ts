@@ -125,7 +125,15 @@ describe('traffic-split', () => {
         'traffic-split': {
           rules: [
             {
-              match: [{ vars: [['http_release', '==', 'new']] }, { vars: [['arg_name', '==', 'jack'], ['arg_age', '>', 18]] }],
+              match: [
+                { vars: [['http_release', '==', 'new']] },
+                {
+                  vars: [
+                    ['arg_name', '==', 'jack'],
+                    ['arg_age', '>', 18],
+                  ],
+                },
+              ],
               weighted_upstreams: [{ upstream_id: 'ts-b', weight: 1 }],
             },
             {

@@ -77,11 +77,21 @@ function stream(url: string) {
         first();
       });
       res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, body: chunks.map((c) => c.text).join(''), complete: true, endedAt: performance.now() }),
+        resolve({
+          status: res.statusCode ?? 0,
+          body: chunks.map((c) => c.text).join(''),
+          complete: true,
+          endedAt: performance.now(),
+        }),
       );
       res.on('error', () => undefined);
       res.on('close', () =>
-        resolve({ status: res.statusCode ?? 0, body: chunks.map((c) => c.text).join(''), complete: res.complete, endedAt: performance.now() }),
+        resolve({
+          status: res.statusCode ?? 0,
+          body: chunks.map((c) => c.text).join(''),
+          complete: res.complete,
+          endedAt: performance.now(),
+        }),
       );
     });
     req.on('error', reject);

@@ -89,12 +89,16 @@ describe('worker supervision', () => {
     process.kill(victim.pid, 'SIGKILL');
     // Fresh connections land on the surviving worker while the slot restarts.
     for (let i = 0; i < 5; i++) expect((await httpGet(`${dp.url}/roles`)).status).toBe(200);
-    const after = await eventually(async () => {
-      const r = await podRevision(dp);
-      expect(r.workers[1]!.pid).not.toBe(victim.pid);
-      expect(r.workers[1]!.ready).toBe(true);
-      return r;
-    }, 15_000, 100);
+    const after = await eventually(
+      async () => {
+        const r = await podRevision(dp);
+        expect(r.workers[1]!.pid).not.toBe(victim.pid);
+        expect(r.workers[1]!.ready).toBe(true);
+        return r;
+      },
+      15_000,
+      100,
+    );
     expect(after.workers[0]!.pid).toBe(before.workers[0]!.pid);
     expect(after.workers[1]!.revision).toBe(before.revision);
     expect((await httpGet(`${dp.statusUrl!}/status/ready`)).status).toBe(200);
@@ -120,11 +124,15 @@ describe('worker supervision', () => {
     });
     try {
       await waitForPort(status, { timeoutMs: 15_000 });
-      await eventually(async () => {
-        const r = await httpGet(`http://127.0.0.1:${status}/status/ready`);
-        expect(r.status).toBe(503);
-        expect(r.body).toMatch(/^\{"status":"error","error":"worker id: [01] has not received configuration"\}$/);
-      }, 15_000, 100);
+      await eventually(
+        async () => {
+          const r = await httpGet(`http://127.0.0.1:${status}/status/ready`);
+          expect(r.status).toBe(503);
+          expect(r.body).toMatch(/^\{"status":"error","error":"worker id: [01] has not received configuration"\}$/);
+        },
+        15_000,
+        100,
+      );
       expect((await httpGet(`http://127.0.0.1:${status}/status`)).status).toBe(200);
       const refused = await httpGet(`http://127.0.0.1:${port}/`).then(
         (r) => `answered ${r.status}`,

@@ -24,7 +24,10 @@ function post(url: string): Promise<{ status: number; remaining: string | undefi
     const req = request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
       res.resume();
       res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, remaining: res.headers['x-ai-ratelimit-remaining-ai-proxy-openai'] as string | undefined }),
+        resolve({
+          status: res.statusCode ?? 0,
+          remaining: res.headers['x-ai-ratelimit-remaining-ai-proxy-openai'] as string | undefined,
+        }),
       );
       res.on('error', reject);
     });
@@ -134,11 +137,15 @@ describe('policy local with 2 workers', () => {
     // 4 × 31 tokens (the mock's 23 prompt + 8 completion) = 124 spent. Kill worker 0; fresh connections then reach worker 1 or the
     // restarted worker 0, and both must refuse.
     process.kill(before.workers[0]!.pid, 'SIGKILL');
-    await eventually(async () => {
-      const r = await podRevision(dp);
-      expect(r.workers[0]!.pid).not.toBe(before.workers[0]!.pid);
-      expect(r.workers[0]!.ready).toBe(true);
-    }, 15_000, 100);
+    await eventually(
+      async () => {
+        const r = await podRevision(dp);
+        expect(r.workers[0]!.pid).not.toBe(before.workers[0]!.pid);
+        expect(r.workers[0]!.ready).toBe(true);
+      },
+      15_000,
+      100,
+    );
     signal(w1, 'SIGSTOP');
     try {
       const r = await post(url); // only the new worker 0 can take it

@@ -41,11 +41,19 @@ describe('Admin API checks', () => {
     ['response-rewrite', { body: 'x', body_base64: true }, 'invalid base64 content'],
     ['cors', { allow_credential: true }, "you can not set '*' for other option when 'allow_credential' is true"],
     ['redirect', { uri: '/x', http_to_https: true }, 'value should match only one schema, but matches both schemas 1 and 3'],
-    ['redirect', { http_to_https: true, append_query_string: true }, 'only one of `http_to_https` and `append_query_string` can be configured.'],
+    [
+      'redirect',
+      { http_to_https: true, append_query_string: true },
+      'only one of `http_to_https` and `append_query_string` can be configured.',
+    ],
     ['fault-injection', { abort: { body: 'x' } }, 'property "abort" validation failed: property "http_status" is required'],
   ];
   it.each(cases)('%s %j is refused with APISIX message', async (name, conf, msg) => {
-    const r = await adminRequest(apps, 'PUT', '/apisix/admin/routes/bad', { uri: '/bad', plugins: { [name]: conf }, upstream: upstream() });
+    const r = await adminRequest(apps, 'PUT', '/apisix/admin/routes/bad', {
+      uri: '/bad',
+      plugins: { [name]: conf },
+      upstream: upstream(),
+    });
     expect(r.status).toBe(400);
     expect(r.json()).toEqual({ error_msg: `failed to check the configuration of plugin ${name} err: ${msg}` });
   });
@@ -152,7 +160,11 @@ describe('response-rewrite', () => {
           'response-rewrite': {
             status_code: 202,
             body: '{"code":"ok","message":"new json body"}\n',
-            headers: { set: { 'X-Server-Id': 3, 'X-Uri': '$uri' }, add: ['X-Extra: a', 'X-Extra: b'], remove: ['access-control-allow-origin'] },
+            headers: {
+              set: { 'X-Server-Id': 3, 'X-Uri': '$uri' },
+              add: ['X-Extra: a', 'X-Extra: b'],
+              remove: ['access-control-allow-origin'],
+            },
           },
         },
         upstream: upstream(),
@@ -204,7 +216,11 @@ describe('response-rewrite', () => {
       {
         uri: '/rr-v',
         plugins: {
-          'response-rewrite': { vars: [['status', '==', 502]], body: '{"error":"upstream down"}\n', headers: { 'Content-Type': 'application/json' } },
+          'response-rewrite': {
+            vars: [['status', '==', 502]],
+            body: '{"error":"upstream down"}\n',
+            headers: { 'Content-Type': 'application/json' },
+          },
         },
         upstream: { type: 'roundrobin', nodes: { '127.0.0.1:1': 1 } },
       },
@@ -342,7 +358,11 @@ describe('redirect', () => {
     await putAndServe(
       apps,
       '/apisix/admin/routes/rd2',
-      { uri: '/old/*', plugins: { redirect: { regex_uri: ['^/old/(a.*)', '/new/$1'], ret_code: 307, append_query_string: true } }, upstream: upstream() },
+      {
+        uri: '/old/*',
+        plugins: { redirect: { regex_uri: ['^/old/(a.*)', '/new/$1'], ret_code: 307, append_query_string: true } },
+        upstream: upstream(),
+      },
       { path: '/old/x', ready: served },
     );
     const r = await call(`${dp}/old/abc?q=1`);
@@ -361,7 +381,12 @@ describe('fault-injection', () => {
         uri: '/fi',
         plugins: {
           'fault-injection': {
-            abort: { http_status: 403, body: '{"count": $arg_count}', headers: { 'X-Fault': 'yes', 'X-N': 2 }, vars: [[['arg_name', '==', 'jack']]] },
+            abort: {
+              http_status: 403,
+              body: '{"count": $arg_count}',
+              headers: { 'X-Fault': 'yes', 'X-N': 2 },
+              vars: [[['arg_name', '==', 'jack']]],
+            },
           },
         },
         upstream: upstream(),

@@ -31,7 +31,13 @@ export function call(
           const k = res.rawHeaders[i]!.toLowerCase();
           rawHeaders.set(k, [...(rawHeaders.get(k) ?? []), res.rawHeaders[i + 1]!]);
         }
-        resolve({ status: res.statusCode!, headers: res.headers, rawHeaders, body: Buffer.concat(chunks).toString(), ms: Date.now() - t0 });
+        resolve({
+          status: res.statusCode!,
+          headers: res.headers,
+          rawHeaders,
+          body: Buffer.concat(chunks).toString(),
+          ms: Date.now() - t0,
+        });
       });
     });
     req.on('error', reject);
@@ -93,13 +99,24 @@ export function startTestUpstream(): Promise<Upstream> {
       }
       const m = /^\/status\/(\d+)$/.exec(path);
       if (m !== null) {
-        res.writeHead(Number(m[1]), { 'content-type': 'application/json', 'access-control-allow-origin': 'http://upstream.example' });
+        res.writeHead(Number(m[1]), {
+          'content-type': 'application/json',
+          'access-control-allow-origin': 'http://upstream.example',
+        });
         res.end('{"from":"upstream"}');
         return;
       }
       res.setHeader('content-type', 'application/json');
       res.setHeader('x-upstream', 'echo');
-      res.end(JSON.stringify({ name: 'echo', method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString() }));
+      res.end(
+        JSON.stringify({
+          name: 'echo',
+          method: req.method,
+          url: req.url,
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString(),
+        }),
+      );
     });
   });
 }

@@ -4,7 +4,16 @@
  * key upstream, key-auth matches the resolved consumer key, and a consumer whose reference
  * cannot be resolved is never served (fail closed).
  */
-import { startEtcd, startMockLlm, startPortico, startVault, type EtcdProcess, type MockLlm, type PorticoApps, type VaultServer } from '@portico/testkit';
+import {
+  startEtcd,
+  startMockLlm,
+  startPortico,
+  startVault,
+  type EtcdProcess,
+  type MockLlm,
+  type PorticoApps,
+  type VaultServer,
+} from '@portico/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminRequest, dumpLogsOnFailure, eventually } from '../helpers.js';
 
@@ -31,7 +40,11 @@ dumpLogsOnFailure(() => apps);
 
 describe('secrets through the Admin API', () => {
   it('stores secrets/<manager>/<id> under that key, checked against the manager schema', async () => {
-    const put = await adminRequest(apps, 'PUT', '/apisix/admin/secrets/vault/1', { uri: vault.url, prefix: 'kv/apisix', token: vault.token });
+    const put = await adminRequest(apps, 'PUT', '/apisix/admin/secrets/vault/1', {
+      uri: vault.url,
+      prefix: 'kv/apisix',
+      token: vault.token,
+    });
     expect(put.status).toBe(201);
     const body = put.json() as { key: string; value: Record<string, unknown> };
     expect(body.key).toBe('/apisix/secrets/vault/1');
@@ -42,7 +55,9 @@ describe('secrets through the Admin API', () => {
     expect(bad.json()).toEqual({ error_msg: 'invalid secret manager: nope' });
     const missing = await adminRequest(apps, 'PUT', '/apisix/admin/secrets/vault/2', { uri: vault.url });
     expect(missing.status).toBe(400);
-    expect((missing.json() as { error_msg: string }).error_msg).toMatch(/^invalid configuration: property "(prefix|token)" is required/);
+    expect((missing.json() as { error_msg: string }).error_msg).toMatch(
+      /^invalid configuration: property "(prefix|token)" is required/,
+    );
     const post = await adminRequest(apps, 'POST', '/apisix/admin/secrets/vault', { uri: vault.url, prefix: 'p', token: 't' });
     expect(post.status).toBe(405);
   });
@@ -97,14 +112,36 @@ describe('references in plugin confs', () => {
   });
 
   it('authenticates a consumer whose key-auth key lives in Vault, and never one whose reference does not resolve', async () => {
-    expect((await adminRequest(apps, 'PUT', '/apisix/admin/consumers', { username: 'jack', plugins: { 'key-auth': { key: '$secret://vault/1/jack/auth-key' } } })).status).toBe(201);
-    expect((await adminRequest(apps, 'PUT', '/apisix/admin/consumers', { username: 'ghost', plugins: { 'key-auth': { key: '$secret://vault/1/nobody/auth-key' } } })).status).toBe(201);
     expect(
-      (await adminRequest(apps, 'PUT', '/apisix/admin/routes/guarded', { uri: '/llm-guarded', plugins: { 'key-auth': {}, 'ai-proxy': {
-        provider: 'openai',
-        auth: { header: { Authorization: '$secret://vault/1/openai/auth' } },
-        override: { endpoint: `${llm.url}/v1/chat/completions` },
-      } } })).status,
+      (
+        await adminRequest(apps, 'PUT', '/apisix/admin/consumers', {
+          username: 'jack',
+          plugins: { 'key-auth': { key: '$secret://vault/1/jack/auth-key' } },
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await adminRequest(apps, 'PUT', '/apisix/admin/consumers', {
+          username: 'ghost',
+          plugins: { 'key-auth': { key: '$secret://vault/1/nobody/auth-key' } },
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await adminRequest(apps, 'PUT', '/apisix/admin/routes/guarded', {
+          uri: '/llm-guarded',
+          plugins: {
+            'key-auth': {},
+            'ai-proxy': {
+              provider: 'openai',
+              auth: { header: { Authorization: '$secret://vault/1/openai/auth' } },
+              override: { endpoint: `${llm.url}/v1/chat/completions` },
+            },
+          },
+        })
+      ).status,
     ).toBe(201);
     const call = (key: string) =>
       fetch(`${apps.dataPlanes[0]!.url}/llm-guarded`, {

@@ -25,7 +25,11 @@ afterAll(async () => {
 dumpLogsOnFailure(() => apps);
 
 const ENDPOINT = '/apisix/admin/configs';
-const route = (id: string, uri: unknown) => ({ id, uri, upstream: { type: 'roundrobin', nodes: { [`127.0.0.1:${echo.port}`]: 1 } } });
+const route = (id: string, uri: unknown) => ({
+  id,
+  uri,
+  upstream: { type: 'roundrobin', nodes: { [`127.0.0.1:${echo.port}`]: 1 } },
+});
 
 function call(method: string, path: string, opts: { body?: unknown; headers?: Record<string, string> } = {}) {
   return fetch(`${apps.adminUrl}${path}`, {
@@ -40,7 +44,13 @@ describe('standalone Admin API (/apisix/admin/configs)', () => {
     const res = await call('GET', ENDPOINT);
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, number>;
-    expect(body).toMatchObject({ routes_conf_version: 0, ssls_conf_version: 0, services_conf_version: 0, upstreams_conf_version: 0, consumers_conf_version: 0 });
+    expect(body).toMatchObject({
+      routes_conf_version: 0,
+      ssls_conf_version: 0,
+      services_conf_version: 0,
+      upstreams_conf_version: 0,
+      consumers_conf_version: 0,
+    });
     expect(res.headers.get('x-digest')).toBeNull();
     expect(res.headers.get('x-last-modified')).toBeNull();
   });
@@ -73,7 +83,10 @@ describe('standalone Admin API (/apisix/admin/configs)', () => {
       expect((await fetch(`${dp.url}/r2`)).status).toBe(200);
       expect((await fetch(`${dp.url}/r1`)).status).toBe(404);
     }, 8_000);
-    const keep = await call('PUT', ENDPOINT, { body: { routes_conf_version: 2, routes: [route('r3', '/r3')] }, headers: { 'X-Digest': 'd3' } });
+    const keep = await call('PUT', ENDPOINT, {
+      body: { routes_conf_version: 2, routes: [route('r3', '/r3')] },
+      headers: { 'X-Digest': 'd3' },
+    });
     expect(keep.status).toBe(202);
     const dump = (await (await call('GET', ENDPOINT, { headers: { Accept: 'application/yaml' } })).text()) as string;
     expect(dump).toContain('id: r2');
@@ -81,27 +94,42 @@ describe('standalone Admin API (/apisix/admin/configs)', () => {
   });
 
   it('refuses a lower conf version, a non-number version and a schema violation with APISIX messages', async () => {
-    const high = await call('PUT', ENDPOINT, { body: { routes_conf_version: 100, routes: [route('r2', '/r2')] }, headers: { 'X-Digest': 'd4' } });
+    const high = await call('PUT', ENDPOINT, {
+      body: { routes_conf_version: 100, routes: [route('r2', '/r2')] },
+      headers: { 'X-Digest': 'd4' },
+    });
     expect(high.status).toBe(202);
-    const low = await call('PUT', ENDPOINT, { body: { routes_conf_version: 10, routes: [route('r2', '/r2')] }, headers: { 'X-Digest': 'd5' } });
+    const low = await call('PUT', ENDPOINT, {
+      body: { routes_conf_version: 10, routes: [route('r2', '/r2')] },
+      headers: { 'X-Digest': 'd5' },
+    });
     expect(low.status).toBe(400);
     expect(await low.json()).toEqual({ error_msg: 'routes_conf_version must be greater than or equal to (100)' });
     const nan = await call('PUT', ENDPOINT, { body: { routes_conf_version: 'adc' }, headers: { 'X-Digest': 'd6' } });
     expect(await nan.json()).toEqual({ error_msg: 'routes_conf_version must be a number' });
     const bad = await call('PUT', ENDPOINT, { body: { routes: [route('r9', 123)] }, headers: { 'X-Digest': 'd7' } });
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toEqual({ error_msg: 'invalid configuration: property "uri" validation failed: wrong type: expected string, got number' });
+    expect(await bad.json()).toEqual({
+      error_msg: 'invalid configuration: property "uri" validation failed: wrong type: expected string, got number',
+    });
     const empty = await call('PUT', ENDPOINT, { headers: { 'X-Digest': 'd8' } });
     expect(await empty.json()).toEqual({ error_msg: 'invalid request body: empty request body' });
   });
 
   it('validates a whole configuration, collecting every error', async () => {
-    const res = await call('POST', `${ENDPOINT}/validate`, { body: { routes: [route('a', 1), route('a', '/ok')], services: [{ id: 's', upstream_id: 'missing' }] } });
+    const res = await call('POST', `${ENDPOINT}/validate`, {
+      body: { routes: [route('a', 1), route('a', '/ok')], services: [{ id: 's', upstream_id: 'missing' }] },
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({
       error_msg: 'Configuration validation failed',
       errors: [
-        { resource_type: 'routes', resource_id: 'a', index: 0, error: 'invalid configuration: property "uri" validation failed: wrong type: expected string, got number' },
+        {
+          resource_type: 'routes',
+          resource_id: 'a',
+          index: 0,
+          error: 'invalid configuration: property "uri" validation failed: wrong type: expected string, got number',
+        },
         { resource_type: 'routes', resource_id: 'a', index: 1, error: 'found duplicate id a in routes' },
       ],
     });

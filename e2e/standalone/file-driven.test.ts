@@ -48,7 +48,10 @@ describe('file-driven standalone data plane', () => {
   it('follows an edit of the file, plugins included', async () => {
     const dp = apps.dataPlanes[0]!;
     const plugins = '    plugins:\n      key-auth: {}\n';
-    writeFileSync(yamlPath, `consumers:\n  - username: jack\n    plugins:\n      key-auth:\n        key: jack-key\n${route('/second', plugins)}#END\n`);
+    writeFileSync(
+      yamlPath,
+      `consumers:\n  - username: jack\n    plugins:\n      key-auth:\n        key: jack-key\n${route('/second', plugins)}#END\n`,
+    );
     await eventually(async () => expect((await fetch(`${dp.url}/second`)).status).toBe(401), 8_000);
     expect(await (await fetch(`${dp.url}/second`)).json()).toEqual({ message: 'Missing API key in request' });
     expect((await fetch(`${dp.url}/second`, { headers: { apikey: 'jack-key' } })).status).toBe(200);

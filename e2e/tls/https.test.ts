@@ -38,11 +38,25 @@ afterAll(async () => {
 dumpLogsOnFailure(() => apps);
 
 /** One request on a fresh TLS connection: status, body and the served certificate's serial. */
-function get(servername: string, path = '/hello', extra: { cert?: string; key?: string } = {}): Promise<{ status: number; body: string; serial: string; cn: string }> {
+function get(
+  servername: string,
+  path = '/hello',
+  extra: { cert?: string; key?: string } = {},
+): Promise<{ status: number; body: string; serial: string; cn: string }> {
   const dp = apps.dataPlanes[0]!;
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: dp.sslPort, path, servername, ca: ca.cert, headers: { host: servername }, agent: false, timeout: 10_000, ...extra },
+      {
+        host: '127.0.0.1',
+        port: dp.sslPort,
+        path,
+        servername,
+        ca: ca.cert,
+        headers: { host: servername },
+        agent: false,
+        timeout: 10_000,
+        ...extra,
+      },
       (res) => {
         let body = '';
         res.on('data', (c) => (body += c));
@@ -75,10 +89,19 @@ describe('ssls through the Admin API', () => {
 
   it('refuses certificates and keys that do not parse, and unpaired certs/keys, with APISIX messages', async () => {
     const leaf = ca.issue({ cn: 'b.test.com', dns: ['b.test.com'] });
-    const bad = await adminRequest(apps, 'PUT', '/apisix/admin/ssls/bad', { cert: 'x'.repeat(200), key: leaf.key, sni: 'b.test.com' });
+    const bad = await adminRequest(apps, 'PUT', '/apisix/admin/ssls/bad', {
+      cert: 'x'.repeat(200),
+      key: leaf.key,
+      sni: 'b.test.com',
+    });
     expect(bad.status).toBe(400);
     expect((bad.json() as { error_msg: string }).error_msg).toMatch(/^failed to parse cert: /);
-    const unpaired = await adminRequest(apps, 'PUT', '/apisix/admin/ssls/bad', { cert: leaf.cert, key: leaf.key, sni: 'b.test.com', certs: [leaf.cert] });
+    const unpaired = await adminRequest(apps, 'PUT', '/apisix/admin/ssls/bad', {
+      cert: leaf.cert,
+      key: leaf.key,
+      sni: 'b.test.com',
+      certs: [leaf.cert],
+    });
     expect(unpaired.json()).toEqual({ error_msg: 'mismatched number of certs and keys' });
     const schema = await adminRequest(apps, 'PUT', '/apisix/admin/ssls/bad', { cert: leaf.cert, key: leaf.key });
     expect(schema.status).toBe(400);
@@ -89,12 +112,21 @@ describe('ssls through the Admin API', () => {
 describe('the HTTPS listener', () => {
   it('answers curl over HTTPS with the certificate of each SNI, exact and wildcard', async () => {
     const wild = ca.issue({ cn: 'wildcard', dns: ['*.wild.com'] });
-    expect((await adminRequest(apps, 'PUT', '/apisix/admin/ssls/2', { cert: wild.cert, key: wild.key, sni: '*.wild.com' })).status).toBe(201);
+    expect(
+      (await adminRequest(apps, 'PUT', '/apisix/admin/ssls/2', { cert: wild.cert, key: wild.key, sni: '*.wild.com' })).status,
+    ).toBe(201);
     const port = apps.dataPlanes[0]!.sslPort;
     const curl = async (host: string) => {
       const { stdout, stderr } = await run('curl', [
-        '-sS', '-v', '--cacert', ca.certFile, '--resolve', `${host}:${port}:127.0.0.1`, `https://${host}:${port}/hello?x=1`,
-        '-w', '\n%{http_code} %{http_version}',
+        '-sS',
+        '-v',
+        '--cacert',
+        ca.certFile,
+        '--resolve',
+        `${host}:${port}:127.0.0.1`,
+        `https://${host}:${port}/hello?x=1`,
+        '-w',
+        '\n%{http_code} %{http_version}',
       ]);
       return { stdout, stderr };
     };
@@ -178,19 +210,33 @@ describe('upstream TLS', () => {
     const upstreamCa = createTestCa('upstream client CA');
     const serverLeaf = ca.issue({ cn: 'upstream.local', dns: ['upstream.local'] });
     const seen: string[] = [];
-    const server = createServer({ cert: serverLeaf.cert, key: serverLeaf.key, ca: upstreamCa.cert, requestCert: true, rejectUnauthorized: true }, (req, res) => {
-      seen.push(String((req.socket as TLSSocket).getPeerCertificate().subject?.CN));
-      res.end('mtls ok');
-    });
+    const server = createServer(
+      { cert: serverLeaf.cert, key: serverLeaf.key, ca: upstreamCa.cert, requestCert: true, rejectUnauthorized: true },
+      (req, res) => {
+        seen.push(String((req.socket as TLSSocket).getPeerCertificate().subject?.CN));
+        res.end('mtls ok');
+      },
+    );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     try {
       const port = (server.address() as { port: number }).port;
       const client = upstreamCa.issue({ cn: 'portico-gateway', client: true });
-      const ssl = await adminRequest(apps, 'PUT', '/apisix/admin/ssls/client1', { type: 'client', cert: client.cert, key: client.key });
+      const ssl = await adminRequest(apps, 'PUT', '/apisix/admin/ssls/client1', {
+        type: 'client',
+        cert: client.cert,
+        key: client.key,
+      });
       expect(ssl.status).toBe(201);
       const route = await adminRequest(apps, 'PUT', '/apisix/admin/routes/mtls-up', {
         uri: '/mtls-up',
-        upstream: { type: 'roundrobin', scheme: 'https', pass_host: 'rewrite', upstream_host: 'upstream.local', nodes: { [`127.0.0.1:${port}`]: 1 }, tls: { client_cert_id: 'client1' } },
+        upstream: {
+          type: 'roundrobin',
+          scheme: 'https',
+          pass_host: 'rewrite',
+          upstream_host: 'upstream.local',
+          nodes: { [`127.0.0.1:${port}`]: 1 },
+          tls: { client_cert_id: 'client1' },
+        },
       });
       expect(route.status).toBe(201);
       await eventually(async () => {

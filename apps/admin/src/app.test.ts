@@ -80,10 +80,22 @@ describe('admin pipeline: headers, auth, CORS', () => {
   it('returns nginx 403 HTML for clients outside allow_admin', async () => {
     const conf = makeConf(`deployment:\n  admin:\n    admin_key_required: false\n    allow_admin: ["127.0.0.0/24"]\n`);
     const { req } = makeAdmin({ conf });
-    const denied = await req('GET', '/apisix/admin/routes', undefined, {}, { incoming: { socket: { remoteAddress: '10.1.1.1' } } });
+    const denied = await req(
+      'GET',
+      '/apisix/admin/routes',
+      undefined,
+      {},
+      { incoming: { socket: { remoteAddress: '10.1.1.1' } } },
+    );
     expect(denied.status).toBe(403);
     expect(denied.text).toContain('403 Forbidden');
-    const ok = await req('GET', '/apisix/admin/routes', undefined, {}, { incoming: { socket: { remoteAddress: '::ffff:127.0.0.1' } } });
+    const ok = await req(
+      'GET',
+      '/apisix/admin/routes',
+      undefined,
+      {},
+      { incoming: { socket: { remoteAddress: '::ffff:127.0.0.1' } } },
+    );
     expect(ok.status).toBe(200);
   });
 });

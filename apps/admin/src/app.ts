@@ -65,7 +65,8 @@ export function buildAdminApp(deps: AdminDeps): Hono {
     keyring: conf.apisix.dataEncryption.enableEncryptFields ? conf.apisix.dataEncryption.keyring : undefined,
   };
   const handler = new ResourceHandler(ctx, deps.now);
-  const configs = deps.standaloneFile === undefined ? undefined : new StandaloneConfigs(ctx, deps.standaloneFile, deps.now, logger);
+  const configs =
+    deps.standaloneFile === undefined ? undefined : new StandaloneConfigs(ctx, deps.standaloneFile, deps.now, logger);
   const out = new Responder(conf);
   const allowed = compileAllowList(admin.allowAdmin);
 
@@ -103,7 +104,8 @@ export function buildAdminApp(deps: AdminDeps): Hono {
     // A typed kind's id is `<type>/<id>` across two segments (secrets/vault/1, resource.lua split_typ_and_id).
     if (desc?.key.kind === 'typed' && id !== undefined) {
       const [rest, ...more] = subPath === '' ? [] : subPath.split('/');
-      if (rest === undefined && method !== 'get' && !desc.unsupported.includes(method)) throw earlyFail(400, { error_msg: 'no secret id' });
+      if (rest === undefined && method !== 'get' && !desc.unsupported.includes(method))
+        throw earlyFail(400, { error_msg: 'no secret id' });
       if (rest !== undefined) id = `${id}/${rest}`;
       subPath = more.join('/');
     }

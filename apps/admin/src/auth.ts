@@ -27,7 +27,8 @@ export function checkToken(conf: PorticoConf, req: TokenSource): string | undefi
   const admin = conf.deployment.admin;
   if (!admin.adminKeyRequired || admin.adminKey.length === 0) return undefined;
   const cookies = req.header('cookie');
-  const token = req.query.get('api_key') ?? req.header('x-api-key') ?? cookie(cookies, 'x_api_key') ?? cookie(cookies, 'x-api-key');
+  const token =
+    req.query.get('api_key') ?? req.header('x-api-key') ?? cookie(cookies, 'x_api_key') ?? cookie(cookies, 'x-api-key');
   if (token === undefined) return 'missing apikey';
   const row = admin.adminKey.find((k) => k.key === token);
   if (!row) return 'wrong apikey';

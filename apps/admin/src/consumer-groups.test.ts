@@ -25,7 +25,9 @@ describe('consumer_groups', () => {
     const { req } = makeAdmin();
     const put = await req('PUT', '/apisix/admin/consumer_groups', { id: 7, plugins: {} });
     expect(put.status).toBe(201);
-    expect(put.text).toBe(`{"key":"/apisix/consumer_groups/7","value":{"id":7,"plugins":{},"create_time":${NOW},"update_time":${NOW}}}\n`);
+    expect(put.text).toBe(
+      `{"key":"/apisix/consumer_groups/7","value":{"id":7,"plugins":{},"create_time":${NOW},"update_time":${NOW}}}\n`,
+    );
     const list = await req('GET', '/apisix/admin/consumer_groups');
     expect((list.json() as { total: number }).total).toBe(1);
   });
@@ -51,8 +53,12 @@ describe('consumer_groups', () => {
       '400 {"error_msg":"invalid configuration: property \\"plugins\\" is required"}\n',
     );
     expect(await put('/apisix/admin/consumer_groups', { plugins: LC })).toBe('400 {"error_msg":"missing consumer group id"}\n');
-    expect(await put('/apisix/admin/consumer_groups/g1', { id: 'g2', plugins: LC })).toBe('400 {"error_msg":"wrong consumer group id"}\n');
-    expect(await put('/apisix/admin/consumer_groups/g1', { plugins: { nope: {} } })).toBe('400 {"error_msg":"unknown plugin [nope]"}\n');
+    expect(await put('/apisix/admin/consumer_groups/g1', { id: 'g2', plugins: LC })).toBe(
+      '400 {"error_msg":"wrong consumer group id"}\n',
+    );
+    expect(await put('/apisix/admin/consumer_groups/g1', { plugins: { nope: {} } })).toBe(
+      '400 {"error_msg":"unknown plugin [nope]"}\n',
+    );
     expect(await put('/apisix/admin/consumer_groups/g1', { plugins: { 'limit-count': { count: 1 } } })).toBe(
       '400 {"error_msg":"failed to check the configuration of plugin limit-count err: property \\"time_window\\" is required"}\n',
     );

@@ -11,8 +11,12 @@ describe('consumers', () => {
     expect(r.text).toBe(
       `{"key":"/apisix/consumers/jack","value":{"username":"jack","plugins":{"key-auth":{"key":"4y+JvURBE6ZwRbbgaryrhg=="}},"create_time":${NOW},"update_time":${NOW}}}\n`,
     );
-    expect(JSON.parse((await store.get('/apisix/consumers/jack'))!.value).plugins['key-auth'].key).toBe('4y+JvURBE6ZwRbbgaryrhg==');
-    const g = (await req('GET', '/apisix/admin/consumers/jack')).json() as { value: { plugins: { 'key-auth': { key: string } } } };
+    expect(JSON.parse((await store.get('/apisix/consumers/jack'))!.value).plugins['key-auth'].key).toBe(
+      '4y+JvURBE6ZwRbbgaryrhg==',
+    );
+    const g = (await req('GET', '/apisix/admin/consumers/jack')).json() as {
+      value: { plugins: { 'key-auth': { key: string } } };
+    };
     expect(g.value.plugins['key-auth'].key).toBe('auth-one');
   });
 
@@ -30,7 +34,9 @@ describe('consumers', () => {
   it('rejects a key already used by another consumer but not by itself', async () => {
     const { req } = makeAdmin();
     await req('PUT', '/apisix/admin/consumers', { username: 'case_a', plugins: { 'key-auth': { key: 'k1' } } });
-    expect((await req('PUT', '/apisix/admin/consumers', { username: 'case_a', plugins: { 'key-auth': { key: 'k1' } } })).status).toBe(200);
+    expect(
+      (await req('PUT', '/apisix/admin/consumers', { username: 'case_a', plugins: { 'key-auth': { key: 'k1' } } })).status,
+    ).toBe(200);
     const r = await req('PUT', '/apisix/admin/consumers', { username: 'case_b', plugins: { 'key-auth': { key: 'k1' } } });
     expect(r.status).toBe(400);
     expect(r.text).toBe('{"error_msg":"duplicate key of plugin key-auth found with consumer: case_a"}\n');
@@ -62,7 +68,9 @@ describe('credentials', () => {
     expect(put.text).toBe(
       `{"key":"/apisix/consumers/jack/credentials/c1","value":{"plugins":{"key-auth":{"key":"JCX7x1qN5e9kHt0GuJfWpw=="}},"id":"c1","create_time":${NOW},"update_time":${NOW}}}\n`,
     );
-    const g = (await req('GET', '/apisix/admin/consumers/jack/credentials/c1')).json() as { value: { plugins: { 'key-auth': { key: string } } } };
+    const g = (await req('GET', '/apisix/admin/consumers/jack/credentials/c1')).json() as {
+      value: { plugins: { 'key-auth': { key: string } } };
+    };
     expect(g.value.plugins['key-auth'].key).toBe('the-key');
     const list = (await req('GET', '/apisix/admin/consumers/jack/credentials')).json() as { total: number };
     expect(list.total).toBe(1);
@@ -77,12 +85,16 @@ describe('credentials', () => {
     const { req } = makeAdmin();
     await req('PUT', '/apisix/admin/consumers', { username: 'jack' });
     const put = (b: unknown) => req('PUT', '/apisix/admin/consumers/jack/credentials/c1', b).then((r) => r.text);
-    expect(await put({ plugins: { prometheus: {} } })).toBe('{"error_msg":"only supports auth type plugins in consumer credential"}\n');
+    expect(await put({ plugins: { prometheus: {} } })).toBe(
+      '{"error_msg":"only supports auth type plugins in consumer credential"}\n',
+    );
     expect(await put({ plugins: { 'key-auth': { key: 'a' }, 'basic-auth': { username: 'u', password: 'p' } } })).toBe(
       '{"error_msg":"invalid configuration: property \\"plugins\\" validation failed: expect object to have at most 1 properties"}\n',
     );
     expect(await put({ plugins: { nope: {} } })).toBe('{"error_msg":"invalid plugins configuration: unknown plugin [nope]"}\n');
-    expect((await req('PUT', '/apisix/admin/consumers/jack/credentials', { plugins: {} })).text).toBe('{"error_msg":"missing credential id"}\n');
+    expect((await req('PUT', '/apisix/admin/consumers/jack/credentials', { plugins: {} })).text).toBe(
+      '{"error_msg":"missing credential id"}\n',
+    );
     expect((await req('POST', '/apisix/admin/consumers/jack/credentials', { plugins: {} })).status).toBe(405);
   });
 
@@ -91,11 +103,18 @@ describe('credentials', () => {
     await req('PUT', '/apisix/admin/consumers', { username: 'alex' });
     await req('PUT', '/apisix/admin/consumers', { username: 'bob' });
     await req('PUT', '/apisix/admin/consumers/alex/credentials/cred-alex-a', { plugins: { 'key-auth': { key: 'k' } } });
-    expect((await req('PUT', '/apisix/admin/consumers/alex/credentials/cred-alex-a', { plugins: { 'key-auth': { key: 'k' } } })).status).toBe(200);
+    expect(
+      (await req('PUT', '/apisix/admin/consumers/alex/credentials/cred-alex-a', { plugins: { 'key-auth': { key: 'k' } } }))
+        .status,
+    ).toBe(200);
     const r = await req('PUT', '/apisix/admin/consumers/bob/credentials/c2', { plugins: { 'key-auth': { key: 'k' } } });
-    expect(r.text).toBe('{"error_msg":"duplicate key of plugin key-auth found with credential: cred-alex-a of consumer: alex"}\n');
+    expect(r.text).toBe(
+      '{"error_msg":"duplicate key of plugin key-auth found with credential: cred-alex-a of consumer: alex"}\n',
+    );
     const c = await req('PUT', '/apisix/admin/consumers', { username: 'bob', plugins: { 'key-auth': { key: 'k' } } });
-    expect(c.text).toBe('{"error_msg":"duplicate key of plugin key-auth found with credential: cred-alex-a of consumer: alex"}\n');
+    expect(c.text).toBe(
+      '{"error_msg":"duplicate key of plugin key-auth found with credential: cred-alex-a of consumer: alex"}\n',
+    );
   });
 
   it('removes credentials when the consumer is deleted', async () => {
@@ -132,7 +151,9 @@ describe('global rules, plugin configs, plugin metadata', () => {
     const { req } = makeAdmin();
     const r = await req('PUT', '/apisix/admin/plugin_metadata/example-plugin', { skey: 'val', ikey: 1 });
     expect(r.status).toBe(201);
-    expect(r.text).toBe('{"key":"/apisix/plugin_metadata/example-plugin","value":{"skey":"val","ikey":1,"id":"example-plugin"}}\n');
+    expect(r.text).toBe(
+      '{"key":"/apisix/plugin_metadata/example-plugin","value":{"skey":"val","ikey":1,"id":"example-plugin"}}\n',
+    );
     expect((await req('PUT', '/apisix/admin/plugin_metadata/nope', {})).text).toBe('{"error_msg":"invalid plugin name"}\n');
     expect((await req('PUT', '/apisix/admin/plugin_metadata', {})).text).toBe('{"error_msg":"missing plugin name"}\n');
     expect((await req('PUT', '/apisix/admin/plugin_metadata/example-plugin', { skey: 'v' })).text).toBe(

@@ -13,7 +13,11 @@ export interface AdminContext {
   keyring: readonly string[] | undefined;
 }
 
-function eachPluginConf(ctx: AdminContext, plugins: unknown, fn: (def: PluginDefinition, conf: Record<string, unknown>) => void): void {
+function eachPluginConf(
+  ctx: AdminContext,
+  plugins: unknown,
+  fn: (def: PluginDefinition, conf: Record<string, unknown>) => void,
+): void {
   if (typeof plugins !== 'object' || plugins === null || Array.isArray(plugins)) return;
   for (const [name, conf] of Object.entries(plugins as Record<string, unknown>)) {
     const def = ctx.plugin(name);

@@ -54,7 +54,8 @@ export async function findDuplicateKey(
     for (const item of items) {
       const rel = item.key.slice(ctx.store.prefix.length + '/consumers/'.length);
       const parts = rel.split('/');
-      const owner: Owner = parts[1] === 'credentials' ? { consumer: parts[0]!, credentialId: parts.slice(2).join('/') } : { consumer: rel };
+      const owner: Owner =
+        parts[1] === 'credentials' ? { consumer: parts[0]!, credentialId: parts.slice(2).join('/') } : { consumer: rel };
       const conf = (item.value.plugins as Record<string, Record<string, unknown>> | undefined)?.[plugin];
       const stored = conf?.[attr];
       if (typeof stored !== 'string' || plain(ctx, stored) !== value) continue;
@@ -63,7 +64,10 @@ export async function findDuplicateKey(
           ? owner.consumer === consumer && owner.credentialId === credentialId
           : owner.consumer === consumer;
       if (isSelf) continue;
-      const desc = owner.credentialId !== undefined ? `credential: ${owner.credentialId} of consumer: ${owner.consumer}` : `consumer: ${owner.consumer}`;
+      const desc =
+        owner.credentialId !== undefined
+          ? `credential: ${owner.credentialId} of consumer: ${owner.consumer}`
+          : `consumer: ${owner.consumer}`;
       return `duplicate ${attr} of plugin ${plugin} found with ${desc}`;
     }
   }

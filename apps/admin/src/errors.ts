@@ -16,7 +16,11 @@ export class AdminError extends Error {
   readonly versioned: boolean;
 
   constructor(status: number, body: AdminErrorBody, opts: { versioned?: boolean } = {}) {
-    super(typeof body === 'string' ? body : String((body as { error_msg?: unknown }).error_msg ?? (body as { message?: unknown }).message ?? status));
+    super(
+      typeof body === 'string'
+        ? body
+        : String((body as { error_msg?: unknown }).error_msg ?? (body as { message?: unknown }).message ?? status),
+    );
     this.name = 'AdminError';
     this.status = status;
     this.body = body;

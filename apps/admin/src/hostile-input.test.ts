@@ -15,11 +15,16 @@ describe('hostile Admin API bodies', () => {
     const deep = '['.repeat(10_000) + ']'.repeat(10_000);
     const r = await req('PUT', '/apisix/admin/routes/1', deep);
     expect(r.status).toBe(400);
-    expect(r.json()).toEqual({ error_msg: 'invalid request body: Found too many nested data structures (1001) at character 1001', req_body: deep });
+    expect(r.json()).toEqual({
+      error_msg: 'invalid request body: Found too many nested data structures (1001) at character 1001',
+      req_body: deep,
+    });
     const obj = '{"a":'.repeat(1001) + '1' + '}'.repeat(1001);
     const r2 = await req('PUT', '/apisix/admin/services/1', obj);
     expect(r2.status).toBe(400);
-    expect((r2.json() as { error_msg: string }).error_msg).toBe('invalid request body: Found too many nested data structures (1001) at character 5001');
+    expect((r2.json() as { error_msg: string }).error_msg).toBe(
+      'invalid request body: Found too many nested data structures (1001) at character 5001',
+    );
   });
 
   it('accepts exactly 1000 levels (the limit is inclusive)', async () => {
@@ -90,7 +95,11 @@ describe('hostile Admin API bodies', () => {
 
   it('refuses a route carrying Lua (filter_func) that no data plane would serve', async () => {
     const { req } = makeAdmin();
-    const r = await req('PUT', '/apisix/admin/routes/1', { uri: '/a', plugins: { prometheus: {} }, filter_func: 'function(vars) return true end' });
+    const r = await req('PUT', '/apisix/admin/routes/1', {
+      uri: '/a',
+      plugins: { prometheus: {} },
+      filter_func: 'function(vars) return true end',
+    });
     expect(r.status).toBe(400);
     expect(r.text).toBe('{"error_msg":"invalid configuration: filter_func (Lua) is not supported by Portico"}\n');
   });
@@ -127,7 +136,10 @@ describe('concurrent PATCH', () => {
       if (o?.ifModRevision !== undefined && !raced) {
         raced = true;
         // Another admin's write lands between this PATCH's read and its CAS write.
-        await realPut('/apisix/services/1', JSON.stringify({ id: '1', desc: 'base', name: 'other', create_time: 1, update_time: 1 }));
+        await realPut(
+          '/apisix/services/1',
+          JSON.stringify({ id: '1', desc: 'base', name: 'other', create_time: 1, update_time: 1 }),
+        );
       }
       return realPut(k, v, o);
     };

@@ -19,7 +19,14 @@ class Lexer {
     const index = this.pos;
     if (index >= s.length) return { type: 'T_END', index };
     const ch = s[index]!;
-    const single: Record<string, string> = { '{': 'T_OBJ_BEGIN', '}': 'T_OBJ_END', '[': 'T_ARR_BEGIN', ']': 'T_ARR_END', ':': 'T_COLON', ',': 'T_COMMA' };
+    const single: Record<string, string> = {
+      '{': 'T_OBJ_BEGIN',
+      '}': 'T_OBJ_END',
+      '[': 'T_ARR_BEGIN',
+      ']': 'T_ARR_END',
+      ':': 'T_COLON',
+      ',': 'T_COMMA',
+    };
     if (single[ch]) {
       this.pos++;
       return { type: single[ch]!, index };
@@ -31,7 +38,11 @@ class Lexer {
       this.pos += m[0].length;
       return { type: 'T_NUMBER', index };
     }
-    for (const [word, type] of [['true', 'T_BOOLEAN'], ['false', 'T_BOOLEAN'], ['null', 'T_NULL']] as const) {
+    for (const [word, type] of [
+      ['true', 'T_BOOLEAN'],
+      ['false', 'T_BOOLEAN'],
+      ['null', 'T_NULL'],
+    ] as const) {
       if (s.startsWith(word, index)) {
         this.pos += word.length;
         return { type, index };
@@ -53,7 +64,8 @@ class Lexer {
         const e = s[i + 1];
         if (e === undefined) break;
         if (e === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(s.slice(i + 2, i + 6))) return { type: 'T_ERROR', index, error: 'invalid unicode escape code' };
+          if (!/^[0-9a-fA-F]{4}$/.test(s.slice(i + 2, i + 6)))
+            return { type: 'T_ERROR', index, error: 'invalid unicode escape code' };
           i += 6;
           continue;
         }

@@ -24,7 +24,9 @@ describe('plugin and schema endpoints', () => {
     const nf = await req('GET', '/apisix/admin/plugins/nope');
     expect(nf.status).toBe(404);
     expect(nf.text).toBe('{"error_msg":"plugin not found in subsystem http"}\n');
-    expect((await req('GET', '/apisix/admin/plugins/prometheus?schema_type=consumer')).text).toBe('{"error_msg":"not found schema"}\n');
+    expect((await req('GET', '/apisix/admin/plugins/prometheus?schema_type=consumer')).text).toBe(
+      '{"error_msg":"not found schema"}\n',
+    );
   });
 
   it('serves core schemas and 400s unknown names', async () => {

@@ -2,7 +2,15 @@
  * The generic resource handler (apisix/admin/resource.lua): GET one/list, PUT, POST, PATCH,
  * DELETE for any resource kind of the @portico/schemas table. Throws AdminError for every failure.
  */
-import { childKinds, isStoredObject, keyOf, resourceKind, storedForm, storedValueError, type ResourceKind } from '@portico/schemas';
+import {
+  childKinds,
+  isStoredObject,
+  keyOf,
+  resourceKind,
+  storedForm,
+  storedValueError,
+  type ResourceKind,
+} from '@portico/schemas';
 import type { AdminContext, Method } from './context.js';
 import { checkSchema } from './checks.js';
 import { fail, keyNotFound } from './errors.js';
@@ -52,7 +60,11 @@ const PATCH_ATTEMPTS = 5;
 /** resource.lua check_forbidden_properties (note the double space in the message). */
 function checkForbidden(conf: unknown): void {
   if (!isObj(conf)) return;
-  const scopes: [unknown, string][] = [[conf, ''], [conf.upstream, 'upstream.'], [conf.plugins, 'plugins.']];
+  const scopes: [unknown, string][] = [
+    [conf, ''],
+    [conf.upstream, 'upstream.'],
+    [conf.plugins, 'plugins.'],
+  ];
   for (const [obj, prefix] of scopes) {
     if (prefix && !truthy(obj)) continue;
     if (!isObj(obj)) continue;
@@ -83,7 +95,6 @@ export class ResourceHandler {
         return this.delete(desc, req);
     }
   }
-
 
   /** resource.lua check_conf: id rules, forbidden timestamps, checker on a deep copy, encryption. */
   private async checkConf(
@@ -202,7 +213,12 @@ export class ResourceHandler {
   }
 
   /** One read-merge-check-CAS round of a PATCH; undefined when the value changed meanwhile. */
-  private async patchOnce(desc: ResourceKind, req: ResourceRequest, key: string, conf: unknown): Promise<ResourceResponse | undefined> {
+  private async patchOnce(
+    desc: ResourceKind,
+    req: ResourceRequest,
+    key: string,
+    conf: unknown,
+  ): Promise<ResourceResponse | undefined> {
     const store = this.ctx.store;
     const old = await store.mustGet(key);
     // Stored encrypt_fields are ciphertext: decrypt before merging so they are not encrypted twice.

@@ -55,17 +55,26 @@ describe('routes: PUT / POST', () => {
   it('reports schema and semantic errors with APISIX strings', async () => {
     const { req } = makeAdmin();
     const put = (b: unknown) => req('PUT', '/apisix/admin/routes/1', b).then((r) => [r.status, r.text]);
-    expect(await put({ upstream: UP })).toEqual([400, '{"error_msg":"invalid configuration: allOf 1 failed: value should match only one schema, but matches none"}\n']);
+    expect(await put({ upstream: UP })).toEqual([
+      400,
+      '{"error_msg":"invalid configuration: allOf 1 failed: value should match only one schema, but matches none"}\n',
+    ]);
     expect(await put({ ...ROUTE, methods: ['GOT'] })).toEqual([
       400,
       '{"error_msg":"invalid configuration: property \\"methods\\" validation failed: failed to validate item 1: matches none of the enum values"}\n',
     ]);
-    expect(await put({ ...ROUTE, host: 'a.com', hosts: ['b.com'] })).toEqual([400, '{"error_msg":"only one of host or hosts is allowed"}\n']);
+    expect(await put({ ...ROUTE, host: 'a.com', hosts: ['b.com'] })).toEqual([
+      400,
+      '{"error_msg":"only one of host or hosts is allowed"}\n',
+    ]);
     expect(await put({ uri: '/a', upstream_id: '99999999' })).toEqual([
       400,
       '{"error_msg":"failed to fetch upstream info by upstream id [99999999], response code: 404"}\n',
     ]);
-    expect(await put({ uri: '/a', service_id: 'x' })).toEqual([400, '{"error_msg":"failed to fetch service info by service id [x], response code: 404"}\n']);
+    expect(await put({ uri: '/a', service_id: 'x' })).toEqual([
+      400,
+      '{"error_msg":"failed to fetch service info by service id [x], response code: 404"}\n',
+    ]);
     expect(await put({ ...ROUTE, plugins: { nope: {} } })).toEqual([400, '{"error_msg":"unknown plugin [nope]"}\n']);
     expect(await put({ ...ROUTE, plugins: { 'limit-count': { count: 1 } } })).toEqual([
       400,
@@ -75,7 +84,10 @@ describe('routes: PUT / POST', () => {
       400,
       '{"error_msg":"failed to validate the \'vars\' expression: invalid operator \'=\'"}\n',
     ]);
-    expect(await put({ uri: '/a', upstream: { nodes: { '127.0.0.1:80': 1 }, type: 'chash' } })).toEqual([400, '{"error_msg":"missing key"}\n']);
+    expect(await put({ uri: '/a', upstream: { nodes: { '127.0.0.1:80': 1 }, type: 'chash' } })).toEqual([
+      400,
+      '{"error_msg":"missing key"}\n',
+    ]);
   });
 
   it('does not persist plugin defaults', async () => {
@@ -136,7 +148,9 @@ describe('routes: GET', () => {
     await req('PUT', '/apisix/admin/services/s1', {});
     await req('PUT', '/apisix/admin/routes/1', { uri: '/a', service_id: 's1' });
     await req('PUT', '/apisix/admin/routes/2', ROUTE);
-    const b = (await req('GET', `/apisix/admin/routes?filter=${encodeURIComponent('service_id=s1')}`)).json() as { total: number };
+    const b = (await req('GET', `/apisix/admin/routes?filter=${encodeURIComponent('service_id=s1')}`)).json() as {
+      total: number;
+    };
     expect(b.total).toBe(1);
   });
 });
@@ -144,7 +158,11 @@ describe('routes: GET', () => {
 describe('routes: PATCH', () => {
   it('deep merges, deletes with null and replaces arrays', async () => {
     const { req } = makeAdmin();
-    await req('PUT', '/apisix/admin/routes/1', { ...ROUTE, methods: ['GET', 'POST'], upstream: { nodes: { '127.0.0.1:8080': 1, '127.0.0.1:8081': 1 }, type: 'roundrobin' } });
+    await req('PUT', '/apisix/admin/routes/1', {
+      ...ROUTE,
+      methods: ['GET', 'POST'],
+      upstream: { nodes: { '127.0.0.1:8080': 1, '127.0.0.1:8081': 1 }, type: 'roundrobin' },
+    });
     const r = await req('PATCH', '/apisix/admin/routes/1', { methods: ['GET'], upstream: { nodes: { '127.0.0.1:8080': null } } });
     expect(r.status).toBe(200);
     const v = (r.json() as { value: Record<string, unknown> }).value;

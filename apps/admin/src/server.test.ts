@@ -12,7 +12,12 @@ afterEach(async () => {
 describe('startAdmin', () => {
   it('serves the Admin API on a real socket and publishes the plugin list', async () => {
     const store = new MemoryConfigStore();
-    running = await startAdmin(makeConf(), { store, plugins: testPlugins, logger: silentLogger, listen: { ip: '127.0.0.1', port: 0 } });
+    running = await startAdmin(makeConf(), {
+      store,
+      plugins: testPlugins,
+      logger: silentLogger,
+      listen: { ip: '127.0.0.1', port: 0 },
+    });
     const base = `http://127.0.0.1:${running.port}`;
     const put = await fetch(`${base}/apisix/admin/routes/1`, {
       method: 'PUT',
@@ -28,7 +33,12 @@ describe('startAdmin', () => {
 
   it('enforces allow_admin against the socket peer address', async () => {
     const conf = makeConf(`deployment:\n  admin:\n    admin_key_required: false\n    allow_admin: ["10.0.0.0/8"]\n`);
-    running = await startAdmin(conf, { store: new MemoryConfigStore(), plugins: testPlugins, logger: silentLogger, listen: { ip: '127.0.0.1', port: 0 } });
+    running = await startAdmin(conf, {
+      store: new MemoryConfigStore(),
+      plugins: testPlugins,
+      logger: silentLogger,
+      listen: { ip: '127.0.0.1', port: 0 },
+    });
     const r = await fetch(`http://127.0.0.1:${running.port}/apisix/admin/routes`);
     expect(r.status).toBe(403);
     expect(await r.text()).toContain('403 Forbidden');

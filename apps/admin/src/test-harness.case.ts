@@ -45,7 +45,11 @@ export const testPlugins: PluginDefinition[] = [
     priority: 2520,
     type: 'auth',
     schema: { type: 'object' },
-    consumerSchema: { type: 'object', properties: { username: { type: 'string' }, password: { type: 'string' } }, required: ['username', 'password'] },
+    consumerSchema: {
+      type: 'object',
+      properties: { username: { type: 'string' }, password: { type: 'string' } },
+      required: ['username', 'password'],
+    },
     encryptFields: ['password'],
   },
   {
@@ -62,7 +66,11 @@ export const testPlugins: PluginDefinition[] = [
     name: 'example-plugin',
     priority: 0,
     schema: { type: 'object' },
-    metadataSchema: { type: 'object', properties: { ikey: { type: 'number', minimum: 0 }, skey: { type: 'string' } }, required: ['ikey', 'skey'] },
+    metadataSchema: {
+      type: 'object',
+      properties: { ikey: { type: 'number', minimum: 0 }, skey: { type: 'string' } },
+      required: ['ikey', 'skey'],
+    },
   },
 ];
 
@@ -73,7 +81,9 @@ export interface Res {
   json(): unknown;
 }
 
-export function makeAdmin(opts: { conf?: ReturnType<typeof makeConf>; store?: ConfigStore; plugins?: readonly PluginDefinition[] } = {}) {
+export function makeAdmin(
+  opts: { conf?: ReturnType<typeof makeConf>; store?: ConfigStore; plugins?: readonly PluginDefinition[] } = {},
+) {
   const store = opts.store ?? new MemoryConfigStore();
   const conf = opts.conf ?? makeConf();
   const app = buildAdminApp({ store, conf, plugins: opts.plugins ?? testPlugins, logger: silentLogger, now: () => NOW });

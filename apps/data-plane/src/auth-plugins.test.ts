@@ -6,7 +6,14 @@
 import { createHmac } from 'node:crypto';
 import { getPlugin } from '@portico/plugins';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { echoHandler, rawRequest, startTestDataPlane, startUpstream, type TestDataPlane, type TestUpstream } from './testing.case.js';
+import {
+  echoHandler,
+  rawRequest,
+  startTestDataPlane,
+  startUpstream,
+  type TestDataPlane,
+  type TestUpstream,
+} from './testing.case.js';
 
 // 'the-password' encrypted with APISIX's default keyring (apisix-admin.md §6), as the Admin API stores it.
 const THE_PASSWORD = 'WvF5kpaLvIzjuk4GNIMTJg==';
@@ -27,9 +34,18 @@ beforeAll(async () => {
   up = await startUpstream(echoHandler);
   const upstream = { nodes: { [up.addr]: 1 } };
   await t.put('consumers/jack', { username: 'jack', plugins: { 'basic-auth': { username: 'jack', password: THE_PASSWORD } } });
-  await t.put('consumers/envy', { username: 'envy', plugins: { 'basic-auth': { username: 'envy', password: '$env://PORTICO_TEST_BASIC_PW' } } });
-  await t.put('consumers/lost', { username: 'lost', plugins: { 'basic-auth': { username: 'lost', password: '$ENV://PORTICO_TEST_UNSET_VAR' } } });
-  await t.put('consumers/rose', { username: 'rose', plugins: { 'consumer-restriction': { type: 'route_id', whitelist: ['open'] } } });
+  await t.put('consumers/envy', {
+    username: 'envy',
+    plugins: { 'basic-auth': { username: 'envy', password: '$env://PORTICO_TEST_BASIC_PW' } },
+  });
+  await t.put('consumers/lost', {
+    username: 'lost',
+    plugins: { 'basic-auth': { username: 'lost', password: '$ENV://PORTICO_TEST_UNSET_VAR' } },
+  });
+  await t.put('consumers/rose', {
+    username: 'rose',
+    plugins: { 'consumer-restriction': { type: 'route_id', whitelist: ['open'] } },
+  });
   await t.put('consumers/rose/credentials/rose-jwt', { plugins: { 'jwt-auth': { key: 'rose-key', secret: THE_PASSWORD } } });
   await t.put('routes/basic', { uri: '/basic', plugins: { 'basic-auth': {} }, upstream });
   await t.put('routes/open', { uri: '/open', plugins: { 'jwt-auth': {} }, upstream });

@@ -1,6 +1,13 @@
 import { getPlugin } from '@portico/plugins';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { echoHandler, rawRequest, startTestDataPlane, startUpstream, type TestDataPlane, type TestUpstream } from './testing.case.js';
+import {
+  echoHandler,
+  rawRequest,
+  startTestDataPlane,
+  startUpstream,
+  type TestDataPlane,
+  type TestUpstream,
+} from './testing.case.js';
 
 // Keys as the Admin API stores them: AES-128-CBC with APISIX's default keyring (apisix-admin.md §6).
 const AUTH_ONE = '4y+JvURBE6ZwRbbgaryrhg==';
@@ -78,7 +85,9 @@ describe('key-auth through the data plane', () => {
   });
 
   it('hides the used credential from the upstream with hide_credentials', async () => {
-    const viaHeader = JSON.parse((await rawRequest(`${t.url}/ka-hide?apikey=x`, { headers: { 'x-key': 'auth-one' } })).body) as Echo;
+    const viaHeader = JSON.parse(
+      (await rawRequest(`${t.url}/ka-hide?apikey=x`, { headers: { 'x-key': 'auth-one' } })).body,
+    ) as Echo;
     expect(viaHeader.headers['x-key']).toBeUndefined();
     expect(viaHeader.url).toBe('/ka-hide?apikey=x');
     const viaQuery = JSON.parse((await rawRequest(`${t.url}/ka-hide?a=1&apikey=auth-one`)).body) as Echo;

@@ -27,7 +27,14 @@ function one(): Promise<void> {
   return new Promise((resolve) => {
     const t0 = performance.now();
     const req = request(
-      { agent, host: url.hostname, port: url.port, path: url.pathname + url.search, method: spec.method ?? (body ? 'POST' : 'GET'), headers },
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        method: spec.method ?? (body ? 'POST' : 'GET'),
+        headers,
+      },
       (res) => {
         res.on('data', () => {});
         res.on('end', () => {

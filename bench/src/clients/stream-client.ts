@@ -85,25 +85,28 @@ function one(): Promise<void> {
       }
       resolve();
     };
-    const req = request({ agent, host: url.hostname, port: url.port, path: url.pathname + url.search, method: 'POST', headers }, (res) => {
-      if (res.statusCode !== 200) {
-        res.resume();
-        res.on('end', () => finish(`status ${res.statusCode}`));
-        return;
-      }
-      open++;
-      if (open > maxOpen) maxOpen = open;
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => reader.push(d, performance.now(), nowUs()));
-      res.on('end', () => {
-        open--;
-        finish();
-      });
-      res.on('error', (e) => {
-        open--;
-        finish(e.message);
-      });
-    });
+    const req = request(
+      { agent, host: url.hostname, port: url.port, path: url.pathname + url.search, method: 'POST', headers },
+      (res) => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          res.on('end', () => finish(`status ${res.statusCode}`));
+          return;
+        }
+        open++;
+        if (open > maxOpen) maxOpen = open;
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => reader.push(d, performance.now(), nowUs()));
+        res.on('end', () => {
+          open--;
+          finish();
+        });
+        res.on('error', (e) => {
+          open--;
+          finish(e.message);
+        });
+      },
+    );
     const timer = setTimeout(() => {
       req.destroy();
       finish('timeout');
@@ -118,6 +121,16 @@ async function slot(): Promise<void> {
 }
 
 await Promise.all(Array.from({ length: spec.concurrency }, slot));
-const result: StreamResult = { streams, failed, lost, reordered, maxOpen, ttft: summarize(ttft), gap: summarize(gaps), transit: summarize(transits), ...(firstError ? { firstError } : {}) };
+const result: StreamResult = {
+  streams,
+  failed,
+  lost,
+  reordered,
+  maxOpen,
+  ttft: summarize(ttft),
+  gap: summarize(gaps),
+  transit: summarize(transits),
+  ...(firstError ? { firstError } : {}),
+};
 process.stdout.write(`${RESULT_MARK}${JSON.stringify(result)}\n`);
 agent.destroy();

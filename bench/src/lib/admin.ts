@@ -12,7 +12,10 @@ export async function adminPut(adminUrl: string, key: string, path: string, body
 }
 
 /** One request; resolves with status and body text (connection errors give status 0). */
-export async function fetchText(url: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: string }> {
+export async function fetchText(
+  url: string,
+  init: { method?: string; body?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: string }> {
   try {
     const res = await request(url, {
       method: (init.method ?? (init.body ? 'POST' : 'GET')) as 'GET',

@@ -1,6 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { freePort, startEtcd, startPortico, startRedis, type EtcdProcess, type PorticoApps, type RedisProcess } from '@portico/testkit';
+import {
+  freePort,
+  startEtcd,
+  startPortico,
+  startRedis,
+  type EtcdProcess,
+  type PorticoApps,
+  type RedisProcess,
+} from '@portico/testkit';
 import { findNginx, startNginx } from '../servers/nginx.js';
 import { portkeyMissing, startPortkey } from '../servers/portkey.js';
 import { adminPut, fetchText, pollUntil } from './admin.js';
@@ -38,11 +46,31 @@ export interface EnvOptions {
 export async function startEnv(procs: Procs, o: EnvOptions): Promise<BenchEnv> {
   const skipped: Record<string, string> = {};
   const mockPort = await freePort();
-  await procs.start('mock-llm', process.execPath, [here('../servers/mock-llm.js'), '--port', String(mockPort), '--profile', ':8:0', '--profile', `long:${o.long.chunks}:${o.long.intervalMs}`, '--profile', `held:${o.long.chunks}:${o.long.intervalMs * 4}`], mockPort);
+  await procs.start(
+    'mock-llm',
+    process.execPath,
+    [
+      here('../servers/mock-llm.js'),
+      '--port',
+      String(mockPort),
+      '--profile',
+      ':8:0',
+      '--profile',
+      `long:${o.long.chunks}:${o.long.intervalMs}`,
+      '--profile',
+      `held:${o.long.chunks}:${o.long.intervalMs * 4}`,
+    ],
+    mockPort,
+  );
   const upstream = `http://127.0.0.1:${mockPort}`;
 
   const undiciPort = await freePort();
-  await procs.start('undici-proxy', process.execPath, [here('../servers/undici-proxy.js'), '--port', String(undiciPort), '--upstream', upstream], undiciPort);
+  await procs.start(
+    'undici-proxy',
+    process.execPath,
+    [here('../servers/undici-proxy.js'), '--port', String(undiciPort), '--upstream', upstream],
+    undiciPort,
+  );
 
   let nginxUrl: string | undefined;
   const nginxBin = findNginx();
@@ -82,8 +110,15 @@ export async function startEnv(procs: Procs, o: EnvOptions): Promise<BenchEnv> {
   }
 
   // Node 20 refuses --cpu-prof in NODE_OPTIONS; a preload starts the inspector's profiler instead.
-  const env: NodeJS.ProcessEnv = o.cpuProfDir ? { NODE_OPTIONS: `--import=${new URL('./cpu-prof-preload.js', import.meta.url).href}`, BENCH_CPU_PROF_DIR: o.cpuProfDir } : {};
-  const portico = await startPortico({ etcdEndpoint: etcd.endpoint, dataPlanes: 1, env, extraConf: { nginx_config: { http: { enable_access_log: false } } } });
+  const env: NodeJS.ProcessEnv = o.cpuProfDir
+    ? { NODE_OPTIONS: `--import=${new URL('./cpu-prof-preload.js', import.meta.url).href}`, BENCH_CPU_PROF_DIR: o.cpuProfDir }
+    : {};
+  const portico = await startPortico({
+    etcdEndpoint: etcd.endpoint,
+    dataPlanes: 1,
+    env,
+    extraConf: { nginx_config: { http: { enable_access_log: false } } },
+  });
   procs.own({ name: 'portico', stop: () => portico.stop() });
 
   const routes = porticoRoutes(mockPort, redis?.port);
@@ -95,7 +130,13 @@ export async function startEnv(procs: Procs, o: EnvOptions): Promise<BenchEnv> {
   return {
     dir: o.dir,
     mockPort,
-    urls: { direct: upstream, undici: `http://127.0.0.1:${undiciPort}`, portico: dp, ...(nginxUrl ? { nginx: nginxUrl } : {}), ...(portkeyUrl ? { portkey: portkeyUrl } : {}) },
+    urls: {
+      direct: upstream,
+      undici: `http://127.0.0.1:${undiciPort}`,
+      portico: dp,
+      ...(nginxUrl ? { nginx: nginxUrl } : {}),
+      ...(portkeyUrl ? { portkey: portkeyUrl } : {}),
+    },
     ...(portkeyPort ? { portkeyPort } : {}),
     portico,
     etcd,

@@ -86,7 +86,10 @@ export class Procs {
         this.oneShot.delete(pid);
         if (raw) return code === 0 ? resolve(out as T) : reject(new Error(`${cmd} exited ${code ?? signal}: ${err.slice(-500)}`));
         const line = out.split('\n').find((l) => l.startsWith(RESULT_MARK));
-        if (!line) return reject(new Error(`${cmd} ${args[0] ?? ''} gave no result (exit ${code ?? signal}): ${(err || out).slice(-800)}`));
+        if (!line)
+          return reject(
+            new Error(`${cmd} ${args[0] ?? ''} gave no result (exit ${code ?? signal}): ${(err || out).slice(-800)}`),
+          );
         try {
           resolve(JSON.parse(line.slice(RESULT_MARK.length)) as T);
         } catch (e) {

@@ -43,7 +43,9 @@ export function hotSpots(file: string, n = 20): HotSpot[] {
     const cf = node.callFrame;
     if (cf.functionName === '(idle)') continue;
     total += h;
-    const where = cf.url ? `${cf.url.replace(/^file:\/\//, '').replace(/^.*?\/(apps|packages|node_modules)\//, '$1/')}:${cf.lineNumber + 1}` : '(native)';
+    const where = cf.url
+      ? `${cf.url.replace(/^file:\/\//, '').replace(/^.*?\/(apps|packages|node_modules)\//, '$1/')}:${cf.lineNumber + 1}`
+      : '(native)';
     const key = `${cf.functionName}@${where}`;
     const e = byFn.get(key) ?? { fn: cf.functionName || '(anonymous)', where, selfPct: 0, hits: 0 };
     e.hits += h;

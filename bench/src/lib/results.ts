@@ -54,7 +54,14 @@ const verdict = (p: boolean | undefined): string => (p === undefined ? 'skipped'
 
 /** Markdown: the targets table, then every measured value, then notes. */
 export function renderMarkdown(r: Results, header: string): string {
-  const out = [header, '', '## Targets', '', '| scenario | target | measured | ratio | verdict |', '| --- | --- | --- | --- | --- |'];
+  const out = [
+    header,
+    '',
+    '## Targets',
+    '',
+    '| scenario | target | measured | ratio | verdict |',
+    '| --- | --- | --- | --- | --- |',
+  ];
   for (const t of r.targets) {
     const ratio = t.ratio === undefined ? '' : `${fmt(t.ratio)}${t.ratioOf ? ` × ${t.ratioOf}` : ''}`;
     out.push(`| ${t.scenario} | ${t.target} | ${t.measured}${t.note ? ` (${t.note})` : ''} | ${ratio} | ${verdict(t.pass)} |`);

@@ -6,7 +6,11 @@ export const BENCH_KEY = 'bench-consumer-key';
 /** Request body of a non-streaming chat call. */
 export const CHAT_BODY = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello.' }] });
 /** Request body of a streaming chat call. */
-export const STREAM_BODY = JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Say hello.' }] });
+export const STREAM_BODY = JSON.stringify({
+  model: 'gpt-4o-mini',
+  stream: true,
+  messages: [{ role: 'user', content: 'Say hello.' }],
+});
 
 function aiInstance(mockPort: number, path: string, name?: string): Record<string, unknown> {
   return {
@@ -22,19 +26,45 @@ function aiInstance(mockPort: number, path: string, name?: string): Record<strin
 export function porticoRoutes(mockPort: number, redisPort?: number): Array<[string, unknown]> {
   const multi = (policy: Record<string, unknown>) => ({
     'key-auth': {},
-    'ai-proxy-multi': { instances: [aiInstance(mockPort, '/v1/chat/completions', 'a'), aiInstance(mockPort, '/v1/chat/completions', 'b')] },
+    'ai-proxy-multi': {
+      instances: [aiInstance(mockPort, '/v1/chat/completions', 'a'), aiInstance(mockPort, '/v1/chat/completions', 'b')],
+    },
     'ai-rate-limiting': { limit: 1_000_000_000, time_window: 60, ...policy },
   });
   const out: Array<[string, unknown]> = [
-    ['routes/bench-chat', { uri: '/v1/chat/completions', methods: ['POST'], plugins: { 'ai-proxy': aiInstance(mockPort, '/v1/chat/completions') } }],
-    ['routes/bench-long', { uri: '/long/v1/chat/completions', methods: ['POST'], plugins: { 'ai-proxy': aiInstance(mockPort, '/long/v1/chat/completions') } }],
-    ['routes/bench-held', { uri: '/held/v1/chat/completions', methods: ['POST'], plugins: { 'ai-proxy': aiInstance(mockPort, '/held/v1/chat/completions') } }],
+    [
+      'routes/bench-chat',
+      { uri: '/v1/chat/completions', methods: ['POST'], plugins: { 'ai-proxy': aiInstance(mockPort, '/v1/chat/completions') } },
+    ],
+    [
+      'routes/bench-long',
+      {
+        uri: '/long/v1/chat/completions',
+        methods: ['POST'],
+        plugins: { 'ai-proxy': aiInstance(mockPort, '/long/v1/chat/completions') },
+      },
+    ],
+    [
+      'routes/bench-held',
+      {
+        uri: '/held/v1/chat/completions',
+        methods: ['POST'],
+        plugins: { 'ai-proxy': aiInstance(mockPort, '/held/v1/chat/completions') },
+      },
+    ],
     ['routes/bench-plain', { uri: '/plain/*', upstream: { type: 'roundrobin', nodes: { [`127.0.0.1:${mockPort}`]: 1 } } }],
     ['consumers/bench', { username: 'bench', plugins: { 'key-auth': { key: BENCH_KEY } } }],
     ['routes/bench-multi-local', { uri: '/multi/local', methods: ['POST'], plugins: multi({ policy: 'local' }) }],
   ];
   if (redisPort) {
-    out.push(['routes/bench-multi-redis', { uri: '/multi/redis', methods: ['POST'], plugins: multi({ policy: 'redis', redis_host: '127.0.0.1', redis_port: redisPort }) }]);
+    out.push([
+      'routes/bench-multi-redis',
+      {
+        uri: '/multi/redis',
+        methods: ['POST'],
+        plugins: multi({ policy: 'redis', redis_host: '127.0.0.1', redis_port: redisPort }),
+      },
+    ]);
   }
   return out;
 }

@@ -30,9 +30,17 @@ export interface Summary {
 /** p50/p90/p99/max/mean of `xs`. */
 export function summarize(xs: readonly number[]): Summary {
   const s = [...xs].sort((a, b) => a - b);
-  const at = (p: number): number => (s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]! : Number.NaN);
+  const at = (p: number): number =>
+    s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]! : Number.NaN;
   const sum = s.reduce((a, b) => a + b, 0);
-  return { n: s.length, p50: at(50), p90: at(90), p99: at(99), max: s.length ? s[s.length - 1]! : Number.NaN, mean: s.length ? sum / s.length : Number.NaN };
+  return {
+    n: s.length,
+    p50: at(50),
+    p90: at(90),
+    p99: at(99),
+    max: s.length ? s[s.length - 1]! : Number.NaN,
+    mean: s.length ? sum / s.length : Number.NaN,
+  };
 }
 
 /** a / b, NaN when either is not a finite number or b is 0. */

@@ -43,13 +43,16 @@ export interface LoadCase {
  */
 export async function interleaved(ctx: Ctx, cases: readonly LoadCase[]): Promise<Map<string, LoadResult[]>> {
   const out = new Map<string, LoadResult[]>(cases.map((c) => [c.id, []]));
-  if (ctx.cfg.warmupSec > 0) for (const c of cases) await runLoad(ctx.procs, { ...c.spec, durationSec: ctx.cfg.warmupSec }, ctx.dir);
+  if (ctx.cfg.warmupSec > 0)
+    for (const c of cases) await runLoad(ctx.procs, { ...c.spec, durationSec: ctx.cfg.warmupSec }, ctx.dir);
   for (let rep = 0; rep < ctx.cfg.reps; rep++) {
     for (let i = 0; i < cases.length; i++) {
       const c = cases[(i + rep) % cases.length]!;
       const r = await runLoad(ctx.procs, { ...c.spec, durationSec: ctx.cfg.durationSec }, ctx.dir);
       out.get(c.id)!.push(r);
-      ctx.log(`  ${c.id} rep ${rep + 1}: ${r.rps.toFixed(0)} req/s p50 ${(r.p50Us / 1000).toFixed(3)} ms p99 ${(r.p99Us / 1000).toFixed(3)} ms${r.errors ? ` errors ${r.errors}` : ''}`);
+      ctx.log(
+        `  ${c.id} rep ${rep + 1}: ${r.rps.toFixed(0)} req/s p50 ${(r.p50Us / 1000).toFixed(3)} ms p99 ${(r.p99Us / 1000).toFixed(3)} ms${r.errors ? ` errors ${r.errors}` : ''}`,
+      );
     }
   }
   return out;
@@ -61,7 +64,11 @@ export function med(rs: readonly LoadResult[] | undefined, f: (r: LoadResult) =>
 }
 
 /** Median over repetitions of f(a[i], b[i]) — a paired comparison within each round. */
-export function pairedMed(a: readonly LoadResult[] | undefined, b: readonly LoadResult[] | undefined, f: (x: LoadResult, y: LoadResult) => number): number {
+export function pairedMed(
+  a: readonly LoadResult[] | undefined,
+  b: readonly LoadResult[] | undefined,
+  f: (x: LoadResult, y: LoadResult) => number,
+): number {
   if (!a || !b) return Number.NaN;
   return median(a.map((x, i) => (b[i] ? f(x, b[i]!) : Number.NaN)));
 }

@@ -7,7 +7,10 @@ import type { Ctx } from './context.js';
 export async function convergeOnce(ctx: Ctx, id: string, uri: string): Promise<number[]> {
   const { portico, mockPort } = ctx.env;
   const t0 = performance.now();
-  await adminPut(portico.adminUrl, portico.adminKey, `routes/${id}`, { uri, upstream: { type: 'roundrobin', nodes: { [`127.0.0.1:${mockPort}`]: 1 } } });
+  await adminPut(portico.adminUrl, portico.adminKey, `routes/${id}`, {
+    uri,
+    upstream: { type: 'roundrobin', nodes: { [`127.0.0.1:${mockPort}`]: 1 } },
+  });
   return Promise.all(
     portico.dataPlanes.map(async (dp) => {
       const deadline = t0 + 10_000;
@@ -36,5 +39,12 @@ export async function convergence(ctx: Ctx): Promise<void> {
   const S = '5 convergence';
   ctx.results.measure(S, `write → served on ${n} data planes p50`, s.p50, 'ms');
   ctx.results.measure(S, `write → served on ${n} data planes p99`, s.p99, 'ms', `max ${fmt(s.max)} ms, ${s.n} samples`);
-  ctx.results.target({ scenario: S, target: `convergence p99 ≤ 100 ms across ${n} data planes`, measured: fmt(s.p99, 'ms'), ratio: s.p99 / 100, ratioOf: 'goal', pass: n >= 4 ? s.p99 <= 100 : undefined });
+  ctx.results.target({
+    scenario: S,
+    target: `convergence p99 ≤ 100 ms across ${n} data planes`,
+    measured: fmt(s.p99, 'ms'),
+    ratio: s.p99 / 100,
+    ratioOf: 'goal',
+    pass: n >= 4 ? s.p99 <= 100 : undefined,
+  });
 }

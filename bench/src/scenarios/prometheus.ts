@@ -15,7 +15,10 @@ async function prometheusRule(ctx: Ctx, on: boolean): Promise<void> {
   const { portico } = ctx.env;
   if (on) await adminPut(portico.adminUrl, portico.adminKey, RULE, { plugins: { prometheus: {} } });
   else {
-    const res = await request(`${portico.adminUrl}/apisix/admin/${RULE}`, { method: 'DELETE', headers: { 'x-api-key': portico.adminKey } });
+    const res = await request(`${portico.adminUrl}/apisix/admin/${RULE}`, {
+      method: 'DELETE',
+      headers: { 'x-api-key': portico.adminKey },
+    });
     await res.body.text();
     if (res.statusCode >= 300 && res.statusCode !== 404) throw new Error(`DELETE ${RULE}: ${res.statusCode}`);
   }
@@ -29,7 +32,8 @@ async function prometheusRule(ctx: Ctx, on: boolean): Promise<void> {
  */
 export async function prometheusCost(ctx: Ctx): Promise<void> {
   const url = `${ctx.env.urls.portico}/v1/chat/completions`;
-  const load = (): Promise<LoadResult> => runLoad(ctx.procs, { url, body: CHAT_BODY, connections: 32, durationSec: ctx.cfg.durationSec }, ctx.dir);
+  const load = (): Promise<LoadResult> =>
+    runLoad(ctx.procs, { url, body: CHAT_BODY, connections: 32, durationSec: ctx.cfg.durationSec }, ctx.dir);
   const runs: Record<'off' | 'on', LoadResult[]> = { off: [], on: [] };
   /** Data-plane CPU µs per request of each run (primary + workers). */
   const cpu: Record<'off' | 'on', number[]> = { off: [], on: [] };
@@ -48,15 +52,27 @@ export async function prometheusCost(ctx: Ctx): Promise<void> {
       const cpu1 = await cpuSeconds(dpPid);
       runs[state].push(r);
       cpu[state].push(((cpu1 - cpu0) * 1e6) / Math.max(1, r.requests));
-      ctx.log(`  prometheus ${state} rep ${rep + 1}: ${r.rps.toFixed(0)} req/s p99 ${(r.p99Us / 1000).toFixed(3)} ms, data plane ${cpu[state].at(-1)!.toFixed(0)} µs CPU/request${r.errors ? ` errors ${r.errors}` : ''}`);
+      ctx.log(
+        `  prometheus ${state} rep ${rep + 1}: ${r.rps.toFixed(0)} req/s p99 ${(r.p99Us / 1000).toFixed(3)} ms, data plane ${cpu[state].at(-1)!.toFixed(0)} µs CPU/request${r.errors ? ` errors ${r.errors}` : ''}`,
+      );
     }
   }
   await prometheusRule(ctx, false);
   ctx.results.raw.prometheus = { runs, cpuUsPerRequest: cpu };
   const R = ctx.results;
   const s = '7 prometheus global rule';
-  R.measure(s, 'ai-proxy c=32 throughput without', med(runs.off, (r) => r.rps), 'req/s');
-  R.measure(s, 'ai-proxy c=32 throughput with', med(runs.on, (r) => r.rps), 'req/s');
+  R.measure(
+    s,
+    'ai-proxy c=32 throughput without',
+    med(runs.off, (r) => r.rps),
+    'req/s',
+  );
+  R.measure(
+    s,
+    'ai-proxy c=32 throughput with',
+    med(runs.on, (r) => r.rps),
+    'req/s',
+  );
   R.measure(s, 'ai-proxy c=32 p99 without', med(runs.off, (r) => r.p99Us) / 1000, 'ms');
   R.measure(s, 'ai-proxy c=32 p99 with', med(runs.on, (r) => r.p99Us) / 1000, 'ms');
   R.measure(s, 'data-plane CPU per request without', median(cpu.off), 'µs');

@@ -55,7 +55,9 @@ export function streamEvents(chunks: number): StreamEvents {
 
 /** The bytes of a whole stream sent at `sentUs` (tests). */
 export function streamText(ev: StreamEvents, sentUs: number): string {
-  return ev.content.map(([a, b]) => `${a.toString()}${sentUs}${b.toString()}`).join('') + ev.usage.toString() + ev.done.toString();
+  return (
+    ev.content.map(([a, b]) => `${a.toString()}${sentUs}${b.toString()}`).join('') + ev.usage.toString() + ev.done.toString()
+  );
 }
 
 /** Embeddings response (8 dimensions). */

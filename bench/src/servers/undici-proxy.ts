@@ -7,7 +7,17 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { Pool } from 'undici';
 
-const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'host', 'content-length', 'upgrade', 'proxy-connection', 'te', 'trailer']);
+const HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'host',
+  'content-length',
+  'upgrade',
+  'proxy-connection',
+  'te',
+  'trailer',
+]);
 const HOP_RESPONSE = new Set(['connection', 'keep-alive', 'transfer-encoding']);
 
 function arg(name: string): string {

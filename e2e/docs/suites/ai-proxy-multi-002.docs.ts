@@ -11,13 +11,18 @@ const DOC = 'ai-proxy-multi (002, older)';
 const F = (n: string): string => `ai-proxy-multi/${n}`;
 const LOG_YAML = readFixture(F('22-access-log-format.yaml'));
 const ROUTE_KEY = '/apisix/routes/ai-proxy-multi-route';
-const STILL_LB = 'doc bug: the route PUT just before was rejected, so the load-balancing route from the first section still serves this request (APISIX behaves the same)';
+const STILL_LB =
+  'doc bug: the route PUT just before was rejected, so the load-balancing route from the first section still serves this request (APISIX behaves the same)';
 
 /** 200 from the 8/2 load-balancing route (either instance), as APISIX answers after a rejected route PUT. */
 function servedByLbRoute(r: StepRun): string[] {
   const { body, diffs } = json(r);
   const by = servedBy(body);
-  return [...statuses(r, [200]), ...diffs, ...(by === 'unknown' ? [`model: expected gpt-4-0613 or deepseek-chat, got ${clip(at(body, 'model'))}`] : [])];
+  return [
+    ...statuses(r, [200]),
+    ...diffs,
+    ...(by === 'unknown' ? [`model: expected gpt-4-0613 or deepseek-chat, got ${clip(at(body, 'model'))}`] : []),
+  ];
 }
 
 describe.sequential('ai-proxy-multi doc (002), run as printed', () => {
@@ -27,7 +32,8 @@ describe.sequential('ai-proxy-multi doc (002), run as printed', () => {
   step(F('01-admin-key.sh'), async () => {
     const r = await s().run(F('01-admin-key.sh'));
     const d = statuses(r, []);
-    if (s().vars.admin_key !== s().stack.adminKey) d.push(`admin_key: expected the conf/config.yaml key, got ${JSON.stringify(s().vars.admin_key)}`);
+    if (s().vars.admin_key !== s().stack.adminKey)
+      d.push(`admin_key: expected the conf/config.yaml key, got ${JSON.stringify(s().vars.admin_key)}`);
     return report(r, d);
   });
 
@@ -81,11 +87,19 @@ describe.sequential('ai-proxy-multi doc (002), run as printed', () => {
     const r = await s().run(F('09-consumer-janedoe.sh'));
     const d = adminWrite(r, 200, '/apisix/consumers/johndoe', 'username', 'johndoe');
     d.push(...fields(json(r).body, { 'value.plugins.ai-rate-limiting.instances.0.name': 'deepseek-instance' }));
-    return report(r, d, 'doc bug run as printed: "janedoe" is created with "username": "johndoe", so it overwrites johndoe (200, not 201)');
+    return report(
+      r,
+      d,
+      'doc bug run as printed: "janedoe" is created with "username": "johndoe", so it overwrites johndoe (200, not 201)',
+    );
   });
   step(F('10-cred-janedoe.sh'), async () => {
     const r = await s().run(F('10-cred-janedoe.sh'));
-    return report(r, adminError(r, 404, { error_msg: 'consumer not found' }), 'knock-on of the janedoe doc bug: consumer janedoe does not exist');
+    return report(
+      r,
+      adminError(r, 404, { error_msg: 'consumer not found' }),
+      'knock-on of the janedoe doc bug: consumer janedoe does not exist',
+    );
   });
   step(F('11-consumer-route.sh'), async () => {
     const r = await s().run(F('11-consumer-route.sh'));
@@ -102,7 +116,8 @@ describe.sequential('ai-proxy-multi doc (002), run as printed', () => {
   step(F('12-no-key.sh'), async () => {
     const r = await s().run(F('12-no-key.sh'));
     const d = statuses(r, [200]);
-    if (!r.stdout.startsWith('HTTP/1.1 200 OK\r\n')) d.push(`status line: expected "HTTP/1.1 200 OK", got ${clip(r.stdout.split('\r\n')[0])}`);
+    if (!r.stdout.startsWith('HTTP/1.1 200 OK\r\n'))
+      d.push(`status line: expected "HTTP/1.1 200 OK", got ${clip(r.stdout.split('\r\n')[0])}`);
     return report(r, d, `${STILL_LB}; key-auth is not on it, so no 401 (the newest doc's fixed route gives 401)`);
   });
   for (const n of ['13-john-1.sh', '14-john-2.sh', '15-jane-1.sh', '16-jane-2.sh']) {
@@ -136,7 +151,9 @@ describe.sequential('ai-proxy-multi doc (002), run as printed', () => {
         'usage.completion_tokens': want.usage[1],
         'usage.total_tokens': want.usage[2],
       }),
-      ...(up.length === 1 ? fields(up[0]?.json, { model: want.model, max_tokens: want.max }, 'upstream body') : [`upstream calls: expected 1, got ${up.length}`]),
+      ...(up.length === 1
+        ? fields(up[0]?.json, { model: want.model, max_tokens: want.max }, 'upstream body')
+        : [`upstream calls: expected 1, got ${up.length}`]),
     ]);
   });
 
@@ -166,15 +183,25 @@ describe.sequential('ai-proxy-multi doc (002), run as printed', () => {
       [
         ...statuses(r, [200]),
         ...diffs,
-        ...fields(body, { object: 'list', 'data.0.object': 'embedding', 'data.0.index': 0, model: 'text-embedding-3-small', usage: { prompt_tokens: 2, total_tokens: 2 } }),
+        ...fields(body, {
+          object: 'list',
+          'data.0.object': 'embedding',
+          'data.0.index': 0,
+          model: 'text-embedding-3-small',
+          usage: { prompt_tokens: 2, total_tokens: 2 },
+        }),
         ...(up
           ? viaOpenai
             ? fields(up, { url: '/v1/embeddings', 'headers.authorization': `Bearer ${TEST_KEYS.OPENAI_API_KEY}` }, 'upstream')
-            : fields(up, {
-                host: 'ai-plugin-developer.openai.azure.com',
-                url: '/openai/deployments/text-embedding-3-small/embeddings?api-version=2023-05-15',
-                'headers.authorization': `Bearer ${TEST_KEYS.AZ_OPENAI_API_KEY}`,
-              }, 'upstream')
+            : fields(
+                up,
+                {
+                  host: 'ai-plugin-developer.openai.azure.com',
+                  url: '/openai/deployments/text-embedding-3-small/embeddings?api-version=2023-05-15',
+                  'headers.authorization': `Bearer ${TEST_KEYS.AZ_OPENAI_API_KEY}`,
+                },
+                'upstream',
+              )
           : ['no upstream call']),
       ],
       'nearest runnable form of the doc request: same body, sent to the uri the doc route matches',
@@ -191,7 +218,8 @@ describe.sequential('ai-proxy-multi doc (002), run as printed', () => {
     const endpoint = '"override": { "endpoint": "https://yourhost.com/v1/chat/completions" }';
     const inst = (name: string, extra = ''): string =>
       `{ "name": "${name}", "provider": "openai-compatible", "weight": 0, "auth": { "header": { "Authorization": "Bearer '"$YOUR_LLM_API_KEY"'" } }, "options": { "model": "'"$YOUR_LLM_MODEL"'" }, ${endpoint}${extra} }`;
-    const checks = ', "checks": { "active": { "type": "https", "host": "yourhost.com", "http_path": "/your/probe/path", "healthy": { "interval": 2, "successes": 1 }, "unhealthy": { "interval": 1, "http_failures": 3 } } }';
+    const checks =
+      ', "checks": { "active": { "type": "https", "host": "yourhost.com", "http_path": "/your/probe/path", "healthy": { "interval": 2, "successes": 1 }, "unhealthy": { "interval": 1, "http_failures": 3 } } }';
     const route = `curl "http://127.0.0.1:9180/apisix/admin/routes" -X PUT -H "X-API-KEY: \${admin_key}" -d '{ "id": "ai-proxy-multi-route", "uri": "/anything", "methods": ["POST"], "plugins": { "ai-proxy-multi": { "instances": [ ${inst('llm-instance-1')}, ${inst('llm-instance-2', checks)} ] } } }'`;
     const put = await s().runDerived('derived:health-probe', 'Enable Active Health Checks', route);
     const mark = s().providers.requests.length;
@@ -201,19 +229,34 @@ describe.sequential('ai-proxy-multi doc (002), run as printed', () => {
       `curl -s "http://127.0.0.1:9080/anything" -X POST -H "Content-Type: application/json" -d '{"messages":[{"role":"user","content":"What is 1+1?"}]}'`,
     );
     await new Promise((res) => setTimeout(res, 5000));
-    const probes = s().providers.since(mark).filter((q) => q.method === 'GET');
+    const probes = s()
+      .providers.since(mark)
+      .filter((q) => q.method === 'GET');
     const d = [...adminWrite(put, 200, ROUTE_KEY, 'id', 'ai-proxy-multi-route'), ...statuses(post, [200])];
     if (!probes.some((p) => p.url === '/your/probe/path' && p.headers.host === 'yourhost.com')) {
-      d.push(`probes: expected GET /your/probe/path with Host yourhost.com within 5s, got ${probes.length ? probes.map((p) => `${p.headers.host}${p.url}`).join(', ') : 'none'}`);
+      d.push(
+        `probes: expected GET /your/probe/path with Host yourhost.com within 5s, got ${probes.length ? probes.map((p) => `${p.headers.host}${p.url}`).join(', ') : 'none'}`,
+      );
     }
-    return report({ id: 'derived:health-probe', doc: DOC, section: 'Enable Active Health Checks' }, d, 'the doc block plus an override.endpoint on both instances so the checker has a node; one request starts the checker (as APISIX creates checkers lazily)');
+    return report(
+      { id: 'derived:health-probe', doc: DOC, section: 'Enable Active Health Checks' },
+      d,
+      'the doc block plus an override.endpoint on both instances so the checker has a node; one request starts the checker (as APISIX creates checkers lazily)',
+    );
   });
 
   step(F('22-access-log-format.yaml'), async () => {
     const format = formatFromYaml(LOG_YAML);
-    const got = await accessLogLine(s().stack.accessLog, format, (f) => f.request_type === 'ai_chat' && f.llm_model === 'gpt-4' && f.llm_prompt_tokens === '23');
+    const got = await accessLogLine(
+      s().stack.accessLog,
+      format,
+      (f) => f.request_type === 'ai_chat' && f.llm_model === 'gpt-4' && f.llm_prompt_tokens === '23',
+    );
     const e = { id: F('22-access-log-format.yaml'), doc: DOC, section: 'Include LLM Information in Access Log' };
-    if (!got.fields) return report(e, [`no line for an OpenAI "What is 1+1?" request matches the doc format; last lines: ${got.lines.slice(-3).join(' | ') || '(access.log empty or missing)'}`]);
+    if (!got.fields)
+      return report(e, [
+        `no line for an OpenAI "What is 1+1?" request matches the doc format; last lines: ${got.lines.slice(-3).join(' | ') || '(access.log empty or missing)'}`,
+      ]);
     return report(
       e,
       diffFields(got.fields, {
@@ -241,7 +284,7 @@ describe.sequential('ai-proxy-multi doc (002), run as printed', () => {
         llm_prompt_tokens: '23',
         llm_completion_tokens: '8',
       }),
-      'checked on the load-balancing loop\'s OpenAI requests; Portico started with the snippet instead of a reload',
+      "checked on the load-balancing loop's OpenAI requests; Portico started with the snippet instead of a reload",
     );
   });
 });

@@ -25,18 +25,31 @@ const OPENAI_1PLUS1 = {
     completion_tokens: 8,
     total_tokens: 31,
     prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: 0,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
   },
 };
 
 /** A consumer's request: 200, and forced to `forced` when that consumer's quota on the other instance is spent. */
-function consumerPick(r: StepRun, forced: 'openai' | 'deepseek' | undefined, docShows: 'openai' | 'deepseek'): { d: string[]; by: string; note?: string } {
+function consumerPick(
+  r: StepRun,
+  forced: 'openai' | 'deepseek' | undefined,
+  docShows: 'openai' | 'deepseek',
+): { d: string[]; by: string; note?: string } {
   const { body, diffs } = json(r);
   const by = servedBy(body);
   const d = [...statuses(r, [200]), ...diffs];
   if (by === 'unknown') d.push(`model: expected gpt-4-0613 or deepseek-chat, got ${clip(at(body, 'model'))}`);
-  if (forced && by !== forced) d.push(`instance: expected ${forced} (the other instance's quota for this consumer is spent), got ${by}`);
-  const note = !forced && by !== docShows ? `unforced pick (both weights 0, APISIX cycles from a random start): served by ${by}; the doc shows ${docShows}` : undefined;
+  if (forced && by !== forced)
+    d.push(`instance: expected ${forced} (the other instance's quota for this consumer is spent), got ${by}`);
+  const note =
+    !forced && by !== docShows
+      ? `unforced pick (both weights 0, APISIX cycles from a random start): served by ${by}; the doc shows ${docShows}`
+      : undefined;
   return { d, by, note };
 }
 
@@ -47,7 +60,10 @@ describe.sequential('ai-proxy-multi newest doc (002 + 004 fixes), run as printed
 
   step(M('01-admin-key.sh'), async () => {
     const r = await s().run(M('01-admin-key.sh'));
-    return report({ id: 'newest:01-admin-key.sh', doc: DOC, section: 'Examples (admin_key note)' }, s().vars.admin_key === s().stack.adminKey ? statuses(r, []) : ['admin_key not read from conf/config.yaml']);
+    return report(
+      { id: 'newest:01-admin-key.sh', doc: DOC, section: 'Examples (admin_key note)' },
+      s().vars.admin_key === s().stack.adminKey ? statuses(r, []) : ['admin_key not read from conf/config.yaml'],
+    );
   });
 
   step(N('04-priority-route.sh'), async () => {
@@ -61,7 +77,12 @@ describe.sequential('ai-proxy-multi newest doc (002 + 004 fixes), run as printed
       ...statuses(r, [200]),
       ...diffs,
       ...fields(body, OPENAI_1PLUS1),
-      ...upstream(r, { host: 'api.openai.com', url: '/v1/chat/completions', header: ['authorization', `Bearer ${TEST_KEYS.OPENAI_API_KEY}`], body: { model: 'gpt-4', messages: MESSAGES_1PLUS1 } }),
+      ...upstream(r, {
+        host: 'api.openai.com',
+        url: '/v1/chat/completions',
+        header: ['authorization', `Bearer ${TEST_KEYS.OPENAI_API_KEY}`],
+        body: { model: 'gpt-4', messages: MESSAGES_1PLUS1 },
+      }),
     ]);
   });
   step(`newest:${M('06-priority-post-2.sh')}`, async () => {
@@ -73,7 +94,12 @@ describe.sequential('ai-proxy-multi newest doc (002 + 004 fixes), run as printed
         ...statuses(r, [200]),
         ...diffs,
         ...fields(body, { model: 'deepseek-chat', 'choices.0.message.content': DOC_ANSWERS.newtonDeepseek }),
-        ...upstream(r, { host: 'api.deepseek.com', url: '/chat/completions', header: ['authorization', `Bearer ${TEST_KEYS.DEEPSEEK_API_KEY}`], body: { model: 'deepseek-chat' } }),
+        ...upstream(r, {
+          host: 'api.deepseek.com',
+          url: '/chat/completions',
+          header: ['authorization', `Bearer ${TEST_KEYS.DEEPSEEK_API_KEY}`],
+          body: { model: 'deepseek-chat' },
+        }),
       ],
       'fallback to DeepSeek: total_tokens 31 exceeded the 10-token quota of openai-instance',
     );
@@ -81,11 +107,17 @@ describe.sequential('ai-proxy-multi newest doc (002 + 004 fixes), run as printed
 
   step('newest:07-consumer-johndoe.sh', async () => {
     const r = await s().run(M('07-consumer-johndoe.sh'));
-    return report({ id: 'newest:07-consumer-johndoe.sh', doc: DOC, section: r.entry.section }, adminWrite(r, 201, '/apisix/consumers/johndoe', 'username', 'johndoe'));
+    return report(
+      { id: 'newest:07-consumer-johndoe.sh', doc: DOC, section: r.entry.section },
+      adminWrite(r, 201, '/apisix/consumers/johndoe', 'username', 'johndoe'),
+    );
   });
   step('newest:08-cred-johndoe.sh', async () => {
     const r = await s().run(M('08-cred-johndoe.sh'));
-    return report({ id: 'newest:08-cred-johndoe.sh', doc: DOC, section: r.entry.section }, adminWrite(r, 201, '/apisix/consumers/johndoe/credentials/cred-john-key-auth', 'id', 'cred-john-key-auth'));
+    return report(
+      { id: 'newest:08-cred-johndoe.sh', doc: DOC, section: r.entry.section },
+      adminWrite(r, 201, '/apisix/consumers/johndoe/credentials/cred-john-key-auth', 'id', 'cred-john-key-auth'),
+    );
   });
   step(N('09-consumer-janedoe.sh'), async () => {
     const r = await s().run(N('09-consumer-janedoe.sh'));
@@ -93,7 +125,10 @@ describe.sequential('ai-proxy-multi newest doc (002 + 004 fixes), run as printed
   });
   step('newest:10-cred-janedoe.sh', async () => {
     const r = await s().run(M('10-cred-janedoe.sh'));
-    return report({ id: 'newest:10-cred-janedoe.sh', doc: DOC, section: r.entry.section }, adminWrite(r, 201, '/apisix/consumers/janedoe/credentials/cred-jane-key-auth', 'id', 'cred-jane-key-auth'));
+    return report(
+      { id: 'newest:10-cred-janedoe.sh', doc: DOC, section: r.entry.section },
+      adminWrite(r, 201, '/apisix/consumers/janedoe/credentials/cred-jane-key-auth', 'id', 'cred-jane-key-auth'),
+    );
   });
   step(N('11-consumer-route.sh'), async () => {
     const r = await s().run(N('11-consumer-route.sh'));
@@ -103,9 +138,12 @@ describe.sequential('ai-proxy-multi newest doc (002 + 004 fixes), run as printed
     const r = await s().run(M('12-no-key.sh'));
     const d = statuses(r, [401]);
     const [head = '', body = ''] = r.stdout.split('\r\n\r\n');
-    if (!head.startsWith('HTTP/1.1 401 Unauthorized')) d.push(`status line: expected "HTTP/1.1 401 Unauthorized", got ${clip(head.split('\r\n')[0])}`);
-    if (body !== '{"message":"Missing API key in request"}\n') d.push(`body: expected {"message":"Missing API key in request"}\\n, got ${JSON.stringify(body)}`);
-    if (!/\r\nwww-authenticate: apikey realm="key"\r\n/i.test(`${head}\r\n`)) d.push('header: expected WWW-Authenticate: apikey realm="key"');
+    if (!head.startsWith('HTTP/1.1 401 Unauthorized'))
+      d.push(`status line: expected "HTTP/1.1 401 Unauthorized", got ${clip(head.split('\r\n')[0])}`);
+    if (body !== '{"message":"Missing API key in request"}\n')
+      d.push(`body: expected {"message":"Missing API key in request"}\\n, got ${JSON.stringify(body)}`);
+    if (!/\r\nwww-authenticate: apikey realm="key"\r\n/i.test(`${head}\r\n`))
+      d.push('header: expected WWW-Authenticate: apikey realm="key"');
     if (r.upstream.length) d.push(`upstream: expected no provider call, got ${r.upstream.length}`);
     return report({ id: 'newest:12-no-key.sh', doc: DOC, section: r.entry.section }, d);
   });
@@ -139,8 +177,13 @@ describe.sequential('ai-proxy-multi newest doc (002 + 004 fixes), run as printed
   step(N('24-logging-post.sh'), async () => {
     const r = await s().run(N('24-logging-post.sh'));
     const d = statuses(r, [401]);
-    if (r.stdout !== '{"message":"Missing API key in request"}\n') d.push(`body: expected {"message":"Missing API key in request"}\\n, got ${clip(r.stdout)}`);
-    return report(r, d, 'knock-on of the doc bug: the logging route was rejected, so the key-auth route of the consumers section still serves (401 without a key)');
+    if (r.stdout !== '{"message":"Missing API key in request"}\n')
+      d.push(`body: expected {"message":"Missing API key in request"}\\n, got ${clip(r.stdout)}`);
+    return report(
+      r,
+      d,
+      'knock-on of the doc bug: the logging route was rejected, so the key-auth route of the consumers section still serves (401 without a key)',
+    );
   });
   step('derived:logging-kafka', async () => {
     // The doc's own Kafka: a single-node broker on 127.0.0.1:9092 inside this suite's network
@@ -149,10 +192,13 @@ describe.sequential('ai-proxy-multi newest doc (002 + 004 fixes), run as printed
     let reader: TopicReader | undefined;
     try {
       // The doc route with only its extra `}` removed: kafka-logger exactly as printed.
-      const route = readFixture(N('23-logging-route.sh')).replace('  }\n  }\'\n', "  }'\n");
+      const route = readFixture(N('23-logging-route.sh')).replace("  }\n  }'\n", "  }'\n");
       const put = await s().runDerived('derived:logging-kafka', 'Send Request Log to Logger', route);
       const posts: StepRun[] = [];
-      for (let i = 0; i < 2; i++) posts.push(await s().runDerived('derived:logging-kafka', 'Send Request Log to Logger', readFixture(N('24-logging-post.sh'))));
+      for (let i = 0; i < 2; i++)
+        posts.push(
+          await s().runDerived('derived:logging-kafka', 'Send Request Log to Logger', readFixture(N('24-logging-post.sh'))),
+        );
       const d = [...adminWrite(put, 200, ROUTE_KEY, 'id', 'ai-proxy-multi-route'), ...posts.flatMap((p) => statuses(p, [200]))];
       reader = await readTopic(kafka.bootstrap, 'test2');
       let msgs: ReadMessage[] = [];
@@ -163,7 +209,8 @@ describe.sequential('ai-proxy-multi newest doc (002 + 004 fixes), run as printed
       }
       // Give a stray extra message (one request logged twice) the chance to show up.
       await new Promise((res) => setTimeout(res, 500));
-      if (reader.messages.length !== posts.length) d.push(`kafka: expected ${posts.length} messages in test2 (one per request), got ${reader.messages.length}`);
+      if (reader.messages.length !== posts.length)
+        d.push(`kafka: expected ${posts.length} messages in test2 (one per request), got ${reader.messages.length}`);
       // Kafka keeps order per produce request, not across a retried one: pair each message with
       // the request whose answer it logged (llm_response_text), each request used once.
       const answers = posts.map((p) => json(p).body);

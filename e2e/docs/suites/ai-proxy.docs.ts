@@ -29,7 +29,8 @@ describe.sequential('ai-proxy doc (003), run as printed', () => {
   step('ai-proxy/01-admin-key.sh', async () => {
     const r = await session().run('ai-proxy/01-admin-key.sh');
     const d = statuses(r, []);
-    if (session().vars.admin_key !== session().stack.adminKey) d.push(`admin_key: expected the key in conf/config.yaml, got ${JSON.stringify(session().vars.admin_key)}`);
+    if (session().vars.admin_key !== session().stack.adminKey)
+      d.push(`admin_key: expected the key in conf/config.yaml, got ${JSON.stringify(session().vars.admin_key)}`);
     return report(r, d);
   });
 
@@ -111,7 +112,15 @@ describe.sequential('ai-proxy doc (003), run as printed', () => {
         host: 'api7-auzre-openai.openai.azure.com',
         url: '/openai/deployments/gpt-4/chat/completions?api-version=2024-02-15-preview',
         header: ['api-key', TEST_KEYS.AZ_OPENAI_API_KEY],
-        body: { model: 'gpt-4', max_tokens: 800, temperature: 0.7, frequency_penalty: 0, presence_penalty: 0, top_p: 0.95, stop: null },
+        body: {
+          model: 'gpt-4',
+          max_tokens: 800,
+          temperature: 0.7,
+          frequency_penalty: 0,
+          presence_penalty: 0,
+          top_p: 0.95,
+          stop: null,
+        },
       }),
     ]);
   });
@@ -135,7 +144,9 @@ describe.sequential('ai-proxy doc (003), run as printed', () => {
         model: 'text-embedding-3-small',
         usage: { prompt_tokens: 2, total_tokens: 2 },
       }),
-      ...(JSON.stringify(first) === JSON.stringify(DOC_EMBEDDING) ? [] : [`data.0.embedding[0..5]: expected ${JSON.stringify(DOC_EMBEDDING)}, got ${JSON.stringify(first)}`]),
+      ...(JSON.stringify(first) === JSON.stringify(DOC_EMBEDDING)
+        ? []
+        : [`data.0.embedding[0..5]: expected ${JSON.stringify(DOC_EMBEDDING)}, got ${JSON.stringify(first)}`]),
       ...upstream(r, {
         host: 'api.openai.com',
         url: '/v1/embeddings',
@@ -148,10 +159,16 @@ describe.sequential('ai-proxy doc (003), run as printed', () => {
   step('ai-proxy/14-access-log-format.yaml', async () => {
     const s = session();
     const format = formatFromYaml(LOG_YAML);
-    const got = await accessLogLine(s.stack.accessLog, format, (f) => f.request_type === 'ai_chat' && f.http_host === 'api.openai.com');
+    const got = await accessLogLine(
+      s.stack.accessLog,
+      format,
+      (f) => f.request_type === 'ai_chat' && f.http_host === 'api.openai.com',
+    );
     const e = { id: 'ai-proxy/14-access-log-format.yaml', doc: 'ai-proxy', section: 'Include LLM Information in Access Log' };
     if (!got.fields) {
-      return report(e, [`no access-log line for the "Proxy to OpenAI" request matches the doc format; last lines: ${got.lines.slice(-3).join(' | ') || '(access.log empty or missing)'}`]);
+      return report(e, [
+        `no access-log line for the "Proxy to OpenAI" request matches the doc format; last lines: ${got.lines.slice(-3).join(' | ') || '(access.log empty or missing)'}`,
+      ]);
     }
     return report(
       e,

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ChashPicker,
-  chashKey,
-  createPicker,
-  resolveVars,
-  RoundRobinPicker,
-  type BalancerNode,
-} from './index.js';
+import { ChashPicker, chashKey, createPicker, resolveVars, RoundRobinPicker, type BalancerNode } from './index.js';
 
 const fixedStart = () => 0;
 
@@ -22,13 +15,62 @@ function run(p: { pick(t: ReadonlySet<string>, k?: string): string | undefined }
 
 describe('RoundRobinPicker (resty.roundrobin sequence)', () => {
   const table: { name: string; nodes: BalancerNode[]; n: number; want: Record<string, number> }[] = [
-    { name: 'weights 8 and 2 give exactly 8/2 over 10', nodes: [{ name: 'openai', weight: 8 }, { name: 'deepseek', weight: 2 }], n: 10, want: { openai: 8, deepseek: 2 } },
-    { name: 'weights 4 and 1 give exactly 8/2 over 10', nodes: [{ name: 'a', weight: 4 }, { name: 'b', weight: 1 }], n: 10, want: { a: 8, b: 2 } },
-    { name: 'equal weights alternate 5/5', nodes: [{ name: 'a', weight: 1 }, { name: 'b', weight: 1 }], n: 10, want: { a: 5, b: 5 } },
-    { name: 'weight 0 is never picked next to a positive weight', nodes: [{ name: 'a', weight: 3 }, { name: 'z', weight: 0 }], n: 9, want: { a: 9 } },
-    { name: 'all weights 0 are cycled', nodes: [{ name: 'a', weight: 0 }, { name: 'b', weight: 0 }], n: 4, want: { a: 2, b: 2 } },
+    {
+      name: 'weights 8 and 2 give exactly 8/2 over 10',
+      nodes: [
+        { name: 'openai', weight: 8 },
+        { name: 'deepseek', weight: 2 },
+      ],
+      n: 10,
+      want: { openai: 8, deepseek: 2 },
+    },
+    {
+      name: 'weights 4 and 1 give exactly 8/2 over 10',
+      nodes: [
+        { name: 'a', weight: 4 },
+        { name: 'b', weight: 1 },
+      ],
+      n: 10,
+      want: { a: 8, b: 2 },
+    },
+    {
+      name: 'equal weights alternate 5/5',
+      nodes: [
+        { name: 'a', weight: 1 },
+        { name: 'b', weight: 1 },
+      ],
+      n: 10,
+      want: { a: 5, b: 5 },
+    },
+    {
+      name: 'weight 0 is never picked next to a positive weight',
+      nodes: [
+        { name: 'a', weight: 3 },
+        { name: 'z', weight: 0 },
+      ],
+      n: 9,
+      want: { a: 9 },
+    },
+    {
+      name: 'all weights 0 are cycled',
+      nodes: [
+        { name: 'a', weight: 0 },
+        { name: 'b', weight: 0 },
+      ],
+      n: 4,
+      want: { a: 2, b: 2 },
+    },
     { name: 'a lone weight-0 node is always returned', nodes: [{ name: 'only', weight: 0 }], n: 3, want: { only: 3 } },
-    { name: 'weights 3:2:1 give 3/2/1 over 6', nodes: [{ name: 'a', weight: 3 }, { name: 'b', weight: 2 }, { name: 'c', weight: 1 }], n: 6, want: { a: 3, b: 2, c: 1 } },
+    {
+      name: 'weights 3:2:1 give 3/2/1 over 6',
+      nodes: [
+        { name: 'a', weight: 3 },
+        { name: 'b', weight: 2 },
+        { name: 'c', weight: 1 },
+      ],
+      n: 6,
+      want: { a: 3, b: 2, c: 1 },
+    },
   ];
   for (const t of table) {
     it(t.name, () => {
@@ -38,19 +80,37 @@ describe('RoundRobinPicker (resty.roundrobin sequence)', () => {
 
   it('gives 8/2 over any 10 consecutive picks whatever the random start node', () => {
     for (const r of [0, 0.5, 0.99]) {
-      const p = new RoundRobinPicker([{ name: 'a', weight: 4 }, { name: 'b', weight: 1 }], () => r);
+      const p = new RoundRobinPicker(
+        [
+          { name: 'a', weight: 4 },
+          { name: 'b', weight: 1 },
+        ],
+        () => r,
+      );
       run(p, 3);
       expect(counts(run(p, 10))).toEqual({ a: 8, b: 2 });
     }
   });
 
   it('produces the gcd-stepped sequence a,a,a,a,b for weights 8 and 2', () => {
-    const p = new RoundRobinPicker([{ name: 'a', weight: 8 }, { name: 'b', weight: 2 }], fixedStart);
+    const p = new RoundRobinPicker(
+      [
+        { name: 'a', weight: 8 },
+        { name: 'b', weight: 2 },
+      ],
+      fixedStart,
+    );
     expect(run(p, 5)).toEqual(['a', 'a', 'a', 'a', 'b']);
   });
 
   it('skips tried nodes and returns undefined once every node was tried', () => {
-    const p = new RoundRobinPicker([{ name: 'a', weight: 8 }, { name: 'b', weight: 2 }], fixedStart);
+    const p = new RoundRobinPicker(
+      [
+        { name: 'a', weight: 8 },
+        { name: 'b', weight: 2 },
+      ],
+      fixedStart,
+    );
     expect(p.pick(new Set(['a']))).toBe('b');
     expect(p.pick(new Set(['b']))).toBe('a');
     expect(p.pick(new Set(['a', 'b']))).toBeUndefined();
@@ -58,7 +118,13 @@ describe('RoundRobinPicker (resty.roundrobin sequence)', () => {
   });
 
   it('does not fall back to a weight-0 node when the positive ones are tried', () => {
-    const p = new RoundRobinPicker([{ name: 'a', weight: 1 }, { name: 'z', weight: 0 }], fixedStart);
+    const p = new RoundRobinPicker(
+      [
+        { name: 'a', weight: 1 },
+        { name: 'z', weight: 0 },
+      ],
+      fixedStart,
+    );
     expect(p.pick(new Set(['a']))).toBeUndefined();
   });
 });
@@ -91,7 +157,10 @@ describe('priority groups', () => {
   });
 
   it('serves every request from the higher group while it is untried', () => {
-    const p = createPicker([{ name: 'a', weight: 1, priority: 1 }, { name: 'b', weight: 100, priority: 0 }]);
+    const p = createPicker([
+      { name: 'a', weight: 1, priority: 1 },
+      { name: 'b', weight: 100, priority: 0 },
+    ]);
     expect(counts(run(p, 10))).toEqual({ a: 10 });
   });
 });
@@ -112,7 +181,10 @@ describe('ChashPicker', () => {
   });
 
   it('spreads keys over all nodes roughly by weight (160 points per unit)', () => {
-    const p = new ChashPicker([{ name: 'a', weight: 3 }, { name: 'b', weight: 1 }]);
+    const p = new ChashPicker([
+      { name: 'a', weight: 3 },
+      { name: 'b', weight: 1 },
+    ]);
     const c = counts(Array.from({ length: 4000 }, (_, i) => p.lookup(`key-${i}`)));
     expect(c.a! / 4000).toBeGreaterThan(0.65);
     expect(c.a! / 4000).toBeLessThan(0.85);
@@ -139,7 +211,10 @@ describe('ChashPicker', () => {
   });
 
   it('gives weight-0 nodes no points', () => {
-    const p = new ChashPicker([{ name: 'a', weight: 2 }, { name: 'z', weight: 0 }]);
+    const p = new ChashPicker([
+      { name: 'a', weight: 2 },
+      { name: 'z', weight: 0 },
+    ]);
     for (let i = 0; i < 200; i++) expect(p.lookup(`k${i}`)).toBe('a');
   });
 });

@@ -15,11 +15,7 @@ export interface HashKeySource {
  * it; falls back to `remote_addr` when the configured source yields nothing (`usedFallback`
  * lets the caller log APISIX's `chash_key fetch is nil, use default chash_key remote_addr` warning).
  */
-export function chashKey(
-  hashOn: HashOn,
-  key: string | undefined,
-  src: HashKeySource,
-): { key: string; usedFallback: boolean } {
+export function chashKey(hashOn: HashOn, key: string | undefined, src: HashKeySource): { key: string; usedFallback: boolean } {
   let v: string | undefined;
   switch (hashOn) {
     case 'consumer':

@@ -4,10 +4,7 @@
  * alone. Returns the text and how many references resolved (set or defaulted), which
  * callers use to tell "no variable applied" apart.
  */
-export function resolveVars(
-  tpl: string,
-  get: (name: string) => string | undefined,
-): { value: string; resolved: number } {
+export function resolveVars(tpl: string, get: (name: string) => string | undefined): { value: string; resolved: number } {
   if (!tpl.includes('$')) return { value: tpl, resolved: 0 };
   let resolved = 0;
   const value = tpl.replace(VAR_PATTERN, (_m, braced: string | undefined, bare: string | undefined) => {

@@ -32,7 +32,15 @@ describe('RoundRobinSchedule (resty.roundrobin sequence by position)', () => {
   }
 
   it('matches the stateful RoundRobinPicker pick for pick from the first node', () => {
-    for (const weights of [[8, 2], [3, 2, 1], [2, 5], [7, 3, 3, 1], [0, 4, 6], [0, 0], [9, 6, 3, 0, 1]]) {
+    for (const weights of [
+      [8, 2],
+      [3, 2, 1],
+      [2, 5],
+      [7, 3, 3, 1],
+      [0, 4, 6],
+      [0, 0],
+      [9, 6, 3, 0, 1],
+    ]) {
       const p = new RoundRobinPicker(letters(weights), () => 0);
       const s = new RoundRobinSchedule(weights);
       const stateful = Array.from({ length: 3 * s.period + 1 }, () => p.pick(new Set())).join('');
@@ -76,7 +84,18 @@ describe('SequencedRoundRobin', () => {
     const p = new SequencedRoundRobin(nodes);
     expect(p.groups.map((g) => g.priority)).toEqual([1, 0]);
     const picks = Array.from({ length: 10 }, (_, n) => p.pickAt(p.groupFor(new Set()), new Set(), n));
-    expect(picks).toEqual(['openai', 'openai', 'openai', 'openai', 'deepseek', 'openai', 'openai', 'openai', 'openai', 'deepseek']);
+    expect(picks).toEqual([
+      'openai',
+      'openai',
+      'openai',
+      'openai',
+      'deepseek',
+      'openai',
+      'openai',
+      'openai',
+      'openai',
+      'deepseek',
+    ]);
   });
 
   it('skips tried nodes along the sequence without another position', () => {
@@ -96,7 +115,10 @@ describe('SequencedRoundRobin', () => {
   });
 
   it('never serves a weight-0 node next to positive weights, as RoundRobinPicker', () => {
-    const p = new SequencedRoundRobin([{ name: 'a', weight: 3 }, { name: 'z', weight: 0 }]);
+    const p = new SequencedRoundRobin([
+      { name: 'a', weight: 3 },
+      { name: 'z', weight: 0 },
+    ]);
     expect(p.groupFor(new Set())).toBe(0);
     expect(p.groupFor(new Set(['a']))).toBe(-1);
     expect(p.pickAt(0, new Set(['a']), 0)).toBeUndefined();

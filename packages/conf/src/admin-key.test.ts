@@ -54,9 +54,7 @@ describe('ensureAdminKey', () => {
     expect(text).toBe(REPO_SHAPE.replace("key: ''", `key: '${admin?.key}'`));
     const reread = await loadConf(file, { env: {} });
     expect(reread.deployment.admin.adminKey[0]?.key).toBe(admin?.key);
-    expect((conf.raw.deployment as { admin: { admin_key: unknown } }).admin.admin_key).toEqual(
-      conf.deployment.admin.adminKey,
-    );
+    expect((conf.raw.deployment as { admin: { admin_key: unknown } }).admin.admin_key).toEqual(conf.deployment.admin.adminKey);
   });
 
   it('is a no-op once a key is set', async () => {

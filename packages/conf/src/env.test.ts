@@ -39,10 +39,14 @@ describe('substituteEnv', () => {
 
 describe('substituteEnvText', () => {
   it('replaces variables in raw text so the YAML parser decides their types', () => {
-    expect(substituteEnvText('port: ${{PORT}}\nname: "${{PORT}}"\nx: ${{MISSING:=d}}\n', { PORT: '1980' })).toBe('port: 1980\nname: "1980"\nx: d\n');
+    expect(substituteEnvText('port: ${{PORT}}\nname: "${{PORT}}"\nx: ${{MISSING:=d}}\n', { PORT: '1980' })).toBe(
+      'port: 1980\nname: "1980"\nx: d\n',
+    );
   });
 
   it('fails naming an unset variable without a default', () => {
-    expect(() => substituteEnvText('a: ${{NOPE}}', {})).toThrow("failed to handle configuration: can't find environment variable NOPE");
+    expect(() => substituteEnvText('a: ${{NOPE}}', {})).toThrow(
+      "failed to handle configuration: can't find environment variable NOPE",
+    );
   });
 });

@@ -48,7 +48,8 @@ function substituteString(s: string, env: NodeJS.ProcessEnv, where: string): unk
 export function substituteEnvText(text: string, env: NodeJS.ProcessEnv): string {
   return text.replace(VAR_RE, (_m, name: string, dflt: string | undefined) => {
     const v = env[name] ?? dflt;
-    if (v === undefined) throw new ConfError('conf_env', `failed to handle configuration: can't find environment variable ${name}`);
+    if (v === undefined)
+      throw new ConfError('conf_env', `failed to handle configuration: can't find environment variable ${name}`);
     return v;
   });
 }

@@ -108,7 +108,8 @@ describe('loadConf', () => {
   });
 
   it('resolves worker_processes, a trailing-slash prefix and etcd credentials', async () => {
-    const text = 'nginx_config:\n  worker_processes: 3\ndeployment:\n  etcd:\n    prefix: /gw/\n    user: root\n    password: 123456\n';
+    const text =
+      'nginx_config:\n  worker_processes: 3\ndeployment:\n  etcd:\n    prefix: /gw/\n    user: root\n    password: 123456\n';
     const conf = await loadConf(confFile(text), { env: {} });
     expect(conf.nginxConfig.workerProcesses).toBe(3);
     expect(conf.deployment.etcd).toMatchObject({ prefix: '/gw', user: 'root', password: '123456' });
@@ -124,28 +125,53 @@ describe('loadConf', () => {
   it.each([
     ['deployment:\n  role: edge\n', 'deployment.role must be one of traditional, control_plane, data_plane, got "edge"'],
     ['apisix:\n  node_listen: [70000]\n', 'apisix.node_listen[0] must be a port number 1-65535, got 70000'],
-    ['deployment:\n  admin:\n    admin_listen: {port: 0}\n', 'deployment.admin.admin_listen.port must be a port number 1-65535, got 0'],
-    ['deployment:\n  etcd:\n    host: [127.0.0.1:2379]\n', 'deployment.etcd.host[0] must be an http:// or https:// URL, got "127.0.0.1:2379"'],
+    [
+      'deployment:\n  admin:\n    admin_listen: {port: 0}\n',
+      'deployment.admin.admin_listen.port must be a port number 1-65535, got 0',
+    ],
+    [
+      'deployment:\n  etcd:\n    host: [127.0.0.1:2379]\n',
+      'deployment.etcd.host[0] must be an http:// or https:// URL, got "127.0.0.1:2379"',
+    ],
     ['deployment:\n  etcd:\n    prefix: apisix\n', 'deployment.etcd.prefix must start with "/", got "apisix"'],
-    ['deployment:\n  admin:\n    allow_admin: [10.0.0.0/40]\n', 'deployment.admin.allow_admin[0] must be an IP or CIDR, got "10.0.0.0/40"'],
-    ['deployment:\n  admin:\n    admin_key: [{name: a, key: k, role: root}]\n', 'deployment.admin.admin_key[0].role must be one of admin, viewer, got "root"'],
-    ['nginx_config:\n  worker_processes: many\n', 'nginx_config.worker_processes must be "auto" or a positive integer, got "many"'],
+    [
+      'deployment:\n  admin:\n    allow_admin: [10.0.0.0/40]\n',
+      'deployment.admin.allow_admin[0] must be an IP or CIDR, got "10.0.0.0/40"',
+    ],
+    [
+      'deployment:\n  admin:\n    admin_key: [{name: a, key: k, role: root}]\n',
+      'deployment.admin.admin_key[0].role must be one of admin, viewer, got "root"',
+    ],
+    [
+      'nginx_config:\n  worker_processes: many\n',
+      'nginx_config.worker_processes must be "auto" or a positive integer, got "many"',
+    ],
   ])('rejects an invalid value with a message naming the key (%#)', async (text, msg) => {
     const file = confFile(text);
-    await expect(loadConf(file, { env: {} })).rejects.toThrow(new ConfError('conf_invalid', `invalid configuration in ${file}: ${msg}`));
+    await expect(loadConf(file, { env: {} })).rejects.toThrow(
+      new ConfError('conf_invalid', `invalid configuration in ${file}: ${msg}`),
+    );
   });
 
   it('reads the standalone config provider of each role and names the file beside config.yaml', async () => {
     const dp = confFile('deployment:\n  role: data_plane\n  role_data_plane:\n    config_provider: json\n');
-    expect((await loadConf(dp, { env: {} })).deployment).toMatchObject({ configProvider: 'json', standaloneFile: join(dirname(dp), 'apisix.json') });
+    expect((await loadConf(dp, { env: {} })).deployment).toMatchObject({
+      configProvider: 'json',
+      standaloneFile: join(dirname(dp), 'apisix.json'),
+    });
     const api = confFile('deployment:\n  role: traditional\n  role_traditional:\n    config_provider: yaml\n');
-    expect((await loadConf(api, { env: {} })).deployment).toMatchObject({ configProvider: 'yaml', standaloneFile: join(dirname(api), 'apisix.yaml') });
+    expect((await loadConf(api, { env: {} })).deployment).toMatchObject({
+      configProvider: 'yaml',
+      standaloneFile: join(dirname(api), 'apisix.yaml'),
+    });
     const cp = confFile('deployment:\n  role: control_plane\n  role_control_plane:\n    config_provider: yaml\n');
     await expect(loadConf(cp, { env: {} })).rejects.toThrow(/deployment\.role_control_plane\.config_provider/);
   });
 
   it('reads the HTTPS listeners of apisix.ssl, or none when it is disabled', async () => {
-    const on = confFile('apisix:\n  ssl:\n    listen:\n      - 9444\n      - {ip: 127.0.0.1, port: 9445, enable_http2: false}\n    ssl_protocols: TLSv1.3\n');
+    const on = confFile(
+      'apisix:\n  ssl:\n    listen:\n      - 9444\n      - {ip: 127.0.0.1, port: 9445, enable_http2: false}\n    ssl_protocols: TLSv1.3\n',
+    );
     expect((await loadConf(on, { env: {} })).apisix.ssl).toEqual({
       listen: [
         { ip: '0.0.0.0', port: 9444, http2: true },

@@ -66,8 +66,10 @@ function standalone(
   path: string,
 ): { configProvider: ConfigProvider; standaloneFile: string } {
   let configProvider: ConfigProvider = 'etcd';
-  if (role === 'data_plane') configProvider = r.oneOf(tree, 'deployment.role_data_plane.config_provider', ['etcd', 'yaml', 'json'] as const, 'etcd');
-  if (role === 'traditional') configProvider = r.oneOf(tree, 'deployment.role_traditional.config_provider', ['etcd', 'yaml'] as const, 'etcd');
+  if (role === 'data_plane')
+    configProvider = r.oneOf(tree, 'deployment.role_data_plane.config_provider', ['etcd', 'yaml', 'json'] as const, 'etcd');
+  if (role === 'traditional')
+    configProvider = r.oneOf(tree, 'deployment.role_traditional.config_provider', ['etcd', 'yaml'] as const, 'etcd');
   if (role === 'control_plane') r.oneOf(tree, 'deployment.role_control_plane.config_provider', ['etcd'] as const, 'etcd');
   const ext = configProvider === 'json' ? 'json' : 'yaml';
   return { configProvider, standaloneFile: resolve(dirname(path), `apisix.${ext}`) };
@@ -190,7 +192,14 @@ function statusAddr(r: TreeReader, tree: unknown): ListenAddr | undefined {
 
 // nginx's time units (ngx_parse_time): ms, s, m, h, d, w, M (30 days), y (365 days).
 const NGINX_TIME_UNITS: Record<string, number> = {
-  ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400, w: 604_800, M: 2_592_000, y: 31_536_000,
+  ms: 0.001,
+  s: 1,
+  m: 60,
+  h: 3600,
+  d: 86_400,
+  w: 604_800,
+  M: 2_592_000,
+  y: 31_536_000,
 };
 
 /** An nginx time value ("240s", "1m30s", "500ms", or a bare number of seconds) in seconds. */

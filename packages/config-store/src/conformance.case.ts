@@ -15,11 +15,7 @@ function uniquePrefix(): string {
 }
 
 /** Pull up to `n` messages from a watch, failing if they do not arrive within `ms`. */
-export async function take(
-  it: AsyncIterator<WatchMessage>,
-  n: number,
-  ms = 5000,
-): Promise<WatchMessage[]> {
+export async function take(it: AsyncIterator<WatchMessage>, n: number, ms = 5000): Promise<WatchMessage[]> {
   const out: WatchMessage[] = [];
   const deadline = Date.now() + ms;
   while (out.length < n) {
@@ -47,10 +43,7 @@ async function expectConflict(p: Promise<unknown>): Promise<void> {
 }
 
 /** Shared behaviour suite every ConfigStore implementation must pass (etcd v3 semantics). */
-export function runConfigStoreConformance(
-  name: string,
-  factory: () => Promise<ConformanceHarness>,
-): void {
+export function runConfigStoreConformance(name: string, factory: () => Promise<ConformanceHarness>): void {
   describe(`ConfigStore conformance: ${name}`, () => {
     let h: ConformanceHarness;
     let s: ConfigStore;
@@ -207,9 +200,23 @@ export function runConfigStoreConformance(
       await s.delete(`${p}b`);
       const msgs = await take(watch(p, r1.revision), 4);
       expect(msgs).toEqual([
-        { type: 'events', revision: r1.revision, events: [{ type: 'put', kv: { key: `${p}a`, value: '1', createRevision: r1.revision, modRevision: r1.revision } }] },
-        { type: 'events', revision: r1.revision + 1, events: [{ type: 'put', kv: { key: `${p}b`, value: '2', createRevision: r1.revision + 1, modRevision: r1.revision + 1 } }] },
-        { type: 'events', revision: r1.revision + 2, events: [{ type: 'put', kv: { key: `${p}a`, value: '3', createRevision: r1.revision, modRevision: r1.revision + 2 } }] },
+        {
+          type: 'events',
+          revision: r1.revision,
+          events: [{ type: 'put', kv: { key: `${p}a`, value: '1', createRevision: r1.revision, modRevision: r1.revision } }],
+        },
+        {
+          type: 'events',
+          revision: r1.revision + 1,
+          events: [
+            { type: 'put', kv: { key: `${p}b`, value: '2', createRevision: r1.revision + 1, modRevision: r1.revision + 1 } },
+          ],
+        },
+        {
+          type: 'events',
+          revision: r1.revision + 2,
+          events: [{ type: 'put', kv: { key: `${p}a`, value: '3', createRevision: r1.revision, modRevision: r1.revision + 2 } }],
+        },
         { type: 'events', revision: r1.revision + 3, events: [{ type: 'delete', key: `${p}b`, modRevision: r1.revision + 3 }] },
       ]);
     });
@@ -234,7 +241,11 @@ export function runConfigStoreConformance(
       const r = await s.put(`${p}late`, 'v');
       expect(r.revision).toBe(from);
       expect(await take(w, 1)).toEqual([
-        { type: 'events', revision: from, events: [{ type: 'put', kv: { key: `${p}late`, value: 'v', createRevision: from, modRevision: from } }] },
+        {
+          type: 'events',
+          revision: from,
+          events: [{ type: 'put', kv: { key: `${p}late`, value: 'v', createRevision: from, modRevision: from } }],
+        },
       ]);
     });
 

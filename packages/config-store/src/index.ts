@@ -9,5 +9,10 @@ export {
   STANDALONE_RESOURCES,
   type StandaloneEntry,
 } from './standalone/entries.js';
-export { FileConfigSource, parseStandaloneText, type FileConfigSourceOptions, type FileSourceLogger } from './standalone/file-source.js';
+export {
+  FileConfigSource,
+  parseStandaloneText,
+  type FileConfigSourceOptions,
+  type FileSourceLogger,
+} from './standalone/file-source.js';
 export { StandaloneFileStore } from './standalone/file-store.js';

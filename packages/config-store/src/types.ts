@@ -40,9 +40,7 @@ export interface DeleteResult {
   deleted: number;
 }
 
-export type WatchEvent =
-  | { type: 'put'; kv: KeyValue }
-  | { type: 'delete'; key: string; modRevision: number };
+export type WatchEvent = { type: 'put'; kv: KeyValue } | { type: 'delete'; key: string; modRevision: number };
 
 /**
  * What a watch yields: batches of events in revision order (all events of one etcd

@@ -6,7 +6,15 @@ const input = { providerConf: {}, model: 'm' };
 describe('provider registry', () => {
   it('lists providers in APISIX 3.16 enum order', () => {
     expect(PROVIDER_NAMES).toEqual([
-      'openai', 'deepseek', 'aimlapi', 'anthropic', 'openai-compatible', 'azure-openai', 'openrouter', 'vertex-ai', 'gemini',
+      'openai',
+      'deepseek',
+      'aimlapi',
+      'anthropic',
+      'openai-compatible',
+      'azure-openai',
+      'openrouter',
+      'vertex-ai',
+      'gemini',
     ]);
   });
 
@@ -61,7 +69,10 @@ describe('provider registry', () => {
 describe('vertex-ai embeddings conversion', () => {
   const v = getProvider('vertex-ai');
   it('converts string and array inputs to predict instances', () => {
-    expect(v.encodeRequest!({ input: 'a', model: 'm' }, 'embeddings')).toEqual({ ok: true, value: { instances: [{ content: 'a' }] } });
+    expect(v.encodeRequest!({ input: 'a', model: 'm' }, 'embeddings')).toEqual({
+      ok: true,
+      value: { instances: [{ content: 'a' }] },
+    });
     expect(v.encodeRequest!({ input: ['a', ['b', 'c']] }, 'embeddings')).toEqual({
       ok: true,
       value: { instances: [{ content: 'a' }, { content: 'b c' }] },
@@ -69,7 +80,10 @@ describe('vertex-ai embeddings conversion', () => {
   });
   it('returns APISIX errors for bad input', () => {
     expect(v.encodeRequest!({ input: 5 }, 'embeddings')).toEqual({ ok: false, error: '`input` must be string or array' });
-    expect(v.encodeRequest!({ input: ['a', 3] }, 'embeddings')).toEqual({ ok: false, error: 'unsupported input type at index 2' });
+    expect(v.encodeRequest!({ input: ['a', 3] }, 'embeddings')).toEqual({
+      ok: false,
+      error: 'unsupported input type at index 2',
+    });
     expect(v.encodeRequest!({ input: null }, 'embeddings')).toEqual({ ok: false, error: '`input` is required for embeddings' });
   });
   it('leaves chat bodies alone', () => {
@@ -96,7 +110,10 @@ describe('vertex-ai embeddings conversion', () => {
         usage: { prompt_tokens: 5, total_tokens: 5 },
       },
     });
-    expect(v.decodeResponse!({ predictions: [{}] }, 'embeddings', undefined)).toEqual({ ok: false, error: 'invalid embedding at index 1' });
+    expect(v.decodeResponse!({ predictions: [{}] }, 'embeddings', undefined)).toEqual({
+      ok: false,
+      error: 'invalid embedding at index 1',
+    });
     expect(v.decodeResponse!({}, 'embeddings', undefined)).toEqual({ ok: false, error: 'vertex response missing predictions' });
   });
 });

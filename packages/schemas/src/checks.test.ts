@@ -34,8 +34,15 @@ describe('checkUpstream', () => {
 describe('checkVars', () => {
   it('rejects an invalid operator with the route message', () => {
     expect(checkVars([['arg_k', '=', 'v']])).toBe("failed to validate the 'vars' expression: invalid operator '='");
-    expect(checkVars([['arg_k', '==', 'v'], ['OR', ['a', '~~', 'x'], ['b', '!', 'in', ['c']]]])).toBeUndefined();
-    expect(checkVars(['arg_k', '==', 'v'])).toBe("failed to validate the 'vars' expression: rule should be wrapped inside brackets");
+    expect(
+      checkVars([
+        ['arg_k', '==', 'v'],
+        ['OR', ['a', '~~', 'x'], ['b', '!', 'in', ['c']]],
+      ]),
+    ).toBeUndefined();
+    expect(checkVars(['arg_k', '==', 'v'])).toBe(
+      "failed to validate the 'vars' expression: rule should be wrapped inside brackets",
+    );
   });
 });
 

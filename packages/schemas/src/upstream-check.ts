@@ -5,7 +5,10 @@
 import { isIPv6 } from 'node:net';
 import type { JsonSchema } from '@portico/plugin-sdk';
 import {
-  upstreamHashHeaderSchema, upstreamHashVarsCombinationsSchema, upstreamHashVarsSchema, upstreamSchema,
+  upstreamHashHeaderSchema,
+  upstreamHashVarsCombinationsSchema,
+  upstreamHashVarsSchema,
+  upstreamSchema,
 } from './resources/upstream.js';
 import { compileSchema } from './validator/compile.js';
 

@@ -4,7 +4,10 @@ import type { EnvRef } from './refs.js';
 export type EnvLookup = (name: string) => string | undefined;
 
 /** The value, the JSON field of it, or an error text when the value is not JSON. */
-export function resolveEnv(ref: EnvRef, env: EnvLookup = (n) => process.env[n]): { value: string | undefined } | { error: string } {
+export function resolveEnv(
+  ref: EnvRef,
+  env: EnvLookup = (n) => process.env[n],
+): { value: string | undefined } | { error: string } {
   const main = env(ref.name);
   if (main === undefined || ref.subKey === '') return { value: main };
   let parsed: unknown;

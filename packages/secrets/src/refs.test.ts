@@ -3,7 +3,12 @@ import { collectRefs, hasSecretRef, parseRef, substituteRefs } from './refs.js';
 
 describe('secret references', () => {
   it('parses $secret://manager/conf-id/key with a key that may contain slashes', () => {
-    expect(parseRef('$secret://vault/1/apisix/jack/auth-key')).toEqual({ kind: 'secret', manager: 'vault', confId: '1', key: 'apisix/jack/auth-key' });
+    expect(parseRef('$secret://vault/1/apisix/jack/auth-key')).toEqual({
+      kind: 'secret',
+      manager: 'vault',
+      confId: '1',
+      key: 'apisix/jack/auth-key',
+    });
   });
 
   it('reports malformed $secret:// references with APISIX wording', () => {

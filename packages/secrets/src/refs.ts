@@ -28,7 +28,9 @@ export function parseRef(uri: string): Ref | { error: string } {
   if (uri.slice(0, ENV_PREFIX.length).toUpperCase() === ENV_PREFIX.toUpperCase()) {
     const path = uri.slice(ENV_PREFIX.length);
     const slash = path.indexOf('/');
-    return slash < 0 ? { kind: 'env', name: path, subKey: '' } : { kind: 'env', name: path.slice(0, slash), subKey: path.slice(slash + 1) };
+    return slash < 0
+      ? { kind: 'env', name: path, subKey: '' }
+      : { kind: 'env', name: path.slice(0, slash), subKey: path.slice(slash + 1) };
   }
   if (!uri.startsWith(SECRET_PREFIX)) return { error: `error secret_uri prefix: ${uri}` };
   const path = uri.slice(SECRET_PREFIX.length);

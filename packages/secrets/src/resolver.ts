@@ -106,7 +106,10 @@ export class SecretResolver {
             // remember the failure for neg_ttl otherwise.
             const stale = this.cache.get(ref)?.value;
             this.cache.set(ref, { value: stale, expiresAt: this.now() + this.negTtlMs });
-            this.opts.logger?.warn({ ref, err: err instanceof Error ? err.message : String(err) }, 'failed to resolve secret reference');
+            this.opts.logger?.warn(
+              { ref, err: err instanceof Error ? err.message : String(err) },
+              'failed to resolve secret reference',
+            );
             return stale;
           },
         )

@@ -7,8 +7,7 @@ import { freePort, waitForPort } from './ports.js';
 import { spawnProcess, type ManagedProcess } from './process.js';
 
 /** Repository root: this file lives in packages/testkit/{src,dist}/. */
-export const projectRoot: string =
-  process.env.PORTICO_ROOT ?? resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const projectRoot: string = process.env.PORTICO_ROOT ?? resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 /** Built entry points the harness runs (as `node <file>` with PORTICO_CONF). */
 export const appEntries = {
@@ -108,7 +107,11 @@ function deepMerge(base: Tree, over: Tree): Tree {
 }
 
 function randomKey(): string {
-  return randomBytes(24).toString('base64url').replace(/[^A-Za-z]/g, '').padEnd(32, 'x').slice(0, 32);
+  return randomBytes(24)
+    .toString('base64url')
+    .replace(/[^A-Za-z]/g, '')
+    .padEnd(32, 'x')
+    .slice(0, 32);
 }
 
 /**

@@ -175,11 +175,7 @@ interface Member {
   child(): ChildProcess | undefined;
 }
 
-async function waitHealthy(
-  m: EtcdProcess,
-  child: () => ChildProcess | undefined,
-  timeoutMs: number,
-): Promise<void> {
+async function waitHealthy(m: EtcdProcess, child: () => ChildProcess | undefined, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const c = child();

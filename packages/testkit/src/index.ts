@@ -1,10 +1,16 @@
-
 export { startEtcd, startEtcdCluster, type EtcdProcess, type EtcdCluster, type StartEtcdOptions } from './etcd.js';
 export { startRedis, type RedisProcess, type StartRedisOptions } from './redis.js';
 export * from './mock-llm/index.js';
 export { freePort, waitForPort, type WaitForPortOptions } from './ports.js';
 export { spawnProcess, tailFile, type ManagedProcess, type SpawnOptions, type ExitInfo } from './process.js';
-export { startPortico, projectRoot, appEntries, type StartPorticoOptions, type PorticoApps, type DataPlaneHandle } from './apps.js';
+export {
+  startPortico,
+  projectRoot,
+  appEntries,
+  type StartPorticoOptions,
+  type PorticoApps,
+  type DataPlaneHandle,
+} from './apps.js';
 export { startRedisCluster, type RedisCluster, type StartRedisClusterOptions } from './redis-cluster.js';
 export { startVault, type VaultServer } from './vault.js';
 export { createTestCa, type TestCa } from './pki.js';

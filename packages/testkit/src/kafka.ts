@@ -109,11 +109,16 @@ const LOG4J2 = `<?xml version="1.0" encoding="UTF-8"?>
 function javaArgs(libs: string, dir: string): string[] {
   // Small heap, serial GC and C1 only: the broker handles a few messages, and shares 2 cores.
   return [
-    '-Xms64m', '-Xmx384m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Xshare:auto',
+    '-Xms64m',
+    '-Xmx384m',
+    '-XX:+UseSerialGC',
+    '-XX:TieredStopAtLevel=1',
+    '-Xshare:auto',
     '-Djava.awt.headless=true',
     `-Dkafka.logs.dir=${dir}`,
     `-Dlog4j2.configurationFile=${join(dir, 'log4j2.xml')}`,
-    '-cp', `${libs}/*`,
+    '-cp',
+    `${libs}/*`,
   ];
 }
 

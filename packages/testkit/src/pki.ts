@@ -27,8 +27,23 @@ function openssl(args: string[], cwd: string): void {
 export function createTestCa(name = 'Portico test CA'): TestCa {
   const dir = mkdtempSync(join(tmpdir(), 'portico-pki-'));
   openssl(
-    ['req', '-x509', ...EC, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', `/CN=${name}`,
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'],
+    [
+      'req',
+      '-x509',
+      ...EC,
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ],
     dir,
   );
   let n = 0;
@@ -39,12 +54,31 @@ export function createTestCa(name = 'Portico test CA'): TestCa {
       n += 1;
       const base = `leaf${n}`;
       openssl(['req', ...EC, '-keyout', `${base}.key`, '-out', `${base}.csr`, '-subj', `/CN=${cn}`], dir);
-      const ext = ['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature', `extendedKeyUsage=${client ? 'clientAuth' : 'serverAuth'}`];
+      const ext = [
+        'basicConstraints=CA:FALSE',
+        'keyUsage=critical,digitalSignature',
+        `extendedKeyUsage=${client ? 'clientAuth' : 'serverAuth'}`,
+      ];
       if (dns?.length) ext.push(`subjectAltName=${dns.map((h) => `DNS:${h}`).join(',')}`);
       writeFileSync(join(dir, `${base}.ext`), ext.join('\n'));
       openssl(
-        ['x509', '-req', '-in', `${base}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${base}.crt`,
-          '-days', '2', '-extfile', `${base}.ext`],
+        [
+          'x509',
+          '-req',
+          '-in',
+          `${base}.csr`,
+          '-CA',
+          'ca.crt',
+          '-CAkey',
+          'ca.key',
+          '-CAcreateserial',
+          '-out',
+          `${base}.crt`,
+          '-days',
+          '2',
+          '-extfile',
+          `${base}.ext`,
+        ],
         dir,
       );
       return { cert: readFileSync(join(dir, `${base}.crt`), 'utf8'), key: readFileSync(join(dir, `${base}.key`), 'utf8') };

@@ -100,7 +100,10 @@ export function spawnProcess(opts: SpawnOptions): ManagedProcess {
 export function tailFile(file: string, lines = 40): string {
   try {
     const text = readFileSync(file, 'utf8');
-    return text.split('\n').slice(-lines - 1).join('\n');
+    return text
+      .split('\n')
+      .slice(-lines - 1)
+      .join('\n');
   } catch {
     return '(no log)';
   }

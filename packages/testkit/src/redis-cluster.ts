@@ -55,9 +55,7 @@ async function freeClusterPort(taken: Set<number>): Promise<number> {
 
 function run(cmd: string, args: string[], timeoutMs = 10_000): Promise<{ ok: boolean; out: string }> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: timeoutMs }, (err, stdout, stderr) =>
-      resolve({ ok: !err, out: `${stdout}${stderr}` }),
-    );
+    execFile(cmd, args, { timeout: timeoutMs }, (err, stdout, stderr) => resolve({ ok: !err, out: `${stdout}${stderr}` }));
   });
 }
 
@@ -93,13 +91,34 @@ export async function startRedisCluster(opts: StartRedisClusterOptions = {}): Pr
   const running = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
 
   const spawnNode = (port: number): void => {
-    const child = spawn(bin, [
-      '--port', String(port), '--bind', '127.0.0.1', '--protected-mode', 'no',
-      '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`),
-      '--cluster-node-timeout', '2000',
-      '--save', '', '--appendonly', 'no', '--dir', dir,
-      '--logfile', join(dir, `redis-${port}.log`), '--loglevel', 'warning',
-    ], { stdio: 'ignore' });
+    const child = spawn(
+      bin,
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--protected-mode',
+        'no',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        join(dir, `nodes-${port}.conf`),
+        '--cluster-node-timeout',
+        '2000',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        '--logfile',
+        join(dir, `redis-${port}.log`),
+        '--loglevel',
+        'warning',
+      ],
+      { stdio: 'ignore' },
+    );
     live.add(child);
     child.once('error', () => undefined);
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -108,13 +127,15 @@ export async function startRedisCluster(opts: StartRedisClusterOptions = {}): Pr
   };
 
   const stopAll = async (signal: NodeJS.Signals): Promise<void> => {
-    await Promise.all([...children.values()].map(async ({ child, exited }) => {
-      if (!running(child)) return;
-      child.kill(signal);
-      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(t);
-    }));
+    await Promise.all(
+      [...children.values()].map(async ({ child, exited }) => {
+        if (!running(child)) return;
+        child.kill(signal);
+        const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(t);
+      }),
+    );
   };
 
   const waitFor = async (what: string, ok: () => Promise<boolean>): Promise<void> => {
@@ -128,12 +149,16 @@ export async function startRedisCluster(opts: StartRedisClusterOptions = {}): Pr
       await sleep(50);
     }
   };
-  const allAnswer = () => waitFor('PING', async () =>
-    (await Promise.all(ports.map((p) => run(cli, ['-p', String(p), 'ping'], 2000))))
-      .every((r) => r.out.trim() === 'PONG'));
-  const allOk = () => waitFor('cluster_state:ok', async () =>
-    (await Promise.all(ports.map((p) => run(cli, ['-p', String(p), 'cluster', 'info'], 2000))))
-      .every((r) => r.out.includes('cluster_state:ok')));
+  const allAnswer = () =>
+    waitFor('PING', async () =>
+      (await Promise.all(ports.map((p) => run(cli, ['-p', String(p), 'ping'], 2000)))).every((r) => r.out.trim() === 'PONG'),
+    );
+  const allOk = () =>
+    waitFor('cluster_state:ok', async () =>
+      (await Promise.all(ports.map((p) => run(cli, ['-p', String(p), 'cluster', 'info'], 2000)))).every((r) =>
+        r.out.includes('cluster_state:ok'),
+      ),
+    );
 
   const cluster: RedisCluster = {
     nodes: ports.map((p) => `127.0.0.1:${p}`),
@@ -157,9 +182,11 @@ export async function startRedisCluster(opts: StartRedisClusterOptions = {}): Pr
   try {
     for (const p of ports) spawnNode(p);
     await allAnswer();
-    const created = await run(cli, [
-      '--cluster', 'create', ...cluster.nodes, '--cluster-replicas', '0', '--cluster-yes',
-    ], readyTimeoutMs);
+    const created = await run(
+      cli,
+      ['--cluster', 'create', ...cluster.nodes, '--cluster-replicas', '0', '--cluster-yes'],
+      readyTimeoutMs,
+    );
     if (!created.ok) throw new Error(`redis-cli --cluster create failed:\n${created.out}`);
     await allOk();
   } catch (err) {

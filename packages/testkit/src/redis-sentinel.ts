@@ -37,7 +37,11 @@ export async function startRedisSentinel(opts: StartRedisSentinelOptions): Promi
   writeFileSync(
     confFile,
     [
-      `port ${port}`, 'bind 127.0.0.1', 'protected-mode no', `dir ${dir}`, 'loglevel warning',
+      `port ${port}`,
+      'bind 127.0.0.1',
+      'protected-mode no',
+      `dir ${dir}`,
+      'loglevel warning',
       `sentinel monitor ${masterName} 127.0.0.1 ${opts.masterPort} 1`,
       `sentinel down-after-milliseconds ${masterName} 5000`,
     ].join('\n') + '\n',

@@ -36,8 +36,20 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisPro
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'portico-redis-'));
   const args = [
-    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-    '--dir', dir, '--protected-mode', 'no', '--loglevel', 'warning',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+    '--protected-mode',
+    'no',
+    '--loglevel',
+    'warning',
   ];
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();

@@ -10,7 +10,12 @@ function metadataFields(ctx: AdminContext, name: unknown): { fields: readonly st
 }
 
 /** Encrypt the real conf before it is written; `identity` is what it is stored under. */
-export function encryptStored(ctx: AdminContext, kind: ResourceKind, conf: Record<string, unknown>, identity: string | number | undefined): void {
+export function encryptStored(
+  ctx: AdminContext,
+  kind: ResourceKind,
+  conf: Record<string, unknown>,
+  identity: string | number | undefined,
+): void {
   if (kind.encrypted === 'none') return;
   if (kind.encrypted === 'plugins') return encryptPlugins(ctx, conf.plugins);
   if (kind.encrypted === 'ssl-keys') return encryptSslKeys(ctx, conf);

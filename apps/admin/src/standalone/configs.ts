@@ -76,7 +76,8 @@ export class StandaloneConfigs {
   async put(body: unknown, digest: string | undefined): Promise<ConfigsReply> {
     await this.loaded;
     if (digest === undefined) throw earlyFail(400, { error_msg: 'missing digest header' });
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw earlyFail(400, { error_msg: 'invalid request body: empty request body' });
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw earlyFail(400, { error_msg: 'invalid request body: empty request body' });
     if (this.config && this.config[DIGEST] === digest) return { status: 204, headers: {} };
     const req = body as Config;
     const checked = await validateConfiguration(this.ctx, req, false);

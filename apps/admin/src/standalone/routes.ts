@@ -22,7 +22,8 @@ export async function readConfigBody(req: Request): Promise<Record<string, unkno
     } catch {
       data = undefined;
     }
-    if (typeof data !== 'object' || data === null) throw earlyFail(400, { error_msg: 'invalid request body: invalid yaml request body' });
+    if (typeof data !== 'object' || data === null)
+      throw earlyFail(400, { error_msg: 'invalid request body: invalid yaml request body' });
   } else {
     data = decodeJsonText(text);
   }

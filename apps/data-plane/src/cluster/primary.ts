@@ -68,7 +68,10 @@ export async function runPrimary(conf: PorticoConf, logger: Logger, opts: Primar
   // prometheus: the pod's metric totals and the exporter on plugin_attr.prometheus.export_addr.
   const exporter =
     opts.fork === undefined
-      ? await (await import('@portico/plugins/metrics')).startPrometheusExporter(conf.pluginAttr.prometheus, { logger, version: APISIX_VERSION })
+      ? await (await import('@portico/plugins/metrics')).startPrometheusExporter(conf.pluginAttr.prometheus, {
+          logger,
+          version: APISIX_VERSION,
+        })
       : undefined;
   pool.start();
   logger.info(

@@ -26,7 +26,10 @@ function escapeDefault(v: string): string {
   if (!NEEDS_DEFAULT_ESCAPE.test(v)) return v;
   let out = '';
   for (const b of Buffer.from(v, 'utf8')) {
-    out += b === 0x22 || b === 0x5c || b < 0x20 || b > 0x7e ? '\\x' + b.toString(16).toUpperCase().padStart(2, '0') : String.fromCharCode(b);
+    out +=
+      b === 0x22 || b === 0x5c || b < 0x20 || b > 0x7e
+        ? '\\x' + b.toString(16).toUpperCase().padStart(2, '0')
+        : String.fromCharCode(b);
   }
   return out;
 }

@@ -33,7 +33,14 @@ describe('access log redaction', () => {
 
   it('redacts credential headers, cookies and args but not ordinary ones', () => {
     const f = compileLogFormat('$http_authorization $http_x_api_key $http_user_agent $cookie_session $arg_token $arg_page');
-    const m = { http_authorization: 'Bearer sk', http_x_api_key: 'k', http_user_agent: 'ua', cookie_session: 'c', arg_token: 't', arg_page: '2' };
+    const m = {
+      http_authorization: 'Bearer sk',
+      http_x_api_key: 'k',
+      http_user_agent: 'ua',
+      cookie_session: 'c',
+      arg_token: 't',
+      arg_page: '2',
+    };
     expect(f(vars(m))).toBe('[REDACTED] [REDACTED] ua [REDACTED] [REDACTED] 2');
   });
 

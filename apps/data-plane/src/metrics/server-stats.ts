@@ -21,8 +21,24 @@ export class ServerStats {
     });
   }
 
-  snapshot(): { active: number; reading: number; writing: number; waiting: number; accepted: number; handled: number; requests: number } {
+  snapshot(): {
+    active: number;
+    reading: number;
+    writing: number;
+    waiting: number;
+    accepted: number;
+    handled: number;
+    requests: number;
+  } {
     const writing = Math.min(this.inFlight, this.active);
-    return { active: this.active, reading: 0, writing, waiting: this.active - writing, accepted: this.accepted, handled: this.accepted, requests: this.requests };
+    return {
+      active: this.active,
+      reading: 0,
+      writing,
+      waiting: this.active - writing,
+      accepted: this.accepted,
+      handled: this.accepted,
+      requests: this.requests,
+    };
   }
 }

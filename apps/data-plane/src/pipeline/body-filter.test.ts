@@ -1,6 +1,13 @@
 import type { PluginModule } from '@portico/plugin-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { echoHandler, rawRequest, startTestDataPlane, startUpstream, type TestDataPlane, type TestUpstream } from '../testing.case.js';
+import {
+  echoHandler,
+  rawRequest,
+  startTestDataPlane,
+  startUpstream,
+  type TestDataPlane,
+  type TestUpstream,
+} from '../testing.case.js';
 
 /** Upper-cases every chunk and appends "|end" at eof; drops content-length in its header filter. */
 const upper: PluginModule = {

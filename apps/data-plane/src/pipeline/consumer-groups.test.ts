@@ -47,7 +47,11 @@ beforeAll(async () => {
   await t.put('consumer_groups/gold', { plugins: { one: { tag: 'group' }, two: { tag: 'group' }, three: { tag: 'group' } } });
   await t.put('consumer_groups/spare', { plugins: { three: { tag: 'spare' } } });
   // jack overrides `one` over his group; the route has `one` and `two`.
-  await t.put('consumers/jack', { username: 'jack', group_id: 'gold', plugins: { 'fake-auth': { user: 'jack' }, one: { tag: 'consumer' } } });
+  await t.put('consumers/jack', {
+    username: 'jack',
+    group_id: 'gold',
+    plugins: { 'fake-auth': { user: 'jack' }, one: { tag: 'consumer' } },
+  });
   // amy has no plugins of her own: she authenticates through a credential.
   await t.put('consumers/amy', { username: 'amy', group_id: 'gold' });
   await t.put('consumers/amy/credentials/c1', { plugins: { 'fake-auth': { user: 'amy' } } });

@@ -139,7 +139,11 @@ beforeAll(async () => {
     plugins: { a: { _meta: { priority: 300 } }, b: { _meta: { disable: true } } },
     upstream,
   });
-  await t.put('routes/filter', { uri: '/order/filter', plugins: { a: { _meta: { filter: [['arg_run', '==', 'yes']] } } }, upstream });
+  await t.put('routes/filter', {
+    uri: '/order/filter',
+    plugins: { a: { _meta: { filter: [['arg_run', '==', 'yes']] } } },
+    upstream,
+  });
   await t.put('routes/reply', { uri: '/reply', plugins: { replier: { status: 403, body: { x: 1 } } }, upstream });
   await t.put('routes/err-str', {
     uri: '/err-str',
@@ -159,7 +163,10 @@ beforeAll(async () => {
   await t.put('routes/svc-route', { uri: '/svc-route', service_id: 's1', plugins: { tagger: { tag: 'route' } } });
   await t.put('routes/pc', { uri: '/pc', service_id: 's1', plugin_config_id: 'pc1' });
   await t.put('routes/pc-route', { uri: '/pc-route', plugin_config_id: 'pc1', plugins: { tagger: { tag: 'route' } }, upstream });
-  await t.put('consumers/jack', { username: 'jack', plugins: { 'fake-auth': { user: 'jack' }, tagger: { tag: 'consumer' }, added: {} } });
+  await t.put('consumers/jack', {
+    username: 'jack',
+    plugins: { 'fake-auth': { user: 'jack' }, tagger: { tag: 'consumer' }, added: {} },
+  });
   await t.put('consumers/rose', { username: 'rose', plugins: { 'fake-auth': { user: 'rose' } } });
   await t.put('routes/auth', { uri: '/order/auth', plugins: { 'fake-auth': {}, tagger: { tag: 'route' } }, upstream });
   await t.put('routes/nohost', { uri: '/no-upstream', plugins: { hf: {} } });

@@ -27,7 +27,8 @@ const seeIp: PluginModule = {
   schema: { type: 'object' },
   access(ctx: RequestContext) {
     const v = (n: string) => ctx.vars.get(n) ?? '-';
-    ctx.respHeaders['x-seen'] = `${ctx.remoteAddr}|${v('remote_addr')}|${v('remote_port') === String(ctx.remotePort) ? 'port-ok' : 'port-bad'}|${v('realip_remote_addr')}`;
+    ctx.respHeaders['x-seen'] =
+      `${ctx.remoteAddr}|${v('remote_addr')}|${v('remote_port') === String(ctx.remotePort) ? 'port-ok' : 'port-bad'}|${v('realip_remote_addr')}`;
     ctx.respHeaders['x-seen-port'] = v('remote_port');
     return undefined;
   },
@@ -72,7 +73,9 @@ const ups: TestUpstream[] = [];
 function named(name: string) {
   return startUpstream((req, res) => {
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ name, xRealIp: req.headers['x-real-ip'], xff: req.headers['x-forwarded-for'], host: req.headers.host }));
+    res.end(
+      JSON.stringify({ name, xRealIp: req.headers['x-real-ip'], xff: req.headers['x-forwarded-for'], host: req.headers.host }),
+    );
   });
 }
 
@@ -127,8 +130,14 @@ describe('the request header lines as sent (RequestContext.headerLines)', () => 
     };
     const t2 = await startTestDataPlane({ plugins: [lines] });
     try {
-      await t2.put('routes/l', { uri: '/l', plugins: { lines: {} }, upstream: { type: 'roundrobin', nodes: { [ups[0]!.addr]: 1 } } });
-      const r = await rawRequest(`${t2.url}/l`, { headers: { 'User-Agent': ['a', 'b'], 'X-Forwarded-For': ['1.1.1.1', '2.2.2.2'] } });
+      await t2.put('routes/l', {
+        uri: '/l',
+        plugins: { lines: {} },
+        upstream: { type: 'roundrobin', nodes: { [ups[0]!.addr]: 1 } },
+      });
+      const r = await rawRequest(`${t2.url}/l`, {
+        headers: { 'User-Agent': ['a', 'b'], 'X-Forwarded-For': ['1.1.1.1', '2.2.2.2'] },
+      });
       expect(r.headers['x-ua-lines']).toBe('["a","b"]');
       expect(r.headers['x-xff-lines']).toBe('["1.1.1.1","2.2.2.2"]');
     } finally {
@@ -149,7 +158,11 @@ describe('a plugin-chosen upstream (RequestContext.selectUpstream)', () => {
 
   const nameOf = async (pickHeader?: string) => {
     const r = await rawRequest(`${t.url}/pick`, { headers: pickHeader === undefined ? {} : { 'x-pick': pickHeader } });
-    return { status: r.status, name: r.status === 200 ? (JSON.parse(r.body) as { name: string; host: string }).name : undefined, r };
+    return {
+      status: r.status,
+      name: r.status === 200 ? (JSON.parse(r.body) as { name: string; host: string }).name : undefined,
+      r,
+    };
   };
 
   it('proxies to the route upstream, an upstream object by id, or an upstream the plugin prepared', async () => {
@@ -179,7 +192,11 @@ describe('a plugin-chosen upstream (RequestContext.selectUpstream)', () => {
 
   it('closes the prepared upstream when the route changes', async () => {
     const before = closed.length;
-    await t.put('routes/pick', { uri: '/pick', plugins: { pick: {} }, upstream: { type: 'roundrobin', nodes: { [ups[0]!.addr]: 1 } } });
+    await t.put('routes/pick', {
+      uri: '/pick',
+      plugins: { pick: {} },
+      upstream: { type: 'roundrobin', nodes: { [ups[0]!.addr]: 1 } },
+    });
     // Dropped plugin state is destroyed once no request uses it.
     for (let i = 0; i < 100 && closed.length === before; i++) await new Promise((r) => setTimeout(r, 10));
     expect(closed.length).toBe(before + 1);

@@ -73,12 +73,10 @@ export async function forward(
       if (ctx.clientGone || req.destroyed) return undefined;
       throw e;
     }
-  }
-  else body = req;
+  } else body = req;
   const override = ctx.vars.override('upstream_uri');
   const path =
-    override ??
-    (ctx.uri === ctx.rawPath ? ctx.rawPath : encodePath(ctx.uri)) + (ctx.rawQuery === '' ? '' : '?' + ctx.rawQuery);
+    override ?? (ctx.uri === ctx.rawPath ? ctx.rawPath : encodePath(ctx.uri)) + (ctx.rawQuery === '' ? '' : '?' + ctx.rawQuery);
   const timeouts = routeTimeouts ?? up.timeouts;
   ctx.upstream.exchange(up.scheme, path);
 
@@ -225,7 +223,11 @@ function dispatchOnce(
         handler,
       );
     } catch (e) {
-      done({ ok: false, failure: { ...classifyUpstreamError(e), status: 502, timeout: false, retryable: false }, err: e as Error });
+      done({
+        ok: false,
+        failure: { ...classifyUpstreamError(e), status: 502, timeout: false, retryable: false },
+        err: e as Error,
+      });
     }
   });
 }

@@ -14,7 +14,11 @@ function connectionTokens(v: string | string[] | undefined): Set<string> | undef
  * (apisix/cli/ngx_tpl.lua): client headers minus hop-by-hop ones, `Host: $upstream_host`,
  * `X-Real-IP`, and `X-Forwarded-For/-Proto/-Host/-Port` (client-supplied Host/Port kept).
  */
-export function upstreamRequestHeaders(ctx: RequestCtx, host: string, bodyLength: number | undefined): Record<string, string | string[]> {
+export function upstreamRequestHeaders(
+  ctx: RequestCtx,
+  host: string,
+  bodyLength: number | undefined,
+): Record<string, string | string[]> {
   const src = ctx.headers;
   const drop = connectionTokens(src.connection);
   const out: Record<string, string | string[]> = {};

@@ -30,7 +30,12 @@ beforeAll(async () => {
   });
   streaming = await startUpstream((req, res) => {
     if (req.url === '/down') {
-      res.writeHead(200, { 'content-type': 'text/event-stream', connection: 'keep-alive', 'keep-alive': 'timeout=5', server: 'upstream/1' });
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        connection: 'keep-alive',
+        'keep-alive': 'timeout=5',
+        server: 'upstream/1',
+      });
       res.write('chunk-1\n');
       releaseUpstream = () => res.end('chunk-2\n');
       return;
@@ -56,7 +61,10 @@ beforeAll(async () => {
   await t.put('upstreams/retry', { nodes: { [`127.0.0.1:${dead}`]: 100, [echo2.addr]: 1 }, retries: 1 });
   await t.put('routes/retry', { uri: '/retry', upstream_id: 'retry' });
   await t.put('routes/dead', { uri: '/dead', upstream: { nodes: { [`127.0.0.1:${dead}`]: 1 } } });
-  await t.put('routes/slow', { uri: '/slow', upstream: { nodes: { [slow.addr]: 1 }, timeout: { connect: 1, send: 1, read: 0.2 } } });
+  await t.put('routes/slow', {
+    uri: '/slow',
+    upstream: { nodes: { [slow.addr]: 1 }, timeout: { connect: 1, send: 1, read: 0.2 } },
+  });
   await t.put('routes/slow-route-timeout', {
     uri: '/slow2',
     timeout: { connect: 1, send: 1, read: 0.2 },
@@ -226,23 +234,25 @@ describe('failures', () => {
 
 describe('streaming', () => {
   it('relays a response chunk before the upstream finished, without hop-by-hop headers', async () => {
-    const got = await new Promise<{ first: string; headers: Record<string, unknown>; rest: Promise<string> }>((resolve, reject) => {
-      const req = request(`${t.url}/down`, (res) => {
-        let restResolve!: (s: string) => void;
-        const rest = new Promise<string>((r) => (restResolve = r));
-        let acc = '';
-        let first = true;
-        res.on('data', (c: Buffer) => {
-          if (first) {
-            first = false;
-            resolve({ first: c.toString(), headers: res.headers, rest });
-          } else acc += c.toString();
+    const got = await new Promise<{ first: string; headers: Record<string, unknown>; rest: Promise<string> }>(
+      (resolve, reject) => {
+        const req = request(`${t.url}/down`, (res) => {
+          let restResolve!: (s: string) => void;
+          const rest = new Promise<string>((r) => (restResolve = r));
+          let acc = '';
+          let first = true;
+          res.on('data', (c: Buffer) => {
+            if (first) {
+              first = false;
+              resolve({ first: c.toString(), headers: res.headers, rest });
+            } else acc += c.toString();
+          });
+          res.on('end', () => restResolve(acc));
         });
-        res.on('end', () => restResolve(acc));
-      });
-      req.on('error', reject);
-      req.end();
-    });
+        req.on('error', reject);
+        req.end();
+      },
+    );
     expect(got.first).toBe('chunk-1\n');
     // The upstream's own Keep-Alive (timeout=5) is not relayed; Node may add its own.
     expect(got.headers['keep-alive']).not.toBe('timeout=5');

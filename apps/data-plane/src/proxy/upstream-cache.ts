@@ -46,10 +46,14 @@ export class UpstreamCache {
         const ssl = this.ssls.get(String(tls.client_cert_id));
         if (!ssl) throw new UpstreamConfError(`failed to get ssl cert: ssl id [${String(tls.client_cert_id)}] not exits`);
         const v = ssl.value;
-        if (v.type !== 'client') throw new UpstreamConfError(`failed to get ssl cert: ssl id [${String(tls.client_cert_id)}] is not a client certificate`);
+        if (v.type !== 'client')
+          throw new UpstreamConfError(
+            `failed to get ssl cert: ssl id [${String(tls.client_cert_id)}] is not a client certificate`,
+          );
         return { cert: { cert: v.cert as string, key: decryptPrivateKey(v.key as string, this.keyring) }, rev: ssl.modRevision };
       }
-      if (tls.client_cert && tls.client_key) return { cert: { cert: tls.client_cert, key: decryptPrivateKey(tls.client_key, this.keyring) } };
+      if (tls.client_cert && tls.client_key)
+        return { cert: { cert: tls.client_cert, key: decryptPrivateKey(tls.client_key, this.keyring) } };
     } catch (e) {
       if (e instanceof UpstreamConfError) throw e;
       throw new UpstreamConfError((e as Error).message);

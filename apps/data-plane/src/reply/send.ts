@@ -132,7 +132,10 @@ function pushBody(ctx: RequestCtx, body: PushBody, filters: BodyFilters | undefi
         ctx.bytesSent += chunk.byteLength;
         if (!first) return res.write(chunk);
         first = false;
-        return writeFirstChunk(res, Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        return writeFirstChunk(
+          res,
+          Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength),
+        );
       },
       onDrain(cb) {
         void drainOrClose(res).then(cb);

@@ -106,7 +106,16 @@ describe('Router methods, remote_addrs, vars', () => {
   });
 
   it('evaluates vars with AND semantics', () => {
-    const p = build([{ id: 'v', uris: ['/'], vars: [['arg_a', '==', '1'], ['arg_b', '>', 5]] }]);
+    const p = build([
+      {
+        id: 'v',
+        uris: ['/'],
+        vars: [
+          ['arg_a', '==', '1'],
+          ['arg_b', '>', 5],
+        ],
+      },
+    ]);
     expect(p.match(req({ args: { a: '1', b: '6' } }))).toBe('v');
     expect(p.match(req({ args: { a: '1', b: '5' } }))).toBeUndefined();
     expect(p.match(req({ args: { b: '6' } }))).toBeUndefined();

@@ -23,17 +23,23 @@ export class TlsConnections {
       this.h1.set(sock, 0);
       sock.once('close', () => this.h1.delete(sock));
     });
-    server.prependListener('request', (req: { httpVersionMajor: number; socket: TLSSocket }, res: { shouldKeepAlive?: boolean; once(e: string, f: () => void): void }) => {
-      if (req.httpVersionMajor !== 1) return;
-      const sock = req.socket;
-      this.h1.set(sock, (this.h1.get(sock) ?? 0) + 1);
-      if (this.draining) res.shouldKeepAlive = false;
-      res.once('close', () => {
-        const left = (this.h1.get(sock) ?? 1) - 1;
-        this.h1.set(sock, left);
-        if (this.draining && left === 0) sock.end();
-      });
-    });
+    server.prependListener(
+      'request',
+      (
+        req: { httpVersionMajor: number; socket: TLSSocket },
+        res: { shouldKeepAlive?: boolean; once(e: string, f: () => void): void },
+      ) => {
+        if (req.httpVersionMajor !== 1) return;
+        const sock = req.socket;
+        this.h1.set(sock, (this.h1.get(sock) ?? 0) + 1);
+        if (this.draining) res.shouldKeepAlive = false;
+        res.once('close', () => {
+          const left = (this.h1.get(sock) ?? 1) - 1;
+          this.h1.set(sock, left);
+          if (this.draining && left === 0) sock.end();
+        });
+      },
+    );
   }
 
   /**

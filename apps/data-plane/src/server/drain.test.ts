@@ -22,13 +22,19 @@ async function start(): Promise<{ port: number; release(): void }> {
     res.end('fast');
   });
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
-  return { port: (server.address() as AddressInfo).port, release: () => {
+  return {
+    port: (server.address() as AddressInfo).port,
+    release: () => {
       for (const f of pending.splice(0)) f();
     },
   };
 }
 
-function get(port: string | number, path: string, agent: import('node:http').Agent): Promise<{ body: string; connection: string | undefined }> {
+function get(
+  port: string | number,
+  path: string,
+  agent: import('node:http').Agent,
+): Promise<{ body: string; connection: string | undefined }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
       let body = '';

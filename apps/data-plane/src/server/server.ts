@@ -69,7 +69,8 @@ export async function startDataPlane(conf: PorticoConf, deps: DataPlaneDeps): Pr
   const keyring = conf.apisix.dataEncryption.enableEncryptFields ? conf.apisix.dataEncryption.keyring : [];
   // `$secret://` / `$env://` references in plugin confs, resolved off the request path.
   const secrets: SecretRefs = new SecretRefs({
-    secretConf: (manager, id): Record<string, unknown> | undefined => sync.current?.items.get('secrets', `${manager}/${id}`)?.value,
+    secretConf: (manager, id): Record<string, unknown> | undefined =>
+      sync.current?.items.get('secrets', `${manager}/${id}`)?.value,
     logger,
     onChange: () => sync.reprepareSecretDependents(),
   });
@@ -95,11 +96,14 @@ export async function startDataPlane(conf: PorticoConf, deps: DataPlaneDeps): Pr
     resyncDelayMs: conf.deployment.etcd.resyncDelay * 1000,
   });
   const http = conf.nginxConfig.http;
-  const accessLog = http.accessLog === false ? undefined : new AccessLog({
-    format: http.accessLogFormat,
-    escape: http.accessLogFormatEscape,
-    target: http.accessLog,
-  });
+  const accessLog =
+    http.accessLog === false
+      ? undefined
+      : new AccessLog({
+          format: http.accessLogFormat,
+          escape: http.accessLogFormatEscape,
+          target: http.accessLog,
+        });
   const serverHeader = conf.apisix.enableServerTokens ? `APISIX/${APISIX_VERSION}` : 'APISIX';
   const stats = new ServerStats();
   const handler = createHandler({

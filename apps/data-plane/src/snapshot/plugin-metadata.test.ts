@@ -15,7 +15,10 @@ const metaEcho: PluginModule = {
   },
   access(ctx) {
     const meta = ctx.pluginMetadata?.('meta-echo');
-    return { status: 200, body: { meta: meta ?? null, frozen: meta ? Object.isFrozen(meta) : null, other: ctx.pluginMetadata?.('nope') ?? null } };
+    return {
+      status: 200,
+      body: { meta: meta ?? null, frozen: meta ? Object.isFrozen(meta) : null, other: ctx.pluginMetadata?.('nope') ?? null },
+    };
   },
 };
 

@@ -62,12 +62,7 @@ export class PluginPreparer {
   }
 
   /** Prepared plugins of one resource; throws PluginConfError when a conf is invalid. */
-  prepare(
-    resourceKey: string,
-    modRevision: number,
-    scope: PrepareEnv['scope'],
-    confs: unknown,
-  ): PluginSet {
+  prepare(resourceKey: string, modRevision: number, scope: PrepareEnv['scope'], confs: unknown): PluginSet {
     const hit = this.cache.get(resourceKey);
     const gen = this.opts.secrets?.generation;
     const fresh = hit && hit.modRevision === modRevision && (hit.secretGeneration === undefined || hit.secretGeneration === gen);
@@ -79,7 +74,10 @@ export class PluginPreparer {
     this.secretUse = false;
     const set = this.build(resourceKey, scope, confs, used);
     if (hit) this.retired.push(hit);
-    this.cache.set(resourceKey, used.secrets && gen !== undefined ? { modRevision, set, secretGeneration: gen } : { modRevision, set });
+    this.cache.set(
+      resourceKey,
+      used.secrets && gen !== undefined ? { modRevision, set, secretGeneration: gen } : { modRevision, set },
+    );
     return set;
   }
 
@@ -121,7 +119,12 @@ export class PluginPreparer {
     };
   }
 
-  private build(resourceKey: string, scope: PrepareEnv['scope'], confs: unknown, used: { secrets: boolean }): Map<string, PreparedPlugin> {
+  private build(
+    resourceKey: string,
+    scope: PrepareEnv['scope'],
+    confs: unknown,
+    used: { secrets: boolean },
+  ): Map<string, PreparedPlugin> {
     const out = new Map<string, PreparedPlugin>();
     if (confs === undefined || confs === null) return out;
     if (typeof confs !== 'object' || Array.isArray(confs)) throw new PluginConfError('invalid plugins: should be an object');

@@ -47,7 +47,8 @@ export function routeSignature(route: Item, items: ItemStore): string {
   const pc = v.plugin_config_id !== undefined ? items.get('plugin_configs', String(v.plugin_config_id)) : undefined;
   const upId = upstreamIdOf(v, svc);
   const up = upId !== undefined ? items.get('upstreams', upId) : undefined;
-  const v_ = (i: Item | undefined): string => (i === undefined ? '-' : i.regen === undefined ? `${i.modRevision}` : `${i.modRevision}.${i.regen}`);
+  const v_ = (i: Item | undefined): string =>
+    i === undefined ? '-' : i.regen === undefined ? `${i.modRevision}` : `${i.modRevision}.${i.regen}`;
   // A client certificate from an ssl object (upstream tls.client_cert_id) is part of the upstream.
   const upConf = (up?.value ?? v.upstream ?? svc?.value.upstream) as { tls?: { client_cert_id?: unknown } } | undefined;
   const certId = upConf?.tls?.client_cert_id;

@@ -97,7 +97,16 @@ describe('ConfigSync', () => {
     await until(sync, revision);
     const second = sync.current!;
     expect(second).not.toBe(first);
-    expect(second.router.match({ uri: '/one', method: 'GET', host: 'h', httpHost: 'h', remoteAddr: '1.1.1.1', vars: { get: () => undefined } })).toBe('1');
+    expect(
+      second.router.match({
+        uri: '/one',
+        method: 'GET',
+        host: 'h',
+        httpHost: 'h',
+        remoteAddr: '1.1.1.1',
+        vars: { get: () => undefined },
+      }),
+    ).toBe('1');
     const del = await store.delete('/apisix/routes/1');
     await until(sync, del.revision);
     expect(sync.current!.routes.size).toBe(0);

@@ -24,7 +24,12 @@ beforeAll(async () => {
   index = new SniIndex();
   index.add(['a.test.com'], buildServerCert('a', { cert: a.cert, key: a.key, sni: 'a.test.com' }, keyring));
   index.add(['*.wild.com'], buildServerCert('w', { cert: w.cert, key: w.key, sni: '*.wild.com' }, keyring));
-  const mtls = { cert: m.cert, key: m.key, sni: 'mtls.test.com', client: { ca: clientCa.cert, skip_mtls_uri_regex: ['^/public'] } };
+  const mtls = {
+    cert: m.cert,
+    key: m.key,
+    sni: 'mtls.test.com',
+    client: { ca: clientCa.cert, skip_mtls_uri_regex: ['^/public'] },
+  };
   index.add(['mtls.test.com'], buildServerCert('m', mtls, keyring));
   server = createHttpsServer(
     (req, res) => {
@@ -42,14 +47,24 @@ afterAll(() => {
   clientCa.cleanup();
 });
 
-function get(servername: string, path = '/', extra: { cert?: string; key?: string } = {}): Promise<{ status: number; body: string; cn: string }> {
+function get(
+  servername: string,
+  path = '/',
+  extra: { cert?: string; key?: string } = {},
+): Promise<{ status: number; body: string; cn: string }> {
   return new Promise((resolve, reject) => {
     const req = h1request(
       { host: '127.0.0.1', port, path, servername, ca: ca.cert, headers: { host: servername }, agent: false, ...extra },
       (res) => {
         let body = '';
         res.on('data', (c) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode!, body, cn: String((res.socket as import('node:tls').TLSSocket).getPeerCertificate().subject?.CN) }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode!,
+            body,
+            cn: String((res.socket as import('node:tls').TLSSocket).getPeerCertificate().subject?.CN),
+          }),
+        );
       },
     );
     req.on('error', reject);
@@ -89,7 +104,10 @@ describe('HTTPS listener', () => {
     const good = clientCa.issue({ cn: 'client', client: true });
     expect(await get('mtls.test.com', '/secret', good)).toMatchObject({ status: 200 });
     const stranger = ca.issue({ cn: 'stranger', client: true });
-    expect(await get('mtls.test.com', '/secret', stranger)).toMatchObject({ status: 400, body: CLIENT_CERT_ERROR_PAGE.toString() });
+    expect(await get('mtls.test.com', '/secret', stranger)).toMatchObject({
+      status: 400,
+      body: CLIENT_CERT_ERROR_PAGE.toString(),
+    });
   });
 
   it('serves a certificate added after start at the next handshake', async () => {

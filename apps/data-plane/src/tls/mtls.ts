@@ -21,7 +21,12 @@ export const CLIENT_CERT_ERROR_PAGE = page('The SSL certificate error');
  * the TLS layer's verdict on the peer certificate against the certificate's client CA;
  * `presented` tells a missing certificate from a rejected one.
  */
-export function clientCertRefusal(cert: ServerCert | undefined, authorized: boolean, url: string, presented = authorized): Buffer | undefined {
+export function clientCertRefusal(
+  cert: ServerCert | undefined,
+  authorized: boolean,
+  url: string,
+  presented = authorized,
+): Buffer | undefined {
   if (!cert?.client || authorized) return undefined;
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);

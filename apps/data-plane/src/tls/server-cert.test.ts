@@ -54,13 +54,20 @@ describe('buildServerCert', () => {
     expect(() => buildServerCert('2', { cert: leaf.cert, key: leaf.key, certs: [leaf.cert], sni: 'x' }, keyring)).toThrow(
       'mismatched number of certs and keys',
     );
-    expect(() => buildServerCert('3', { cert: 'not a pem', key: leaf.key, sni: 'x' }, keyring)).toThrow(/^failed to load cert\/key: /);
+    expect(() => buildServerCert('3', { cert: 'not a pem', key: leaf.key, sni: 'x' }, keyring)).toThrow(
+      /^failed to load cert\/key: /,
+    );
   });
 
   it('records the client-certificate policy with its skip regexes', () => {
     const cert = buildServerCert(
       '4',
-      { cert: leaf.cert, key: leaf.key, snis: ['a.test.com', 'b.test.com'], client: { ca: ca.cert, skip_mtls_uri_regex: ['^/health$'] } },
+      {
+        cert: leaf.cert,
+        key: leaf.key,
+        snis: ['a.test.com', 'b.test.com'],
+        client: { ca: ca.cert, skip_mtls_uri_regex: ['^/health$'] },
+      },
       keyring,
     );
     expect(cert.snis).toEqual(['a.test.com', 'b.test.com']);

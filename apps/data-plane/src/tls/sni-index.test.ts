@@ -9,7 +9,10 @@ function index(entries: [string[], string][]): SniIndex<string> {
 
 describe('SniIndex (radixtree_sni matching)', () => {
   it('prefers an exact name over a wildcard, case-insensitively', () => {
-    const i = index([[['*.test.com'], 'wild'], [['WWW.test.com'], 'exact']]);
+    const i = index([
+      [['*.test.com'], 'wild'],
+      [['WWW.test.com'], 'exact'],
+    ]);
     expect(i.match('www.TEST.com')).toBe('exact');
     expect(i.match('api.test.com')).toBe('wild');
   });
@@ -22,7 +25,11 @@ describe('SniIndex (radixtree_sni matching)', () => {
   });
 
   it('picks the longest matching wildcard, and does not fall back past a longer one', () => {
-    const i = index([[['*.test.com'], 'short'], [['*.b.test.com'], 'long'], [['*'], 'all']]);
+    const i = index([
+      [['*.test.com'], 'short'],
+      [['*.b.test.com'], 'long'],
+      [['*'], 'all'],
+    ]);
     expect(i.match('a.b.test.com')).toBe('long');
     expect(i.match('x.test.com')).toBe('short');
     expect(i.match('x.y.test.com')).toBeUndefined();
@@ -30,7 +37,10 @@ describe('SniIndex (radixtree_sni matching)', () => {
   });
 
   it('keeps the first certificate registered for a name', () => {
-    const i = index([[['a.com', 'b.com'], 'one'], [['b.com'], 'two']]);
+    const i = index([
+      [['a.com', 'b.com'], 'one'],
+      [['b.com'], 'two'],
+    ]);
     expect(i.match('b.com')).toBe('one');
     expect(i.size).toBe(2);
   });

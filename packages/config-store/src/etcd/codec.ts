@@ -34,10 +34,7 @@ export function toKeyValue(kv: IKeyValue): KeyValue {
 export async function withDeadline<T>(op: string, timeoutMs: number, run: () => Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new ConfigStoreError('unavailable', `etcd ${op} timed out after ${timeoutMs}ms`)),
-      timeoutMs,
-    );
+    timer = setTimeout(() => reject(new ConfigStoreError('unavailable', `etcd ${op} timed out after ${timeoutMs}ms`)), timeoutMs);
   });
   try {
     return await Promise.race([run(), timeout]);

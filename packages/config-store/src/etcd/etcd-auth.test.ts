@@ -35,14 +35,20 @@ describe('EtcdConfigStore with etcd authentication', () => {
 
   it('fails with unavailable (not a hang) on a wrong password or no credentials', async () => {
     const cases = [
-      { auth: { username: 'root', password: 'wrong' }, message: 'etcd get failed: 3 INVALID_ARGUMENT: etcdserver: authentication failed, invalid user ID or password' },
+      {
+        auth: { username: 'root', password: 'wrong' },
+        message: 'etcd get failed: 3 INVALID_ARGUMENT: etcdserver: authentication failed, invalid user ID or password',
+      },
       { auth: undefined, message: 'etcd get failed: 3 INVALID_ARGUMENT: etcdserver: user name is empty' },
     ];
     for (const { auth, message } of cases) {
       const s = new EtcdConfigStore({ hosts: [etcd.endpoint], timeoutMs: 1000, ...(auth ? { auth } : {}) });
       try {
         const t0 = Date.now();
-        const err = await s.get('/auth/k').then(() => undefined, (e: unknown) => e);
+        const err = await s.get('/auth/k').then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         expect(err).toBeInstanceOf(ConfigStoreError);
         expect((err as ConfigStoreError).code).toBe('unavailable');
         expect((err as ConfigStoreError).message).toBe(message);

@@ -56,7 +56,10 @@ describe('EtcdConfigStore against a real etcd', () => {
       await etcd.stop();
       for (const op of [() => s.get('/down/k'), () => s.put('/down/k', 'x'), () => s.revision()]) {
         const t0 = Date.now();
-        const err = await op().then(() => undefined, (e: unknown) => e);
+        const err = await op().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         expect(err).toBeInstanceOf(ConfigStoreError);
         expect((err as ConfigStoreError).code).toBe('unavailable');
         expect(Date.now() - t0).toBeLessThan(1500);

@@ -130,9 +130,7 @@ export class EtcdConfigStore implements ConfigStore {
   watch(prefix: string, opts: WatchOptions): AsyncIterable<WatchMessage> {
     return {
       [Symbol.asyncIterator]: () => {
-        const w = new EtcdWatch(this.client, prefixRange(prefix), opts, this.timeoutMs, () =>
-          this.watches.delete(w),
-        );
+        const w = new EtcdWatch(this.client, prefixRange(prefix), opts, this.timeoutMs, () => this.watches.delete(w));
         if (this.closed) w.stop();
         else this.watches.add(w);
         return w.queue;
@@ -142,9 +140,7 @@ export class EtcdConfigStore implements ConfigStore {
 
   async revision(): Promise<number> {
     // count_only on a single key: the cheapest read that carries a header.
-    const res = await this.call('revision', () =>
-      this.client.kv.range({ key: Buffer.from([0]), count_only: true }),
-    );
+    const res = await this.call('revision', () => this.client.kv.range({ key: Buffer.from([0]), count_only: true }));
     return Number(res.header.revision);
   }
 

@@ -18,8 +18,6 @@ export function etcdStoreFromConf(etcd: EtcdConnectionConf): EtcdConfigStore {
   return new EtcdConfigStore({
     hosts: [...etcd.host],
     timeoutMs: etcd.timeout * 1000,
-    ...(etcd.user !== undefined && etcd.password !== undefined
-      ? { auth: { username: etcd.user, password: etcd.password } }
-      : {}),
+    ...(etcd.user !== undefined && etcd.password !== undefined ? { auth: { username: etcd.user, password: etcd.password } } : {}),
   });
 }

@@ -72,10 +72,7 @@ export class MemoryConfigStore implements ConfigStore {
     if (opts.ifModRevision !== undefined) {
       const current = existing?.kv.modRevision ?? 0;
       if (current !== opts.ifModRevision) {
-        throw new ConfigStoreError(
-          'conflict',
-          `mod revision of ${key} is ${current}, expected ${opts.ifModRevision}`,
-        );
+        throw new ConfigStoreError('conflict', `mod revision of ${key} is ${current}, expected ${opts.ifModRevision}`);
       }
     }
     const revision = ++this.rev;

@@ -32,9 +32,25 @@ describe('standalone config → etcd-style entries', () => {
 
 describe('modifiedIndex', () => {
   it('is taken off the stored object and keeps an item unchanged while it does not move', () => {
-    const first = standaloneEntries({ routes: [{ id: 'r', uri: '/r1', modifiedIndex: 1 }, { id: 'n', uri: '/n1' }] }, '/apisix');
+    const first = standaloneEntries(
+      {
+        routes: [
+          { id: 'r', uri: '/r1', modifiedIndex: 1 },
+          { id: 'n', uri: '/n1' },
+        ],
+      },
+      '/apisix',
+    );
     expect(first.get('/apisix/routes/r')).toEqual({ value: '{"id":"r","uri":"/r1"}', modifiedIndex: 1 });
-    const same = standaloneEntries({ routes: [{ id: 'r', uri: '/r2', modifiedIndex: 1 }, { id: 'n', uri: '/n2' }] }, '/apisix');
+    const same = standaloneEntries(
+      {
+        routes: [
+          { id: 'r', uri: '/r2', modifiedIndex: 1 },
+          { id: 'n', uri: '/n2' },
+        ],
+      },
+      '/apisix',
+    );
     const kept = resolveEntries(same, first);
     expect(JSON.parse(kept.get('/apisix/routes/r')!.value).uri).toBe('/r1');
     expect(JSON.parse(kept.get('/apisix/routes/n')!.value).uri).toBe('/n2');

@@ -47,7 +47,8 @@ export function standaloneEntries(config: unknown, prefix: string): Map<string, 
       throw new StandaloneConfigError(`${dir} must be an array`);
     }
     items.forEach((item, i) => {
-      const obj = typeof item === 'object' && item !== null && !Array.isArray(item) ? (item as Record<string, unknown>) : undefined;
+      const obj =
+        typeof item === 'object' && item !== null && !Array.isArray(item) ? (item as Record<string, unknown>) : undefined;
       const raw = obj?.id ?? obj?.username ?? `arr_${i + 1}`;
       const id = typeof raw === 'string' || typeof raw === 'number' ? String(raw) : `arr_${i + 1}`;
       // `modifiedIndex` tells which items changed (APISIX patches every schema to allow it); it
@@ -59,7 +60,10 @@ export function standaloneEntries(config: unknown, prefix: string): Map<string, 
         if (typeof mi === 'number') modifiedIndex = mi;
         value = rest;
       }
-      out.set(`${prefix}/${dir}/${id}`, modifiedIndex === undefined ? { value: JSON.stringify(value) } : { value: JSON.stringify(value), modifiedIndex });
+      out.set(
+        `${prefix}/${dir}/${id}`,
+        modifiedIndex === undefined ? { value: JSON.stringify(value) } : { value: JSON.stringify(value), modifiedIndex },
+      );
     });
   }
   return out;
@@ -70,7 +74,10 @@ export function standaloneEntries(config: unknown, prefix: string): Map<string, 
  * configuration keeps its previous value even if its content changed (apisix/core/config_yaml.lua
  * skips items whose modifiedIndex did not move); every other item takes its new value.
  */
-export function resolveEntries(next: ReadonlyMap<string, StandaloneEntry>, prev: ReadonlyMap<string, StandaloneEntry>): Map<string, StandaloneEntry> {
+export function resolveEntries(
+  next: ReadonlyMap<string, StandaloneEntry>,
+  prev: ReadonlyMap<string, StandaloneEntry>,
+): Map<string, StandaloneEntry> {
   const out = new Map<string, StandaloneEntry>();
   for (const [key, entry] of next) {
     const old = prev.get(key);

@@ -31,7 +31,8 @@ function setup(format: 'yaml' | 'json' = 'yaml') {
   return { path, store, logs, write, source };
 }
 
-const ROUTES = (uri: string) => `routes:\n  - id: r1\n    uri: ${uri}\n    upstream:\n      nodes:\n        "127.0.0.1:1980": 1\n      type: roundrobin\n#END\n`;
+const ROUTES = (uri: string) =>
+  `routes:\n  - id: r1\n    uri: ${uri}\n    upstream:\n      nodes:\n        "127.0.0.1:1980": 1\n      type: roundrobin\n#END\n`;
 
 describe('FileConfigSource (file-driven standalone)', () => {
   it('loads apisix.yaml into the store under the etcd prefix', async () => {
@@ -70,7 +71,10 @@ describe('FileConfigSource (file-driven standalone)', () => {
     const { entries } = await store.list('/apisix/');
     expect(JSON.parse(entries[0]!.value).uri).toBe('/good');
     const errors = logs.filter((l) => l.level === 'error');
-    expect(errors[0]).toMatchObject({ msg: 'standalone configuration refused; serving the previous one', obj: { err: `missing valid end flag in file ${path}` } });
+    expect(errors[0]).toMatchObject({
+      msg: 'standalone configuration refused; serving the previous one',
+      obj: { err: `missing valid end flag in file ${path}` },
+    });
     expect(errors).toHaveLength(2);
   });
 

@@ -29,7 +29,12 @@ export interface FileConfigSourceOptions {
 }
 
 /** Parse a standalone file's text; throws with APISIX's wording on the failures it names. */
-export function parseStandaloneText(text: string, format: 'yaml' | 'json', path: string, substitute?: (t: string) => string): unknown {
+export function parseStandaloneText(
+  text: string,
+  format: 'yaml' | 'json',
+  path: string,
+  substitute?: (t: string) => string,
+): unknown {
   if (format === 'yaml') {
     // APISIX reads the last 10 bytes and wants `#END` at the very end (a half-written file has none).
     if (!/#END\s*$/.test(text.slice(-10))) throw new Error(`missing valid end flag in file ${path}`);
@@ -77,7 +82,8 @@ export class FileConfigSource {
     try {
       mtime = (await stat(path)).mtimeMs;
     } catch (e) {
-      if (this.lastMtime !== -2) logger.error({ path, err: (e as Error).message }, 'failed to read the standalone configuration file');
+      if (this.lastMtime !== -2)
+        logger.error({ path, err: (e as Error).message }, 'failed to read the standalone configuration file');
       this.lastMtime = -2;
       return;
     }

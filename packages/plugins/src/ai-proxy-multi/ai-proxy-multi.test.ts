@@ -19,26 +19,110 @@ const inst = (name: string, extra: Record<string, unknown> = {}) => ({ name, pro
 describe('ai-proxy-multi schema and check', () => {
   const table: { name: string; conf: Record<string, unknown>; err: string | undefined }[] = [
     { name: 'requires instances', conf: {}, err: 'property "instances" is required' },
-    { name: 'requires weight', conf: { instances: [{ name: 'a', provider: 'openai', auth }] }, err: 'property "instances" validation failed: failed to validate item 1: property "weight" is required' },
-    { name: 'rejects an unknown provider', conf: { instances: [inst('a', { provider: 'nope' })] }, err: 'property "instances" validation failed: failed to validate item 1: property "provider" validation failed: matches none of the enum values' },
+    {
+      name: 'requires weight',
+      conf: { instances: [{ name: 'a', provider: 'openai', auth }] },
+      err: 'property "instances" validation failed: failed to validate item 1: property "weight" is required',
+    },
+    {
+      name: 'rejects an unknown provider',
+      conf: { instances: [inst('a', { provider: 'nope' })] },
+      err: 'property "instances" validation failed: failed to validate item 1: property "provider" validation failed: matches none of the enum values',
+    },
     { name: 'accepts the minimal config', conf: { instances: [inst('a')] }, err: undefined },
-    { name: 'rejects duplicate instance names (3.18)', conf: { instances: [inst('a'), inst('b'), inst('a')] }, err: "duplicate instance name 'a' at instances[1] and instances[3]" },
-    { name: 'rejects an invalid endpoint', conf: { instances: [inst('a', { override: { endpoint: 'http//localhost:6724' } })] }, err: 'invalid endpoint' },
-    { name: 'accepts an http endpoint with port and path', conf: { instances: [inst('a', { override: { endpoint: 'http://127.0.0.1:6724/v1/chat/completions' } })] }, err: undefined },
-    { name: 'rejects bad gcp json', conf: { instances: [inst('a', { auth: { gcp: { service_account_json: '{' } } })] }, err: undefined },
-    { name: 'chash needs a key unless hash_on consumer', conf: { instances: [inst('a')], balancer: { algorithm: 'chash' } }, err: 'must configure `hash_key` when balancer `hash_on` is not set to cookie' },
-    { name: 'chash with hash_on consumer needs no key', conf: { instances: [inst('a')], balancer: { algorithm: 'chash', hash_on: 'consumer' } }, err: undefined },
-    { name: 'chash vars key must be a known var', conf: { instances: [inst('a')], balancer: { algorithm: 'chash', key: 'bad var' } }, err: 'invalid configuration: failed to match pattern "^((uri|server_name|server_addr|request_uri|remote_port|remote_addr|query_string|host|hostname|mqtt_client_id)|arg_[0-9a-zA-z_-]+)$" with "bad var"' },
-    { name: 'chash header key accepted', conf: { instances: [inst('a')], balancer: { algorithm: 'chash', hash_on: 'header', key: 'X-User' } }, err: undefined },
-    { name: 'fallback_strategy string form has no rate_limiting', conf: { instances: [inst('a')], fallback_strategy: 'rate_limiting' }, err: 'property "fallback_strategy" validation failed: object matches none of the required' },
-    { name: 'fallback_strategy array form accepts rate_limiting', conf: { instances: [inst('a')], fallback_strategy: ['rate_limiting', 'http_429', 'http_5xx'] }, err: undefined },
-    { name: 'fallback_strategy string instance_health_and_rate_limiting', conf: { instances: [inst('a')], fallback_strategy: 'instance_health_and_rate_limiting' }, err: undefined },
-    { name: 'vertex-ai needs provider_conf or override', conf: { instances: [inst('v', { provider: 'vertex-ai' })] }, err: 'property "instances" validation failed: failed to validate item 1: then clause did not match' },
-    { name: 'vertex-ai rejects both provider_conf and override', conf: { instances: [inst('v', { provider: 'vertex-ai', provider_conf: { project_id: 'p', region: 'r' }, override: { endpoint: 'http://x:1/' } })] }, err: 'property "instances" validation failed: failed to validate item 1: then clause did not match' },
-    { name: 'vertex-ai with provider_conf passes', conf: { instances: [inst('v', { provider: 'vertex-ai', provider_conf: { project_id: 'p', region: 'r' } })] }, err: undefined },
-    { name: 'fallback_http_statuses must be 400..599', conf: { instances: [inst('a')], fallback_http_statuses: [399] }, err: 'property "fallback_http_statuses" validation failed: failed to validate item 1: expected 399 to be at least 400' },
-    { name: 'max_retries must be ≥ 0', conf: { instances: [inst('a')], max_retries: -1 }, err: 'property "max_retries" validation failed: expected -1 to be at least 0' },
-    { name: 'checks requires active', conf: { instances: [inst('a', { checks: {} })] }, err: 'property "instances" validation failed: failed to validate item 1: property "checks" validation failed: property "active" is required' },
+    {
+      name: 'rejects duplicate instance names (3.18)',
+      conf: { instances: [inst('a'), inst('b'), inst('a')] },
+      err: "duplicate instance name 'a' at instances[1] and instances[3]",
+    },
+    {
+      name: 'rejects an invalid endpoint',
+      conf: { instances: [inst('a', { override: { endpoint: 'http//localhost:6724' } })] },
+      err: 'invalid endpoint',
+    },
+    {
+      name: 'accepts an http endpoint with port and path',
+      conf: { instances: [inst('a', { override: { endpoint: 'http://127.0.0.1:6724/v1/chat/completions' } })] },
+      err: undefined,
+    },
+    {
+      name: 'rejects bad gcp json',
+      conf: { instances: [inst('a', { auth: { gcp: { service_account_json: '{' } } })] },
+      err: undefined,
+    },
+    {
+      name: 'chash needs a key unless hash_on consumer',
+      conf: { instances: [inst('a')], balancer: { algorithm: 'chash' } },
+      err: 'must configure `hash_key` when balancer `hash_on` is not set to cookie',
+    },
+    {
+      name: 'chash with hash_on consumer needs no key',
+      conf: { instances: [inst('a')], balancer: { algorithm: 'chash', hash_on: 'consumer' } },
+      err: undefined,
+    },
+    {
+      name: 'chash vars key must be a known var',
+      conf: { instances: [inst('a')], balancer: { algorithm: 'chash', key: 'bad var' } },
+      err: 'invalid configuration: failed to match pattern "^((uri|server_name|server_addr|request_uri|remote_port|remote_addr|query_string|host|hostname|mqtt_client_id)|arg_[0-9a-zA-z_-]+)$" with "bad var"',
+    },
+    {
+      name: 'chash header key accepted',
+      conf: { instances: [inst('a')], balancer: { algorithm: 'chash', hash_on: 'header', key: 'X-User' } },
+      err: undefined,
+    },
+    {
+      name: 'fallback_strategy string form has no rate_limiting',
+      conf: { instances: [inst('a')], fallback_strategy: 'rate_limiting' },
+      err: 'property "fallback_strategy" validation failed: object matches none of the required',
+    },
+    {
+      name: 'fallback_strategy array form accepts rate_limiting',
+      conf: { instances: [inst('a')], fallback_strategy: ['rate_limiting', 'http_429', 'http_5xx'] },
+      err: undefined,
+    },
+    {
+      name: 'fallback_strategy string instance_health_and_rate_limiting',
+      conf: { instances: [inst('a')], fallback_strategy: 'instance_health_and_rate_limiting' },
+      err: undefined,
+    },
+    {
+      name: 'vertex-ai needs provider_conf or override',
+      conf: { instances: [inst('v', { provider: 'vertex-ai' })] },
+      err: 'property "instances" validation failed: failed to validate item 1: then clause did not match',
+    },
+    {
+      name: 'vertex-ai rejects both provider_conf and override',
+      conf: {
+        instances: [
+          inst('v', {
+            provider: 'vertex-ai',
+            provider_conf: { project_id: 'p', region: 'r' },
+            override: { endpoint: 'http://x:1/' },
+          }),
+        ],
+      },
+      err: 'property "instances" validation failed: failed to validate item 1: then clause did not match',
+    },
+    {
+      name: 'vertex-ai with provider_conf passes',
+      conf: { instances: [inst('v', { provider: 'vertex-ai', provider_conf: { project_id: 'p', region: 'r' } })] },
+      err: undefined,
+    },
+    {
+      name: 'fallback_http_statuses must be 400..599',
+      conf: { instances: [inst('a')], fallback_http_statuses: [399] },
+      err: 'property "fallback_http_statuses" validation failed: failed to validate item 1: expected 399 to be at least 400',
+    },
+    {
+      name: 'max_retries must be ≥ 0',
+      conf: { instances: [inst('a')], max_retries: -1 },
+      err: 'property "max_retries" validation failed: expected -1 to be at least 0',
+    },
+    {
+      name: 'checks requires active',
+      conf: { instances: [inst('a', { checks: {} })] },
+      err: 'property "instances" validation failed: failed to validate item 1: property "checks" validation failed: property "active" is required',
+    },
   ];
   for (const t of table) {
     it(t.name, () => {
@@ -52,7 +136,13 @@ describe('ai-proxy-multi schema and check', () => {
     const c = structuredClone({ instances: [inst('a')] }) as Record<string, unknown>;
     expect(valid(c)).toBeUndefined();
     checkPluginConf(aiProxyMulti, c, 'route');
-    expect(c).toMatchObject({ balancer: { algorithm: 'roundrobin' }, timeout: 30000, keepalive: true, keepalive_pool: 30, ssl_verify: true });
+    expect(c).toMatchObject({
+      balancer: { algorithm: 'roundrobin' },
+      timeout: 30000,
+      keepalive: true,
+      keepalive_pool: 30,
+      ssl_verify: true,
+    });
     expect((c.instances as { priority: number }[])[0]!.priority).toBe(0);
   });
 });
@@ -94,7 +184,11 @@ function prepare(raw: Record<string, unknown>): { conf: AiProxyMultiConf; state:
   const conf = structuredClone(raw);
   const err = checkPluginConf(aiProxyMulti, conf, 'route');
   if (err) throw new Error(err);
-  const state = aiProxyMulti.prepare!(conf as unknown as AiProxyMultiConf, { resourceKey: '/apisix/routes/1', scope: 'route', services });
+  const state = aiProxyMulti.prepare!(conf as unknown as AiProxyMultiConf, {
+    resourceKey: '/apisix/routes/1',
+    scope: 'route',
+    services,
+  });
   states.push(state);
   return { conf: conf as unknown as AiProxyMultiConf, state };
 }
@@ -140,7 +234,15 @@ describe('ai-proxy-multi against mock LLMs', () => {
   const two = (extra: Record<string, unknown> = {}, a: Record<string, unknown> = {}, b: Record<string, unknown> = {}) => ({
     instances: [
       { name: 'openai-instance', provider: 'openai', weight: 8, auth, options: { model: 'gpt-4' }, override: ep(openai), ...a },
-      { name: 'deepseek-instance', provider: 'deepseek', weight: 2, auth, options: { model: 'deepseek-chat' }, override: ep(deepseek), ...b },
+      {
+        name: 'deepseek-instance',
+        provider: 'deepseek',
+        weight: 2,
+        auth,
+        options: { model: 'deepseek-chat' },
+        override: ep(deepseek),
+        ...b,
+      },
     ],
     ...extra,
   });
@@ -166,7 +268,15 @@ describe('ai-proxy-multi against mock LLMs', () => {
     expect(JSON.parse(r.text).choices[0].message.content).toBe('from deepseek');
     expect(r.picked).toBe('deepseek-instance');
     expect(openai.requests.length - before).toBe(1);
-    expect(r.ctx.logs.some((l) => l.level === 'warn' && l.msg.startsWith('ai instance openai-instance returned status 429, falling back to deepseek-instance. upstream error body: {"error":'))).toBe(true);
+    expect(
+      r.ctx.logs.some(
+        (l) =>
+          l.level === 'warn' &&
+          l.msg.startsWith(
+            'ai instance openai-instance returned status 429, falling back to deepseek-instance. upstream error body: {"error":',
+          ),
+      ),
+    ).toBe(true);
   });
 
   it('rebuilds the body per attempt: each instance gets its own options.model', async () => {
@@ -186,7 +296,12 @@ describe('ai-proxy-multi against mock LLMs', () => {
   });
 
   it('treats a refused connection as 5xx and serves every request from the fallback', async () => {
-    const p = prepare(two({ fallback_strategy: ['http_5xx'] }, { priority: 1, override: { endpoint: `http://127.0.0.1:${deadPort}/v1/chat/completions` } }));
+    const p = prepare(
+      two(
+        { fallback_strategy: ['http_5xx'] },
+        { priority: 1, override: { endpoint: `http://127.0.0.1:${deadPort}/v1/chat/completions` } },
+      ),
+    );
     for (let i = 0; i < 3; i++) {
       const r = await run(p);
       expect(r.status).toBe(200);
@@ -204,7 +319,7 @@ describe('ai-proxy-multi against mock LLMs', () => {
     expect(r.ctx.logs).toContainEqual({ level: 'error', msg: 'failed to pick new AI instance: all servers tried' });
   });
 
-  it('stops after max_retries and returns that attempt\'s status and body', async () => {
+  it("stops after max_retries and returns that attempt's status and body", async () => {
     openai.setBehavior({ status: 500, errorBody: 'openai down' });
     deepseek.setBehavior({ status: 500, errorBody: 'deepseek down' });
     const p = prepare(two({ fallback_strategy: ['http_5xx'], max_retries: 0 }, { priority: 1 }));
@@ -258,12 +373,21 @@ describe('ai-proxy-multi against mock LLMs', () => {
     function limiter(raw: Record<string, unknown>) {
       const conf = structuredClone(raw);
       expect(checkPluginConf(aiRateLimiting, conf, 'route')).toBeUndefined();
-      const state = aiRateLimiting.prepare!(conf as unknown as AiRateLimitingConf, { resourceKey: `/apisix/routes/rl${Math.random()}`, scope: 'route', services });
+      const state = aiRateLimiting.prepare!(conf as unknown as AiRateLimitingConf, {
+        resourceKey: `/apisix/routes/rl${Math.random()}`,
+        scope: 'route',
+        services,
+      });
       return [aiRateLimiting, conf, state] as [typeof aiRateLimiting, unknown, unknown];
     }
 
     it('skips an instance over quota with rate_limiting and answers 503 `all upstream servers tried` when all are', async () => {
-      const rl = limiter({ instances: [{ name: 'openai-instance', limit: 10, time_window: 60 }, { name: 'deepseek-instance', limit: 10, time_window: 60 }] });
+      const rl = limiter({
+        instances: [
+          { name: 'openai-instance', limit: 10, time_window: 60 },
+          { name: 'deepseek-instance', limit: 10, time_window: 60 },
+        ],
+      });
       const p = prepare(two({ fallback_strategy: ['rate_limiting'] }));
       const picks: (string | undefined)[] = [];
       const statuses: (number | undefined)[] = [];
@@ -286,7 +410,12 @@ describe('ai-proxy-multi against mock LLMs', () => {
       const r1 = await run(p, { plugins: [rl] });
       const r2 = await run(p, { plugins: [rl] });
       const r3 = await run(p, { plugins: [rl] });
-      expect([r1.picked, r2.picked, r3.status, r3.text]).toEqual(['openai-instance', 'deepseek-instance', 503, 'all servers tried']);
+      expect([r1.picked, r2.picked, r3.status, r3.text]).toEqual([
+        'openai-instance',
+        'deepseek-instance',
+        503,
+        'all servers tried',
+      ]);
     });
 
     it('without a rate_limiting strategy lets ai-rate-limiting reject with its rejected_code', async () => {
@@ -320,11 +449,19 @@ describe('ai-proxy-multi against mock LLMs', () => {
     it('avoids an unhealthy instance within its interval, probing with the instance auth, and stops probing on destroy', async () => {
       status = 200;
       probes = [];
-      const checks = { active: { port: healthPort, http_path: '/status', healthy: { interval: 1, successes: 1 }, unhealthy: { interval: 1, http_failures: 1 } } };
+      const checks = {
+        active: {
+          port: healthPort,
+          http_path: '/status',
+          healthy: { interval: 1, successes: 1 },
+          unhealthy: { interval: 1, http_failures: 1 },
+        },
+      };
       const p = prepare(two({}, { checks, weight: 1 }, { weight: 1 }));
       status = 500;
       const deadline = Date.now() + 4000;
-      while (p.state.checkers.get('openai-instance')!.healthy && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (p.state.checkers.get('openai-instance')!.healthy && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
       expect(p.state.checkers.get('openai-instance')!.healthy).toBe(false);
       for (let i = 0; i < 4; i++) expect((await run(p)).picked).toBe('deepseek-instance');
       expect(probes[0]).toEqual({ url: '/status', auth: 'Bearer token' });
@@ -339,7 +476,8 @@ describe('ai-proxy-multi against mock LLMs', () => {
       const checks = { active: { port: healthPort, healthy: { interval: 1 }, unhealthy: { interval: 1, http_failures: 1 } } };
       const p = prepare(two({}, { checks, weight: 1 }, { checks, weight: 1 }));
       const deadline = Date.now() + 4000;
-      while ([...p.state.checkers.values()].some((c) => c.healthy) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while ([...p.state.checkers.values()].some((c) => c.healthy) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
       const picks = new Set<string>();
       for (let i = 0; i < 4; i++) picks.add((await run(p)).picked!);
       expect(picks).toEqual(new Set(['openai-instance', 'deepseek-instance']));

@@ -61,7 +61,18 @@ describe('ai-proxy-multi round robin with pod-shared sequences', () => {
     const w = [worker(c, sequences), worker(c, sequences)];
     const picks: string[] = [];
     for (const i of TAKERS) picks.push((await pickInstance(fakeCtx(), w[i]!)) as string);
-    expect(picks).toEqual(['openai', 'openai', 'openai', 'openai', 'deepseek', 'openai', 'openai', 'openai', 'openai', 'deepseek']);
+    expect(picks).toEqual([
+      'openai',
+      'openai',
+      'openai',
+      'openai',
+      'deepseek',
+      'openai',
+      'openai',
+      'openai',
+      'openai',
+      'deepseek',
+    ]);
     expect(new Set(keys)).toEqual(new Set([`/apisix/routes/1:${w[0]!.sequenceKey.split(':')[1]}:0`]));
     expect(keys).toHaveLength(10);
   });
@@ -104,7 +115,10 @@ describe('ai-proxy-multi round robin with pod-shared sequences', () => {
   it('falls back to the worker picker when the primary does not answer, logging at debug only', async () => {
     const c = conf(EIGHT_TWO);
     const failing: PodSequences = {
-      next: () => Promise.reject(new SharedSequenceError('SEQUENCE_IPC_TIMEOUT', 'shared sequences: no answer from the primary within 250 ms')),
+      next: () =>
+        Promise.reject(
+          new SharedSequenceError('SEQUENCE_IPC_TIMEOUT', 'shared sequences: no answer from the primary within 250 ms'),
+        ),
     };
     const s = worker(c, failing);
     const ctx = fakeCtx();

@@ -35,7 +35,13 @@ function hashKey(ctx: RequestContext, state: MultiState): string | undefined {
  * one sequence per pod. Without an answer from the primary the worker's own picker serves
  * this pick: fairness is not worth an error.
  */
-async function nextFromBalancer(ctx: RequestContext, state: MultiState, picker: Picker, skip: ReadonlySet<string>, key: string | undefined) {
+async function nextFromBalancer(
+  ctx: RequestContext,
+  state: MultiState,
+  picker: Picker,
+  skip: ReadonlySet<string>,
+  key: string | undefined,
+) {
   const { sequences, sequenced } = state;
   if (sequences !== undefined && sequenced !== undefined) {
     const group = sequenced.groupFor(skip);

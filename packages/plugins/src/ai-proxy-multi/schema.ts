@@ -22,7 +22,11 @@ export type FallbackStrategy =
 /** ai-proxy-multi conf after schema defaults. */
 export interface AiProxyMultiConf extends TransportConf {
   instances: MultiInstanceConf[];
-  balancer: { algorithm?: 'roundrobin' | 'chash'; hash_on?: 'vars' | 'header' | 'cookie' | 'consumer' | 'vars_combinations'; key?: string };
+  balancer: {
+    algorithm?: 'roundrobin' | 'chash';
+    hash_on?: 'vars' | 'header' | 'cookie' | 'consumer' | 'vars_combinations';
+    key?: string;
+  };
   fallback_strategy?: FallbackStrategy;
   fallback_http_statuses?: number[];
   max_retries?: number;
@@ -106,7 +110,8 @@ const ENDPOINT_RE = /^(https?):\/\/([^:/]+):?(\d*)\/?.*$/s;
 const hashKeySchemas: Record<string, JsonSchema | undefined> = {
   vars: {
     type: 'string',
-    pattern: '^((uri|server_name|server_addr|request_uri|remote_port|remote_addr|query_string|host|hostname|mqtt_client_id)|arg_[0-9a-zA-z_-]+)$',
+    pattern:
+      '^((uri|server_name|server_addr|request_uri|remote_port|remote_addr|query_string|host|hostname|mqtt_client_id)|arg_[0-9a-zA-z_-]+)$',
   },
   header: { type: 'string', pattern: '^[a-zA-Z0-9-_]+$' },
   cookie: { type: 'string', pattern: '^[a-zA-Z0-9-_]+$' },

@@ -54,7 +54,8 @@ function rebuild(state: MultiState, logger: Logger): void {
   }
   // chash (3.18): the ring always holds every instance, so health changes do not remap keys.
   state.picker = createPicker(nodes, state.algorithm);
-  state.sequenced = state.sequences !== undefined && state.algorithm === 'roundrobin' ? new SequencedRoundRobin(nodes) : undefined;
+  state.sequenced =
+    state.sequences !== undefined && state.algorithm === 'roundrobin' ? new SequencedRoundRobin(nodes) : undefined;
   state.unhealthy = skip;
 }
 
@@ -62,7 +63,11 @@ function rebuild(state: MultiState, logger: Logger): void {
  * Build the per-revision state and start one active checker per instance with `checks`.
  * `sequences` defaults to the pod's (podSequences(): undefined outside a hosting cluster).
  */
-export function prepareMulti(conf: AiProxyMultiConf, env: PrepareEnv, sequences: PodSequences | undefined = podSequences()): MultiState {
+export function prepareMulti(
+  conf: AiProxyMultiConf,
+  env: PrepareEnv,
+  sequences: PodSequences | undefined = podSequences(),
+): MultiState {
   const instances = new Map<string, { prepared: PreparedInstance; conf: MultiInstanceConf }>();
   for (const i of conf.instances) instances.set(i.name, { prepared: prepareInstance(i.name, i), conf: i });
   const single = conf.instances.length === 1;

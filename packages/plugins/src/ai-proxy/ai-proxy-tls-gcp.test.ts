@@ -30,11 +30,30 @@ describe('ai-proxy over TLS', () => {
   let mock: MockLlm;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ai-proxy-tls-'));
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
-    mock = await startMockLlm({ tls: { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') } });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    mock = await startMockLlm({
+      tls: { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') },
+    });
   });
   afterAll(async () => {
     await mock.close();
@@ -47,7 +66,10 @@ describe('ai-proxy over TLS', () => {
   });
 
   it('accepts it when ssl_verify is false', async () => {
-    const reply = await run({ ...base, ssl_verify: false, provider: 'openai', auth: {}, override: { endpoint: mock.url } }, '{"messages":[]}');
+    const reply = await run(
+      { ...base, ssl_verify: false, provider: 'openai', auth: {}, override: { endpoint: mock.url } },
+      '{"messages":[]}',
+    );
     expect(reply.status).toBe(200);
   });
 });
@@ -76,7 +98,9 @@ describe('ai-proxy vertex-ai with a GCP service account', () => {
   });
 
   it('sends the exchanged OAuth token as Bearer and uses the provider_conf chat path', async () => {
-    const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const pem = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
     const sa = JSON.stringify({ client_email: 'svc@p.iam.gserviceaccount.com', private_key: pem, token_uri: tokenUri });
     const reply = await run(
       {

@@ -78,7 +78,13 @@ describe('ai-proxy request validation (exact APISIX 400 bodies)', () => {
 describe('ai-proxy chat', () => {
   it('proxies a chat request and passes the response bytes through', async () => {
     const { ctx, reply } = await run(conf({ options: { model: 'gpt-4' } }), {
-      headers: { 'content-type': 'application/json', host: 'gateway.local', 'x-request-id': 'abc', 'accept-encoding': 'gzip', connection: 'keep-alive' },
+      headers: {
+        'content-type': 'application/json',
+        host: 'gateway.local',
+        'x-request-id': 'abc',
+        'accept-encoding': 'gzip',
+        connection: 'keep-alive',
+      },
     });
     expect(reply.status).toBe(200);
     expect(reply.headers).toEqual({ 'content-type': 'application/json' });
@@ -131,7 +137,10 @@ describe('ai-proxy chat', () => {
 
   it('merges auth.query with the endpoint query, endpoint winning', async () => {
     const { ctx } = await run(
-      conf({ auth: { query: { api_key: KEY, some_query: 'no' } }, override: { endpoint: `${mock.url}/v1/chat/completions?some_query=yes` } }),
+      conf({
+        auth: { query: { api_key: KEY, some_query: 'no' } },
+        override: { endpoint: `${mock.url}/v1/chat/completions?some_query=yes` },
+      }),
     );
     expect(mock.requests[0]!.query).toEqual({ api_key: KEY, some_query: 'yes' });
     expect(ctx.varValues.get('upstream_uri')).toBe('/v1/chat/completions?some_query=yes');
@@ -201,7 +210,9 @@ describe('ai-proxy streaming', () => {
     expect(mock.requests[0]!.json).toMatchObject({ stream: true, stream_options: { include_usage: true } });
     expect(ctx.varValues.get('request_type')).toBe('ai_stream');
     expect(ctx.shared.get('ai_token_usage')).toEqual({ prompt_tokens: 23, completion_tokens: 8, total_tokens: 31 });
-    expect(ctx.varValues.get('llm_time_to_first_token')).toBeLessThan(ctx.varValues.get('apisix_upstream_response_time') as number);
+    expect(ctx.varValues.get('llm_time_to_first_token')).toBeLessThan(
+      ctx.varValues.get('apisix_upstream_response_time') as number,
+    );
   });
 
   it('treats options.stream as a streaming request', async () => {
@@ -267,10 +278,16 @@ describe('ai-proxy embeddings', () => {
 
   it('converts vertex-ai embeddings to predict and back', async () => {
     const { reply } = await run(
-      conf({ provider: 'vertex-ai', provider_conf: { project_id: 'p1', region: 'us-central1' }, options: { model: 'text-embedding-004' } }),
+      conf({
+        provider: 'vertex-ai',
+        provider_conf: { project_id: 'p1', region: 'us-central1' },
+        options: { model: 'text-embedding-004' },
+      }),
       { body: '{"input":["a","b"]}' },
     );
-    expect(mock.requests[0]!.path).toBe('/v1/projects/p1/locations/us-central1/publishers/google/models/text-embedding-004:predict');
+    expect(mock.requests[0]!.path).toBe(
+      '/v1/projects/p1/locations/us-central1/publishers/google/models/text-embedding-004:predict',
+    );
     expect(mock.requests[0]!.json).toEqual({ instances: [{ content: 'a' }, { content: 'b' }] });
     const body = JSON.parse((await replyBody(reply)).toString());
     expect(body.model).toBe('text-embedding-004');
@@ -283,7 +300,12 @@ describe('ai-proxy logging', () => {
   it('fills llm_summary, llm_request and llm_response_text, and never logs the key', async () => {
     const { ctx, state } = await run(conf({ options: { model: 'gpt-4' }, logging: { summaries: true, payloads: true } }));
     await aiProxy.log!(ctx, state);
-    expect(ctx.logFields.llm_summary).toMatchObject({ request_model: '', model: 'gpt-4', prompt_tokens: 23, completion_tokens: 8 });
+    expect(ctx.logFields.llm_summary).toMatchObject({
+      request_model: '',
+      model: 'gpt-4',
+      prompt_tokens: 23,
+      completion_tokens: 8,
+    });
     expect(ctx.logFields.llm_request).toEqual({ messages: JSON.parse(chatBody).messages, stream: false });
     expect(ctx.logFields.llm_response_text).toEqual({ content: '1+1 equals 2.' });
     expect(JSON.stringify(ctx.logs)).not.toContain(KEY);

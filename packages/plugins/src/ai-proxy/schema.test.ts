@@ -8,11 +8,19 @@ describe('ai-proxy schema', () => {
   it('applies APISIX defaults', () => {
     const conf: Record<string, unknown> = { provider: 'openai', auth: { header: { Authorization: 'Bearer x' } } };
     expect(check(conf)).toBeUndefined();
-    expect(conf).toMatchObject({ timeout: 30000, keepalive: true, keepalive_timeout: 60000, keepalive_pool: 30, ssl_verify: true });
+    expect(conf).toMatchObject({
+      timeout: 30000,
+      keepalive: true,
+      keepalive_timeout: 60000,
+      keepalive_pool: 30,
+      ssl_verify: true,
+    });
   });
 
   it('rejects an unknown provider with the APISIX message', () => {
-    expect(check({ provider: 'bedrock', auth: {} })).toBe('property "provider" validation failed: matches none of the enum values');
+    expect(check({ provider: 'bedrock', auth: {} })).toBe(
+      'property "provider" validation failed: matches none of the enum values',
+    );
   });
 
   it('requires provider and auth', () => {

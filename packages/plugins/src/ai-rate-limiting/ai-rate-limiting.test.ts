@@ -20,12 +20,19 @@ function prepared(raw: Record<string, unknown>, resourceKey = `/apisix/routes/t$
 }
 
 /** One full request: access (dry run) then, when admitted, log with `tokens` used. */
-async function request(p: ReturnType<typeof prepared>, opts: { instance?: string; tokens?: number; headers?: Record<string, string> } = {}) {
+async function request(
+  p: ReturnType<typeof prepared>,
+  opts: { instance?: string; tokens?: number; headers?: Record<string, string> } = {},
+) {
   const ctx = fakeCtx({ headers: opts.headers ?? {} });
   ctx.shared.set('picked_ai_instance_name', opts.instance ?? 'ai-proxy-openai');
   const reply = await aiRateLimiting.access!(ctx, p.state);
   if (!reply && opts.tokens !== undefined) {
-    ctx.shared.set('ai_token_usage', { prompt_tokens: opts.tokens / 2, completion_tokens: opts.tokens / 2, total_tokens: opts.tokens });
+    ctx.shared.set('ai_token_usage', {
+      prompt_tokens: opts.tokens / 2,
+      completion_tokens: opts.tokens / 2,
+      total_tokens: opts.tokens,
+    });
   }
   await aiRateLimiting.log!(ctx, p.state);
   return { reply: reply ?? undefined, headers: ctx.respHeaders, logs: ctx.logs };
@@ -35,24 +42,61 @@ describe('ai-rate-limiting schema (ai-rate-limiting.t TEST 1)', () => {
   const table: { conf: Record<string, unknown>; err: string | undefined }[] = [
     { conf: { time_window: 60 }, err: 'property "limit" is required when "time_window" is set' },
     { conf: { limit: 30 }, err: 'property "time_window" is required when "limit" is set' },
-    { conf: { limit: 30, time_window: 60, rejected_code: 199 }, err: 'property "rejected_code" validation failed: expected 199 to be at least 200' },
-    { conf: { limit: 30, time_window: 60, limit_strategy: 'invalid' }, err: 'property "limit_strategy" validation failed: matches none of the enum values' },
     {
-      conf: { instances: [{ name: 'a', limit: 1, time_window: 1 }, { limit: 1, time_window: 1 }] },
+      conf: { limit: 30, time_window: 60, rejected_code: 199 },
+      err: 'property "rejected_code" validation failed: expected 199 to be at least 200',
+    },
+    {
+      conf: { limit: 30, time_window: 60, limit_strategy: 'invalid' },
+      err: 'property "limit_strategy" validation failed: matches none of the enum values',
+    },
+    {
+      conf: {
+        instances: [
+          { name: 'a', limit: 1, time_window: 1 },
+          { limit: 1, time_window: 1 },
+        ],
+      },
       err: 'property "instances" validation failed: failed to validate item 2: property "name" is required',
     },
-    { conf: { time_window: 60, instances: [{ name: 'a', limit: 1, time_window: 1 }] }, err: 'property "limit" is required when "time_window" is set' },
-    { conf: { limit: 30, instances: [{ name: 'a', limit: 1, time_window: 1 }] }, err: 'property "time_window" is required when "limit" is set' },
+    {
+      conf: { time_window: 60, instances: [{ name: 'a', limit: 1, time_window: 1 }] },
+      err: 'property "limit" is required when "time_window" is set',
+    },
+    {
+      conf: { limit: 30, instances: [{ name: 'a', limit: 1, time_window: 1 }] },
+      err: 'property "time_window" is required when "limit" is set',
+    },
     { conf: { instances: [{ name: 'a', limit: 1, time_window: 1 }] }, err: undefined },
-    { conf: { limit: 30, time_window: 60, instances: [{ name: 'a', limit: 1, time_window: 1 }], rejected_msg: 'rate limit exceeded' }, err: undefined },
+    {
+      conf: {
+        limit: 30,
+        time_window: 60,
+        instances: [{ name: 'a', limit: 1, time_window: 1 }],
+        rejected_msg: 'rate limit exceeded',
+      },
+      err: undefined,
+    },
     {
       conf: { instances: [{ name: 'a', limit: 1, time_window: 1 }], rules: [{ count: 1, time_window: 1, key: '$remote_addr' }] },
       err: 'value should match only one schema, but matches both schemas 1 and 2',
     },
     { conf: { limit: 10, time_window: 60, policy: 'redis' }, err: 'then clause did not match' },
     { conf: { limit: 10, time_window: 60, policy: 'redis', redis_host: '127.0.0.1' }, err: undefined },
-    { conf: { limit: 10, time_window: 60, policy: 'redis-cluster', redis_cluster_nodes: ['127.0.0.1:7000'], redis_cluster_name: 'c' }, err: undefined },
-    { conf: { limit: 10, time_window: 60, policy: 'redis-sentinel' }, err: 'property "policy" validation failed: matches none of the enum values' },
+    {
+      conf: {
+        limit: 10,
+        time_window: 60,
+        policy: 'redis-cluster',
+        redis_cluster_nodes: ['127.0.0.1:7000'],
+        redis_cluster_name: 'c',
+      },
+      err: undefined,
+    },
+    {
+      conf: { limit: 10, time_window: 60, policy: 'redis-sentinel' },
+      err: 'property "policy" validation failed: matches none of the enum values',
+    },
   ];
   for (const t of table) {
     it(`${JSON.stringify(t.conf)} → ${t.err ?? 'passed'}`, () => {
@@ -64,18 +108,53 @@ describe('ai-rate-limiting schema (ai-rate-limiting.t TEST 1)', () => {
 
   it('applies the defaults (rejected_code 503, total_tokens, policy local, headers shown)', () => {
     const { conf } = prepared({ limit: 1, time_window: 1 });
-    expect(conf).toMatchObject({ rejected_code: 503, limit_strategy: 'total_tokens', policy: 'local', show_limit_quota_header: true, allow_degradation: false });
+    expect(conf).toMatchObject({
+      rejected_code: 503,
+      limit_strategy: 'total_tokens',
+      policy: 'local',
+      show_limit_quota_header: true,
+      allow_degradation: false,
+    });
   });
 });
 
 describe('quota rules (table-driven, local store)', () => {
-  const q = (limit: number, timeWindow = 60) => ({ key: 'k', limit, timeWindow, headers: { limit: 'L', remaining: 'R', reset: 'S' } });
+  const q = (limit: number, timeWindow = 60) => ({
+    key: 'k',
+    limit,
+    timeWindow,
+    headers: { limit: 'L', remaining: 'R', reset: 'S' },
+  });
   it.each([
-    { name: 'dry run on a fresh key reports limit−1 and the full window', ops: [] as number[], dry: 1, limit: 30, want: { kind: 'pass', limit: 30, remaining: 29, reset: 60 } },
-    { name: 'dry run after 10 tokens reports 19', ops: [10], dry: 1, limit: 30, want: { kind: 'pass', limit: 30, remaining: 19, reset: 60 } },
-    { name: 'dry run with exactly one token left passes with 0', ops: [29], dry: 1, limit: 30, want: { kind: 'pass', limit: 30, remaining: 0, reset: 60 } },
+    {
+      name: 'dry run on a fresh key reports limit−1 and the full window',
+      ops: [] as number[],
+      dry: 1,
+      limit: 30,
+      want: { kind: 'pass', limit: 30, remaining: 29, reset: 60 },
+    },
+    {
+      name: 'dry run after 10 tokens reports 19',
+      ops: [10],
+      dry: 1,
+      limit: 30,
+      want: { kind: 'pass', limit: 30, remaining: 19, reset: 60 },
+    },
+    {
+      name: 'dry run with exactly one token left passes with 0',
+      ops: [29],
+      dry: 1,
+      limit: 30,
+      want: { kind: 'pass', limit: 30, remaining: 0, reset: 60 },
+    },
     { name: 'dry run with nothing left rejects', ops: [30], dry: 1, limit: 30, want: { kind: 'rejected', limit: 30, reset: 60 } },
-    { name: 'an overshooting commit makes the next dry run reject', ops: [25, 25], dry: 1, limit: 30, want: { kind: 'rejected', limit: 30, reset: 60 } },
+    {
+      name: 'an overshooting commit makes the next dry run reject',
+      ops: [25, 25],
+      dry: 1,
+      limit: 30,
+      want: { kind: 'rejected', limit: 30, reset: 60 },
+    },
   ])('$name', async ({ ops, dry, limit, want }) => {
     const store = new LocalCounterStore(() => 1_000_000);
     for (const c of ops) await runQuota(store, 'k', q(limit), c, false);
@@ -121,7 +200,8 @@ describe('ai-rate-limiting plugin (local policy)', () => {
   it('counts completion_tokens only with limit_strategy completion_tokens (19, 14, 9, 4, reject)', async () => {
     const p = prepared({ limit: 20, time_window: 60, limit_strategy: 'completion_tokens' });
     const seen: string[] = [];
-    for (let i = 0; i < 5; i++) seen.push((await request(p, { tokens: 10 })).headers['X-AI-RateLimit-Remaining-ai-proxy-openai']!);
+    for (let i = 0; i < 5; i++)
+      seen.push((await request(p, { tokens: 10 })).headers['X-AI-RateLimit-Remaining-ai-proxy-openai']!);
     expect(seen).toEqual(['19', '14', '9', '4', '0']);
   });
 
@@ -224,7 +304,11 @@ describe('ai-rate-limiting rules mode', () => {
     expect((await request(p, { headers: { user: 'u1' } })).reply?.status).toBe(503);
     const other = await request(p, { headers: { user: 'u2' } });
     expect(other.reply).toBeUndefined();
-    expect(Object.keys(other.headers)).toEqual(['X-AI-1-RateLimit-Limit', 'X-AI-1-RateLimit-Remaining', 'X-AI-1-RateLimit-Reset']);
+    expect(Object.keys(other.headers)).toEqual([
+      'X-AI-1-RateLimit-Limit',
+      'X-AI-1-RateLimit-Remaining',
+      'X-AI-1-RateLimit-Reset',
+    ]);
   });
 
   it('returns 500 and logs when no rule applies', async () => {
@@ -255,7 +339,14 @@ describe('ai-rate-limiting with policy redis (real redis-server)', () => {
     await redis?.cleanup();
   });
 
-  const redisConf = () => ({ limit: 30, time_window: 60, policy: 'redis', redis_host: '127.0.0.1', redis_port: redis.port, redis_timeout: 300 });
+  const redisConf = () => ({
+    limit: 30,
+    time_window: 60,
+    policy: 'redis',
+    redis_host: '127.0.0.1',
+    redis_port: redis.port,
+    redis_timeout: 300,
+  });
 
   it('shares one counter between two pods (independent connections)', async () => {
     const confA = structuredClone(redisConf());
@@ -280,7 +371,8 @@ describe('ai-rate-limiting with policy redis (real redis-server)', () => {
     const p = prepared(redisConf());
     try {
       const seen: string[] = [];
-      for (let i = 0; i < 4; i++) seen.push((await request(p, { tokens: 10 })).headers['X-AI-RateLimit-Remaining-ai-proxy-openai']!);
+      for (let i = 0; i < 4; i++)
+        seen.push((await request(p, { tokens: 10 })).headers['X-AI-RateLimit-Remaining-ai-proxy-openai']!);
       expect(seen).toEqual(['29', '19', '9', '0']);
     } finally {
       aiRateLimiting.destroy!(p.state);

@@ -8,14 +8,16 @@ export interface FakeCtx extends RequestContext {
   body: Buffer;
 }
 
-export function fakeCtx(init: {
-  headers?: Record<string, string>;
-  vars?: Record<string, string>;
-  body?: unknown;
-  plugins?: [PluginModule, unknown, unknown][];
-  remoteAddr?: string;
-  consumer?: string;
-} = {}): FakeCtx {
+export function fakeCtx(
+  init: {
+    headers?: Record<string, string>;
+    vars?: Record<string, string>;
+    body?: unknown;
+    plugins?: [PluginModule, unknown, unknown][];
+    remoteAddr?: string;
+    consumer?: string;
+  } = {},
+): FakeCtx {
   const logs: { level: string; msg: string }[] = [];
   const log = (level: string) => (o: object | string, m?: string) =>
     logs.push({ level, msg: typeof o === 'string' ? o : `${m ?? ''} ${JSON.stringify(o)}` });

@@ -48,7 +48,12 @@ export function prepareState(conf: AiRateLimitingConf, resourceKey: string): AiR
   }
   const explicit = new Map<string, QuotaSpec>();
   for (const i of conf.instances ?? []) {
-    explicit.set(i.name, { key: `instance:${i.name}`, limit: i.limit, timeWindow: i.time_window, headers: instanceHeaders(i.name) });
+    explicit.set(i.name, {
+      key: `instance:${i.name}`,
+      limit: i.limit,
+      timeWindow: i.time_window,
+      headers: instanceHeaders(i.name),
+    });
   }
   const globals = new Map<string, QuotaSpec>();
   return {

@@ -58,10 +58,7 @@ export const aiRateLimitingSchema: JsonSchema = {
     limit: ['time_window'],
     time_window: ['limit'],
   },
-  oneOf: [
-    { anyOf: [{ required: ['limit', 'time_window'] }, { required: ['instances'] }] },
-    { required: ['rules'] },
-  ],
+  oneOf: [{ anyOf: [{ required: ['limit', 'time_window'] }, { required: ['instances'] }] }, { required: ['rules'] }],
   if: { properties: { policy: { enum: ['redis'] } } },
   then: redisPolicySchemas.redis,
   else: {

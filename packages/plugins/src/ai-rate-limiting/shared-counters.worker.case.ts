@@ -28,7 +28,12 @@ process.on('message', (msg: unknown) => {
   Promise.resolve(store.incoming(call.key, call.window, call.cost)).then(
     (s) => report({ fixture: 'result', seq: call.seq, consumed: s.consumed, ttlMs: s.ttlMs }),
     (e: unknown) =>
-      report({ fixture: 'result', seq: call.seq, error: (e as Error).message, code: e instanceof SharedCounterError ? e.code : 'other' }),
+      report({
+        fixture: 'result',
+        seq: call.seq,
+        error: (e as Error).message,
+        code: e instanceof SharedCounterError ? e.code : 'other',
+      }),
   );
 });
 report({ fixture: 'up', shared: store instanceof SharedCounterClient });

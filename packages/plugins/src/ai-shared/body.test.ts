@@ -4,7 +4,11 @@ import { prepareInstance } from './instance.js';
 
 const inst = (options?: Record<string, unknown>, provider = 'openai') =>
   prepareInstance('i', { provider, auth: { header: { Authorization: 'Bearer k' } }, ...(options ? { options } : {}) } as never);
-const req = (body: Record<string, unknown>) => ({ body, clientStream: body.stream === true, raw: Buffer.from(JSON.stringify(body)) });
+const req = (body: Record<string, unknown>) => ({
+  body,
+  clientStream: body.stream === true,
+  raw: Buffer.from(JSON.stringify(body)),
+});
 
 describe('buildBody change tracking (raw bytes forwarded when nothing changed)', () => {
   it('reports unchanged when options repeat the client scalar values', () => {

@@ -10,7 +10,12 @@ type Tok =
 class CjsonError extends Error {}
 
 const SINGLE: Record<number, Tok['t']> = {
-  123: 'T_OBJ_BEGIN', 125: 'T_OBJ_END', 91: 'T_ARR_BEGIN', 93: 'T_ARR_END', 58: 'T_COLON', 44: 'T_COMMA',
+  123: 'T_OBJ_BEGIN',
+  125: 'T_OBJ_END',
+  91: 'T_ARR_BEGIN',
+  93: 'T_ARR_END',
+  58: 'T_COLON',
+  44: 'T_COMMA',
 };
 const ESCAPES = new Set([0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]);
 const NUMBER_RE = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/;
@@ -37,7 +42,11 @@ class Scanner {
       this.p += m[0].length;
       return { t: 'T_NUMBER', i };
     }
-    for (const [word, t] of [['true', 'T_BOOLEAN'], ['false', 'T_BOOLEAN'], ['null', 'T_NULL']] as const) {
+    for (const [word, t] of [
+      ['true', 'T_BOOLEAN'],
+      ['false', 'T_BOOLEAN'],
+      ['null', 'T_NULL'],
+    ] as const) {
       if (s.toString('latin1', i, i + word.length) === word) {
         this.p += word.length;
         return { t, i };

@@ -38,7 +38,9 @@ describe('basic-auth definition', () => {
   });
 
   it('rejects a realm with a double quote', () => {
-    expect(checkPluginConf(basicAuth, { realm: 'a"b' }, 'route')).toMatch(/^property "realm" validation failed: failed to match pattern/);
+    expect(checkPluginConf(basicAuth, { realm: 'a"b' }, 'route')).toMatch(
+      /^property "realm" validation failed: failed to match pattern/,
+    );
   });
 });
 
@@ -100,7 +102,10 @@ describe('basic-auth rewrite', () => {
   });
 
   it('falls back to anonymous_consumer on failure, hiding the credentials', () => {
-    const { reply, ctx } = run({ authorization: `Basic ${b64('foo:wrong')}` }, { anonymous_consumer: 'anon', hide_credentials: true });
+    const { reply, ctx } = run(
+      { authorization: `Basic ${b64('foo:wrong')}` },
+      { anonymous_consumer: 'anon', hide_credentials: true },
+    );
     expect(reply).toBeUndefined();
     expect(ctx.consumer?.username).toBe('anon');
     expect(ctx.headers.authorization).toBeUndefined();

@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { authCtx, bodyText, consumer, routeState } from '../auth-util/auth-ctx.case.js';
 import { consumerRestriction } from './index.js';
 
-function run(conf: Record<string, unknown>, opts: { user?: string; group?: string; method?: string; serviceId?: string; routeId?: string } = {}) {
+function run(
+  conf: Record<string, unknown>,
+  opts: { user?: string; group?: string; method?: string; serviceId?: string; routeId?: string } = {},
+) {
   const ctx = authCtx('none', 'none', [], {
     method: opts.method ?? 'GET',
     ...(opts.serviceId !== undefined ? { serviceId: opts.serviceId } : {}),
@@ -26,7 +29,9 @@ describe('consumer-restriction definition', () => {
     expect(checkPluginConf(consumerRestriction, {}, 'route')).toBe(
       'object matches none of the required: ["blacklist"] or ["whitelist"] or ["allowed_by_methods"]',
     );
-    expect(checkPluginConf(consumerRestriction, { whitelist: ['a'], blacklist: ['b'], allowed_by_methods: [] }, 'route')).toBeUndefined();
+    expect(
+      checkPluginConf(consumerRestriction, { whitelist: ['a'], blacklist: ['b'], allowed_by_methods: [] }, 'route'),
+    ).toBeUndefined();
     expect(checkPluginConf(consumerRestriction, { whitelist: [] }, 'route')).toBe(
       'property "whitelist" validation failed: expect array to have at least 1 items',
     );
@@ -44,7 +49,9 @@ describe('consumer-restriction definition', () => {
 
 describe('consumer-restriction access', () => {
   it('answers 401 when the request has no value of the configured type', () => {
-    expect(bodyText(run({ whitelist: ['jack1'] }))).toBe('{"message":"The request is rejected, please check the consumer_name for this request"}\n');
+    expect(bodyText(run({ whitelist: ['jack1'] }))).toBe(
+      '{"message":"The request is rejected, please check the consumer_name for this request"}\n',
+    );
     expect(run({ type: 'service_id', blacklist: ['1'] })).toEqual({
       status: 401,
       body: { message: 'The request is rejected, please check the service_id for this request' },
@@ -56,7 +63,10 @@ describe('consumer-restriction access', () => {
 
   it('lets a whitelisted consumer through and refuses others with 403 The consumer_name is forbidden.', () => {
     expect(run({ whitelist: ['jack1'] }, { user: 'jack1' })).toBeUndefined();
-    expect(run({ whitelist: ['jack1'] }, { user: 'jack2' })).toEqual({ status: 403, body: { message: 'The consumer_name is forbidden.' } });
+    expect(run({ whitelist: ['jack1'] }, { user: 'jack2' })).toEqual({
+      status: 403,
+      body: { message: 'The consumer_name is forbidden.' },
+    });
   });
 
   it('refuses a blacklisted consumer with rejected_code and rejected_msg', () => {
@@ -75,7 +85,10 @@ describe('consumer-restriction access', () => {
 
   it('allowed_by_methods limits the listed user to its methods; other users pass', () => {
     const conf = { allowed_by_methods: [{ user: 'jack1', methods: ['POST'] }] };
-    expect(run(conf, { user: 'jack1', method: 'GET' })).toEqual({ status: 403, body: { message: 'The consumer_name is forbidden.' } });
+    expect(run(conf, { user: 'jack1', method: 'GET' })).toEqual({
+      status: 403,
+      body: { message: 'The consumer_name is forbidden.' },
+    });
     expect(run(conf, { user: 'jack1', method: 'POST' })).toBeUndefined();
     expect(run(conf, { user: 'jack2', method: 'GET' })).toBeUndefined();
     // a whitelisted value skips the method check
@@ -84,7 +97,10 @@ describe('consumer-restriction access', () => {
 
   it('restricts by route_id, service_id and consumer_group_id', () => {
     expect(run({ type: 'route_id', whitelist: ['1'] }, { routeId: '1' })).toBeUndefined();
-    expect(run({ type: 'route_id', blacklist: ['1'] }, { routeId: '1' })).toEqual({ status: 403, body: { message: 'The route_id is forbidden.' } });
+    expect(run({ type: 'route_id', blacklist: ['1'] }, { routeId: '1' })).toEqual({
+      status: 403,
+      body: { message: 'The route_id is forbidden.' },
+    });
     expect(run({ type: 'service_id', whitelist: ['1'], rejected_code: 401 }, { serviceId: '2' })).toEqual({
       status: 401,
       body: { message: 'The service_id is forbidden.' },

@@ -8,7 +8,12 @@ import type { CorsConf } from './schema.js';
 const check = (conf: Record<string, unknown>, type: 'route' | 'metadata' = 'route') => checkPluginConf(cors, conf, type);
 
 /** Run rewrite + header filter for one request; returns the rewrite result and response headers. */
-function run(conf: Record<string, unknown>, reqHeaders: Record<string, string>, method = 'GET', metadata?: Record<string, unknown>) {
+function run(
+  conf: Record<string, unknown>,
+  reqHeaders: Record<string, string>,
+  method = 'GET',
+  metadata?: Record<string, unknown>,
+) {
   const c = { ...conf };
   expect(check(c)).toBeUndefined();
   const ctx = fakeContext({ method, headers: reqHeaders });
@@ -33,8 +38,27 @@ describe('cors schema', () => {
     expect(check({ allow_origins_by_regex: ['('] })).toMatch(/^pcre_compile\(\) failed/);
   });
   it('accepts and refuses the allow_origins values cors2.t TEST 1 lists', () => {
-    const good = ['*', '**', 'null', 'http://y.com.uk', 'https://x.com', 'https://x.com,http://y.com.uk', 'https://x.com,http://y.com.uk,http://c.tv', 'https://x.com,http://y.com.uk:12000,http://c.tv'];
-    const bad = ['', '*a', '*,http://y.com', 'nulll', 'http//y.com.uk', 'x.com', 'https://x.com,y.com.uk', 'https://x.com,*,https://y.com.uk', 'https://x.com,http://y.com.uk,http:c.tv'];
+    const good = [
+      '*',
+      '**',
+      'null',
+      'http://y.com.uk',
+      'https://x.com',
+      'https://x.com,http://y.com.uk',
+      'https://x.com,http://y.com.uk,http://c.tv',
+      'https://x.com,http://y.com.uk:12000,http://c.tv',
+    ];
+    const bad = [
+      '',
+      '*a',
+      '*,http://y.com',
+      'nulll',
+      'http//y.com.uk',
+      'x.com',
+      'https://x.com,y.com.uk',
+      'https://x.com,*,https://y.com.uk',
+      'https://x.com,http://y.com.uk,http:c.tv',
+    ];
     for (const g of good) expect(check({ allow_origins: g }), g).toBeUndefined();
     for (const b of bad) expect(check({ allow_origins: b }), b).toMatch(/^property "allow_origins" validation failed/);
   });
@@ -67,7 +91,14 @@ describe('cors requests', () => {
     });
   });
   it('a listed origin is echoed with Vary: Origin; an unlisted one gets no CORS headers', () => {
-    const conf = { allow_origins: 'http://a.com,http://b.com', allow_methods: 'GET,POST', allow_headers: 'x-a', expose_headers: 'x-e', max_age: 10, allow_credential: true };
+    const conf = {
+      allow_origins: 'http://a.com,http://b.com',
+      allow_methods: 'GET,POST',
+      allow_headers: 'x-a',
+      expose_headers: 'x-e',
+      max_age: 10,
+      allow_credential: true,
+    };
     const ok = run(conf, { origin: 'http://b.com' });
     expect(ok.r).toBeUndefined();
     expect(ok.h).toEqual({
@@ -82,11 +113,16 @@ describe('cors requests', () => {
     expect(run(conf, { origin: 'http://c.com' }).h).toEqual({ vary: 'Origin' });
   });
   it('a single configured origin is allowed only for that origin', () => {
-    expect(run({ allow_origins: 'http://a.com' }, { origin: 'http://a.com' }).h['access-control-allow-origin']).toBe('http://a.com');
+    expect(run({ allow_origins: 'http://a.com' }, { origin: 'http://a.com' }).h['access-control-allow-origin']).toBe(
+      'http://a.com',
+    );
     expect(run({ allow_origins: 'http://a.com' }, { origin: 'http://z.com' }).h).toEqual({ vary: 'Origin' });
   });
   it('** echoes the origin, expands methods and reflects Access-Control-Request-Headers', () => {
-    const { h } = run({ allow_origins: '**', allow_methods: '**', allow_headers: '**' }, { origin: 'http://x.io', 'access-control-request-headers': 'x-y' });
+    const { h } = run(
+      { allow_origins: '**', allow_methods: '**', allow_headers: '**' },
+      { origin: 'http://x.io', 'access-control-request-headers': 'x-y' },
+    );
     expect(h['access-control-allow-origin']).toBe('http://x.io');
     expect(h['access-control-allow-methods']).toBe('GET,POST,PUT,DELETE,PATCH,HEAD,OPTIONS,CONNECT,TRACE');
     expect(h['access-control-allow-headers']).toBe('x-y');
@@ -111,6 +147,8 @@ describe('cors requests', () => {
     const conf = { timing_allow_origins: 'http://a.com,http://b.com' };
     expect(run(conf, { origin: 'http://a.com' }).h['timing-allow-origin']).toBe('http://a.com');
     expect(run(conf, { origin: 'http://x.com' }).h['timing-allow-origin']).toBeUndefined();
-    expect(run({ timing_allow_origins_by_regex: ['a\\.com$'] }, { origin: 'http://a.com' }).h['timing-allow-origin']).toBe('http://a.com');
+    expect(run({ timing_allow_origins_by_regex: ['a\\.com$'] }, { origin: 'http://a.com' }).h['timing-allow-origin']).toBe(
+      'http://a.com',
+    );
   });
 });

@@ -5,10 +5,7 @@
 import { compileNgxRegex, ngxTest, type NgxRegex } from '../rewrite-util/pcre.js';
 
 /** An `allow_origins`-style value parsed once: `**`, a single value, or a comma list. */
-export type OriginRule =
-  | { kind: 'force' }
-  | { kind: 'single'; value: string }
-  | { kind: 'list'; set: ReadonlySet<string> };
+export type OriginRule = { kind: 'force' } | { kind: 'single'; value: string } | { kind: 'list'; set: ReadonlySet<string> };
 
 /** cors.lua create_multiple_origin_cache: a list only when the value has a comma. */
 export function parseOrigins(value: string): OriginRule {

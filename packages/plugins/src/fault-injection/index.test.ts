@@ -26,7 +26,9 @@ describe('fault-injection schema', () => {
     expect(check({ abort: { http_status: 200, percentage: 101 } })).toMatch(/percentage/);
   });
   it('rejects vars entries lua-resty-expr cannot compile, with its message', () => {
-    expect(check({ abort: { http_status: 403, vars: [[['arg_name', 'invalid_op', 'x']]] } })).toBe("invalid operator 'invalid_op'");
+    expect(check({ abort: { http_status: 403, vars: [[['arg_name', 'invalid_op', 'x']]] } })).toBe(
+      "invalid operator 'invalid_op'",
+    );
     expect(check({ delay: { duration: 1, vars: [['a', 'b']] } })).toBe('rule should be wrapped inside brackets');
     expect(check({ abort: { http_status: 403, vars: [[['arg_name', '==', 'jack']]] } })).toBeUndefined();
   });

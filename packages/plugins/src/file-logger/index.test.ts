@@ -19,7 +19,10 @@ async function logRequest(state: FileLoggerState, opts: Parameters<typeof logger
 async function lines(path: string): Promise<Array<Record<string, unknown>>> {
   const text = await readFile(path, 'utf8');
   expect(text.endsWith('\n')).toBe(true);
-  return text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 beforeEach(async () => {
@@ -34,7 +37,10 @@ afterEach(async () => {
 describe('file-logger', () => {
   it('appends one JSON line per request, with llm fields when ai-proxy set them, and redacted secrets', async () => {
     const state = fileLogger.prepare!({ path: 'access.log' }, loggerPrepareEnv(logger, dir));
-    await logRequest(state, { headers: { host: 'gw.test', authorization: 'Bearer sk-top' }, logFields: { llm_request: { messages: [], stream: true } } });
+    await logRequest(state, {
+      headers: { host: 'gw.test', authorization: 'Bearer sk-top' },
+      logFields: { llm_request: { messages: [], stream: true } },
+    });
     await logRequest(state, { method: 'POST' });
     await state.sink.flush();
     const [first, second] = await lines(join(dir, 'access.log'));
@@ -59,12 +65,18 @@ describe('file-logger', () => {
     fileLogger.destroy!(b);
     await b.sink.close();
     expect(openSinkCount()).toBe(before - 1);
-    expect(await lines(path)).toEqual([{ c: 'a', route_id: '1' }, { c: 'b', route_id: '1' }]);
+    expect(await lines(path)).toEqual([
+      { c: 'a', route_id: '1' },
+      { c: 'b', route_id: '1' },
+    ]);
   });
 
   it('logs only requests matching a match rule set', async () => {
     const path = join(dir, 'match.log');
-    const state = fileLogger.prepare!({ path, match: [[['arg_name', '==', 'jack']]], log_format: { q: '$args' } }, loggerPrepareEnv(logger, dir));
+    const state = fileLogger.prepare!(
+      { path, match: [[['arg_name', '==', 'jack']]], log_format: { q: '$args' } },
+      loggerPrepareEnv(logger, dir),
+    );
     await logRequest(state, { rawQuery: 'name=rose' });
     await logRequest(state, { rawQuery: 'name=jack' });
     await state.sink.flush();
@@ -78,7 +90,11 @@ describe('file-logger', () => {
     await logRequest(state);
     await state.sink.flush();
     await new Promise((r) => setTimeout(r, 20));
-    expect(logger.lines.some((l) => l.level === 'error' && String(l.msg).startsWith(`failed to write file: ${path}, error info: ENOENT`))).toBe(true);
+    expect(
+      logger.lines.some(
+        (l) => l.level === 'error' && String(l.msg).startsWith(`failed to write file: ${path}, error info: ENOENT`),
+      ),
+    ).toBe(true);
     // Make the directory, then the next write opens a fresh stream and succeeds.
     await (await import('node:fs/promises')).mkdir(join(dir, 'missing-dir'));
     await logRequest(state);
@@ -110,13 +126,18 @@ describe('file-logger', () => {
     await logRequest(plain, { rawQuery: 'token=t0p&x=1', pluginMetadata: meta });
     await logRequest(own, { pluginMetadata: meta });
     await plain.sink.flush();
-    expect(await lines(path)).toEqual([{ h: 'gw.test', q: 'token=[REDACTED]&x=1', route_id: '1' }, { own: 'gw.test', route_id: '1' }]);
+    expect(await lines(path)).toEqual([
+      { h: 'gw.test', q: 'token=[REDACTED]&x=1', route_id: '1' },
+      { own: 'gw.test', route_id: '1' },
+    ]);
     fileLogger.destroy!(plain);
     fileLogger.destroy!(own);
   });
 
   it('checks path and match like APISIX', () => {
-    expect(fileLogger.check!({} as FileLoggerConf, 'route')).toBe('property "path" is not set in either the plugin conf or the metadata');
+    expect(fileLogger.check!({} as FileLoggerConf, 'route')).toBe(
+      'property "path" is not set in either the plugin conf or the metadata',
+    );
     expect(fileLogger.check!({ path: 'x', match: [['arg_name', '==', 'jack']] }, 'route')).toBe(
       "failed to validate the 'match' expression: rule should be wrapped inside brackets",
     );

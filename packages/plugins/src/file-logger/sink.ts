@@ -17,7 +17,10 @@ export class FileSink {
   /** Number of confs holding this sink. */
   refs = 0;
 
-  constructor(readonly path: string, private readonly logger: Logger) {}
+  constructor(
+    readonly path: string,
+    private readonly logger: Logger,
+  ) {}
 
   private open(): WriteStream {
     const stream = createWriteStream(this.path, { flags: 'a' });

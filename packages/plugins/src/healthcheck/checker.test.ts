@@ -54,7 +54,11 @@ describe('ActiveHealthChecker counting rules (table-driven)', () => {
     { name: 'a success resets the failure counters', outcomes: ['tcp_failure', 'success', 'tcp_failure'], healthy: true },
     { name: 'needs 2 successes to become healthy again', outcomes: ['tcp_failure', 'tcp_failure', 'success'], healthy: false },
     { name: 'recovers after 2 successes', outcomes: ['tcp_failure', 'tcp_failure', 'success', 'success'], healthy: true },
-    { name: 'ignores statuses in neither list', outcomes: ['tcp_failure', 'tcp_failure', 'ignored', 'success', 'ignored', 'success'], healthy: true },
+    {
+      name: 'ignores statuses in neither list',
+      outcomes: ['tcp_failure', 'tcp_failure', 'ignored', 'success', 'ignored', 'success'],
+      healthy: true,
+    },
   ];
   for (const t of table) {
     it(t.name, () => {

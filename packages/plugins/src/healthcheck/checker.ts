@@ -98,7 +98,11 @@ export class ActiveHealthChecker {
     this.successes = 0;
     if (!this.healthyNow) return;
     const limit =
-      o === 'http_failure' ? this.conf.unhealthy.httpFailures : o === 'tcp_failure' ? this.conf.unhealthy.tcpFailures : this.conf.unhealthy.timeouts;
+      o === 'http_failure'
+        ? this.conf.unhealthy.httpFailures
+        : o === 'tcp_failure'
+          ? this.conf.unhealthy.tcpFailures
+          : this.conf.unhealthy.timeouts;
     if (++this.failures[o] >= limit) this.flip(false);
   }
 
@@ -148,7 +152,9 @@ export class ActiveHealthChecker {
         method: 'GET',
         headers,
         agent: false,
-        ...(this.conf.type === 'https' ? { rejectUnauthorized: this.conf.verifyCertificate, servername: this.conf.host ?? host } : {}),
+        ...(this.conf.type === 'https'
+          ? { rejectUnauthorized: this.conf.verifyCertificate, servername: this.conf.host ?? host }
+          : {}),
       });
       this.inflight = { req };
       req.once('response', (res) => {

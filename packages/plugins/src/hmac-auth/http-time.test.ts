@@ -12,8 +12,16 @@ describe('parseHttpTime (ngx.parse_http_time)', () => {
   });
 
   it('refuses garbage, bad months, out-of-range fields and impossible days', () => {
-    for (const v of ['adfsdf', '', 'Sun, 06 Nox 1994 08:49:37 GMT', 'Sun, 06 Nov 1994 24:00:00 GMT', 'Sun, 31 Nov 1994 08:49:37 GMT',
-      'Sun, 29 Feb 1900 08:49:37 GMT', 'Sun, 6 Nov 1994 08:49:37 GMT', '2024-01-01T00:00:00Z']) {
+    for (const v of [
+      'adfsdf',
+      '',
+      'Sun, 06 Nox 1994 08:49:37 GMT',
+      'Sun, 06 Nov 1994 24:00:00 GMT',
+      'Sun, 31 Nov 1994 08:49:37 GMT',
+      'Sun, 29 Feb 1900 08:49:37 GMT',
+      'Sun, 6 Nov 1994 08:49:37 GMT',
+      '2024-01-01T00:00:00Z',
+    ]) {
       expect(parseHttpTime(v)).toBeUndefined();
     }
     expect(parseHttpTime('Tue, 29 Feb 2000 00:00:00 GMT')).toBe(Date.UTC(2000, 1, 29) / 1000);

@@ -32,13 +32,21 @@ function sign(req: Req, opts: { keyId?: string; secret?: string; alg?: string; h
     if (n === '@request-target') s += `${req.method ?? 'GET'} ${target}\n`;
     else if (headers[n.toLowerCase()] !== undefined) s += `${n}: ${headers[n.toLowerCase()]}\n`;
   }
-  const sig = createHmac(alg.replace('hmac-', ''), opts.secret ?? SECRET).update(s).digest('base64');
+  const sig = createHmac(alg.replace('hmac-', ''), opts.secret ?? SECRET)
+    .update(s)
+    .digest('base64');
   headers.authorization = `Signature keyId="${keyId}",algorithm="${alg}",headers="${names.join(' ')}",signature="${sig}"`;
   return headers;
 }
 
 async function run(req: Req, conf: Record<string, unknown> = {}) {
-  const ctx = authCtx('hmac-auth', 'key_id', entries, { method: req.method ?? 'GET', uri: req.uri ?? '/anything', rawQuery: req.rawQuery ?? '', headers: req.headers ?? {}, body: req.body ?? '' });
+  const ctx = authCtx('hmac-auth', 'key_id', entries, {
+    method: req.method ?? 'GET',
+    uri: req.uri ?? '/anything',
+    rawQuery: req.rawQuery ?? '',
+    headers: req.headers ?? {},
+    body: req.body ?? '',
+  });
   const reply = await hmacAuth.rewrite!(ctx, routeState(hmacAuth, conf));
   return { ctx, reply: reply ?? undefined };
 }
@@ -69,7 +77,9 @@ describe('hmac-auth definition', () => {
     expect(checkPluginConf(hmacAuth, { key_id: 'k'.repeat(320), secret_key: 's' }, 'consumer')).toBe(
       'property "key_id" validation failed: string too long, expected at most 256, got 320',
     );
-    expect(checkPluginConf(hmacAuth, { clock_skew: 0 }, 'route')).toBe('property "clock_skew" validation failed: expected 0 to be at least 1');
+    expect(checkPluginConf(hmacAuth, { clock_skew: 0 }, 'route')).toBe(
+      'property "clock_skew" validation failed: expected 0 to be at least 1',
+    );
     expect(checkPluginConf(hmacAuth, { allowed_algorithms: [] }, 'route')).toBe(
       'property "allowed_algorithms" validation failed: expect array to have at least 1 items',
     );
@@ -102,8 +112,14 @@ describe('hmac-auth rewrite', () => {
 
   it('answers the generic 401 for every validation failure and logs the reason', async () => {
     const cases: [Record<string, string>, string, Record<string, unknown>?][] = [
-      [{ authorization: 'Signature algorithm="hmac-sha256",headers="date"', date: new Date().toUTCString() }, 'keyId or signature missing'],
-      [{ authorization: 'Signature keyId="my-access-key",headers="date",signature="x"', date: new Date().toUTCString() }, 'algorithm missing'],
+      [
+        { authorization: 'Signature algorithm="hmac-sha256",headers="date"', date: new Date().toUTCString() },
+        'keyId or signature missing',
+      ],
+      [
+        { authorization: 'Signature keyId="my-access-key",headers="date",signature="x"', date: new Date().toUTCString() },
+        'algorithm missing',
+      ],
       [sign({}, { keyId: 'nobody' }), 'Invalid key_id'],
       [sign({}, { alg: 'hmac-sha1' }), 'Invalid algorithm', { allowed_algorithms: ['hmac-sha256'] }],
       [{ ...sign({}), date: 'Thu, 24 Sep 2020 06:39:52 GMT' }, 'Clock skew exceeded'],
@@ -124,7 +140,9 @@ describe('hmac-auth rewrite', () => {
   it('requires every signed_headers entry in the signature and signs listed headers by their given names', async () => {
     const conf = { signed_headers: ['date', 'x-custom-a'] };
     const req: Req = { headers: { 'x-custom-a': 'asld$%dfasf' } };
-    expect((await run({ ...req, headers: sign(req, { headers: ['@request-target', 'date', 'x-custom-a'] }) }, conf)).reply).toBeUndefined();
+    expect(
+      (await run({ ...req, headers: sign(req, { headers: ['@request-target', 'date', 'x-custom-a'] }) }, conf)).reply,
+    ).toBeUndefined();
     expect(bodyText((await run({ ...req, headers: sign(req) }, conf)).reply)).toBe(NOT_VALIDATED);
     // a listed header the request lacks is skipped on both sides
     expect((await run({ headers: sign({}, { headers: ['date', 'X-Missing'] }) }, { signed_headers: [] })).reply).toBeUndefined();
@@ -160,7 +178,10 @@ describe('hmac-auth rewrite', () => {
     const { reply } = await run({ ...req, headers: { ...sign(req), digest } }, conf);
     expect(reply).toEqual({ status: 413, body: { message: 'request size 44 is greater than the maximum size 10 allowed' } });
     const declared = await run({ ...req, headers: { ...sign(req), digest, 'content-length': '1000' } }, conf);
-    expect(declared.reply).toEqual({ status: 413, body: { message: 'request size 1000 is greater than the maximum size 10 allowed' } });
+    expect(declared.reply).toEqual({
+      status: 413,
+      body: { message: 'request size 1000 is greater than the maximum size 10 allowed' },
+    });
   });
 
   it('falls back to anonymous_consumer, or answers Invalid user authorization when it does not exist', async () => {

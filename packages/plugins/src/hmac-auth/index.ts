@@ -9,7 +9,13 @@ import { decodeBase64 } from '../auth-util/base64.js';
 import { failOrAnonymous, firstHeader, sameBytes } from '../auth-util/reply.js';
 import { parseHttpTime } from './http-time.js';
 import { parseSignatureHeader, type SignatureParams } from './params.js';
-import { HMAC_ALGORITHMS, hmacAuthDefinition, type HmacAlgorithm, type HmacAuthConf, type HmacAuthConsumerConf } from './schema.js';
+import {
+  HMAC_ALGORITHMS,
+  hmacAuthDefinition,
+  type HmacAlgorithm,
+  type HmacAuthConf,
+  type HmacAuthConsumerConf,
+} from './schema.js';
 import { bodyDigest, hmac, signingString } from './signature.js';
 
 interface HmacAuthState {

@@ -3,7 +3,9 @@ import { parseSignatureHeader } from './params.js';
 
 describe('parseSignatureHeader (retrieve_hmac_fields)', () => {
   it('reads keyId, algorithm, headers and signature in any order, tolerating spaces', () => {
-    expect(parseSignatureHeader('Signature algorithm="hmac-sha256",keyId="ak", headers="@request-target date" ,signature="c2ln"')).toEqual({
+    expect(
+      parseSignatureHeader('Signature algorithm="hmac-sha256",keyId="ak", headers="@request-target date" ,signature="c2ln"'),
+    ).toEqual({
       ok: true,
       params: { algorithm: 'hmac-sha256', keyId: 'ak', headers: ['@request-target', 'date'], signature: 'c2ln' },
     });
@@ -11,7 +13,10 @@ describe('parseSignatureHeader (retrieve_hmac_fields)', () => {
 
   it('reports a missing header and a non-Signature scheme', () => {
     expect(parseSignatureHeader(undefined)).toEqual({ ok: false, error: 'missing Authorization header' });
-    expect(parseSignatureHeader('Basic abc')).toEqual({ ok: false, error: "Authorization header does not start with 'Signature'" });
+    expect(parseSignatureHeader('Basic abc')).toEqual({
+      ok: false,
+      error: "Authorization header does not start with 'Signature'",
+    });
   });
 
   it('ignores unknown and malformed fields; a repeated field wins', () => {

@@ -14,7 +14,7 @@ export interface SignatureParams {
 }
 
 /** Lua `%s*(%w+)="(.-)"` (C-locale classes). */
-const FIELD = /[ \t\n\v\f\r]*([A-Za-z0-9]+)="([^]*?)"/;
+const FIELD = /[ \t\n\v\f\r]*([A-Za-z0-9]+)="([\s\S]*?)"/;
 
 export type ParamsResult = { ok: true; params: SignatureParams } | { ok: false; error: string };
 

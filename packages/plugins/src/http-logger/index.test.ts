@@ -139,7 +139,9 @@ describe('http-logger', () => {
     expect(httpLogger.check!({ uri: 'http://x', include_req_body_expr: [['a', 'like', 'b']] } as HttpLoggerConf, 'route')).toBe(
       "failed to validate the 'include_req_body_expr' expression: invalid operator 'like'",
     );
-    expect(httpLogger.check!({ uri: 'http://x', include_req_body_expr: [['arg_x', '==', 'y']] } as HttpLoggerConf, 'route')).toBeUndefined();
+    expect(
+      httpLogger.check!({ uri: 'http://x', include_req_body_expr: [['arg_x', '==', 'y']] } as HttpLoggerConf, 'route'),
+    ).toBeUndefined();
   });
 
   it('declares APISIX name, priority, defaults and encrypted auth_header', () => {
@@ -147,10 +149,26 @@ describe('http-logger', () => {
     expect(httpLogger.priority).toBe(410);
     expect(httpLogger.encryptFields).toEqual(['auth_header']);
     const props = httpLogger.schema['properties'] as Record<string, { default?: unknown }>;
-    expect(Object.fromEntries(Object.entries(props).filter(([, p]) => p.default !== undefined).map(([k, p]) => [k, p.default]))).toEqual({
-      timeout: 3, include_req_body: false, include_resp_body: false, max_req_body_bytes: 524288, max_resp_body_bytes: 524288,
-      concat_method: 'json', ssl_verify: false, name: 'http logger', max_retry_count: 0, retry_delay: 1, buffer_duration: 60,
-      inactive_timeout: 5, batch_max_size: 1000,
+    expect(
+      Object.fromEntries(
+        Object.entries(props)
+          .filter(([, p]) => p.default !== undefined)
+          .map(([k, p]) => [k, p.default]),
+      ),
+    ).toEqual({
+      timeout: 3,
+      include_req_body: false,
+      include_resp_body: false,
+      max_req_body_bytes: 524288,
+      max_resp_body_bytes: 524288,
+      concat_method: 'json',
+      ssl_verify: false,
+      name: 'http logger',
+      max_retry_count: 0,
+      retry_delay: 1,
+      buffer_duration: 60,
+      inactive_timeout: 5,
+      batch_max_size: 1000,
     });
     expect(httpLogger.schema['required']).toEqual(['uri']);
   });

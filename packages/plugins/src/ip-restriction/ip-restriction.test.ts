@@ -75,7 +75,11 @@ describe('ip-restriction access', () => {
   });
 
   it('blacklist: refuses listed addresses with the configured message and code, lets others through', () => {
-    const s = prepared({ blacklist: ['127.0.0.0/24', '113.74.26.106', 'fe80::/32'], message: 'Do you want to do something bad?', response_code: 404 });
+    const s = prepared({
+      blacklist: ['127.0.0.0/24', '113.74.26.106', 'fe80::/32'],
+      message: 'Do you want to do something bad?',
+      response_code: 404,
+    });
     expect(ipRestriction.access!(from('113.74.26.106'), s)).toEqual({
       status: 404,
       body: { message: 'Do you want to do something bad?' },

@@ -21,7 +21,11 @@ beforeAll(() => {
     { username: 'hs512', conf: consumerConf(jwtAuth, { key: 'hs512-key', secret: SECRET, algorithm: 'HS512' }) },
     {
       username: 'b64',
-      conf: consumerConf(jwtAuth, { key: 'b64-key', secret: Buffer.from('raw\u0000bytes').toString('base64'), base64_secret: true }),
+      conf: consumerConf(jwtAuth, {
+        key: 'b64-key',
+        secret: Buffer.from('raw\u0000bytes').toString('base64'),
+        base64_secret: true,
+      }),
     },
     { username: 'grace', conf: consumerConf(jwtAuth, { key: 'grace-key', secret: SECRET, lifetime_grace_period: 100 }) },
     { username: 'rose', credentialId: 'cred-1', conf: consumerConf(jwtAuth, { key: 'cred-key', secret: 'cred-secret' }) },
@@ -79,7 +83,9 @@ describe('jwt-auth definition', () => {
     expect(check({ secret: 's' })).toBe('property "key" is required');
     expect(check({ key: 123 })).toBe('property "key" validation failed: wrong type: expected string, got number');
     expect(check({ key: '' })).toBe('property "key" validation failed: string too short, expected at least 1, got 0');
-    expect(check({ key: 'k', secret: '' })).toBe('property "secret" validation failed: string too short, expected at least 1, got 0');
+    expect(check({ key: 'k', secret: '' })).toBe(
+      'property "secret" validation failed: string too short, expected at least 1, got 0',
+    );
     expect(check({ key: 'k' })).toBe('property "secret" is required when using HS based algorithms');
     expect(check({ key: 'k', algorithm: 'RS256' })).toBe(
       'failed to validate dependent schema for "algorithm": value should match only one schema, but matches none',
@@ -88,12 +94,16 @@ describe('jwt-auth definition', () => {
       'base64_secret required but the secret is not in base64 format',
     );
     expect(check({ key: 'k', secret: '$env://JWT_SECRET', base64_secret: true })).toBeUndefined();
-    expect(check({ key: 'k', algorithm: 'HS999', secret: 's' })).toBe('property "algorithm" validation failed: matches none of the enum values');
+    expect(check({ key: 'k', algorithm: 'HS999', secret: 's' })).toBe(
+      'property "algorithm" validation failed: matches none of the enum values',
+    );
     expect(check({ key: 'k', algorithm: 'RS256', public_key: 'pem' })).toBeUndefined();
   });
 
   it('rejects unknown claims_to_verify entries and duplicates', () => {
-    expect(checkPluginConf(jwtAuth, { claims_to_verify: ['iat'] }, 'route')).toMatch(/^property "claims_to_verify" validation failed/);
+    expect(checkPluginConf(jwtAuth, { claims_to_verify: ['iat'] }, 'route')).toMatch(
+      /^property "claims_to_verify" validation failed/,
+    );
     expect(checkPluginConf(jwtAuth, { claims_to_verify: ['exp', 'exp'] }, 'route')).toMatch(/expected unique items/);
   });
 });
@@ -137,7 +147,9 @@ describe('jwt-auth token sources', () => {
     expect(bodyText(run({ headers: { authorization: 'bad', cookie: `jwt=${good}` }, rawQuery: `jwt=${good}` }).reply)).toBe(
       '{"message":"JWT token invalid"}\n',
     );
-    expect(bodyText(run({ headers: { cookie: `jwt=${good}` }, rawQuery: 'jwt=bad' }).reply)).toBe('{"message":"JWT token invalid"}\n');
+    expect(bodyText(run({ headers: { cookie: `jwt=${good}` }, rawQuery: 'jwt=bad' }).reply)).toBe(
+      '{"message":"JWT token invalid"}\n',
+    );
   });
 
   it('hide_credentials removes the header, the query argument or the cookie that carried the token', () => {
@@ -156,7 +168,14 @@ describe('jwt-auth token sources', () => {
 describe('jwt-auth verification', () => {
   it('answers JWT token invalid for malformed tokens', () => {
     const payload = Buffer.from('{"key":"user-key"}').toString('base64url');
-    for (const t of ['abc', 'a.b', 'a.b.c.d', `!!.${payload}.sig`, `${Buffer.from('5').toString('base64url')}.${payload}.sig`, '']) {
+    for (const t of [
+      'abc',
+      'a.b',
+      'a.b.c.d',
+      `!!.${payload}.sig`,
+      `${Buffer.from('5').toString('base64url')}.${payload}.sig`,
+      '',
+    ]) {
       expect(bodyText(run(bearer(t)).reply)).toBe('{"message":"JWT token invalid"}\n');
     }
   });
@@ -181,7 +200,11 @@ describe('jwt-auth verification', () => {
     const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"key":"user-key"}').toString('base64url')}.x`;
     for (const t of [hs({ key: 'user-key' }, 'wrong'), tampered, hs512, none]) {
       const { reply, ctx } = run(bearer(t));
-      expect(reply).toEqual({ status: 401, body: { message: 'failed to verify jwt' }, headers: { 'WWW-Authenticate': 'Bearer realm="jwt"' } });
+      expect(reply).toEqual({
+        status: 401,
+        body: { message: 'failed to verify jwt' },
+        headers: { 'WWW-Authenticate': 'Bearer realm="jwt"' },
+      });
       expect(ctx.consumer).toBeUndefined();
     }
   });
@@ -198,14 +221,17 @@ describe('jwt-auth verification', () => {
     expect(bodyText(run(bearer(plain)).reply)).toBe('{"message":"failed to verify jwt"}\n');
   });
 
-  it.each(JWT_ALGORITHMS.filter((a) => !a.startsWith('HS')))('verifies %s with the consumer public key and refuses another key', (alg) => {
-    const key = `${alg}-key`;
-    const ok = run(bearer(signJwt(alg, pairs.get(alg)!.privateKey, { key })));
-    expect(ok.reply).toBeUndefined();
-    expect(ok.ctx.consumer?.username).toBe(`u-${alg}`);
-    const other = keyPair(alg);
-    expect(bodyText(run(bearer(signJwt(alg, other.privateKey, { key }))).reply)).toBe('{"message":"failed to verify jwt"}\n');
-  });
+  it.each(JWT_ALGORITHMS.filter((a) => !a.startsWith('HS')))(
+    'verifies %s with the consumer public key and refuses another key',
+    (alg) => {
+      const key = `${alg}-key`;
+      const ok = run(bearer(signJwt(alg, pairs.get(alg)!.privateKey, { key })));
+      expect(ok.reply).toBeUndefined();
+      expect(ok.ctx.consumer?.username).toBe(`u-${alg}`);
+      const other = keyPair(alg);
+      expect(bodyText(run(bearer(signJwt(alg, other.privateKey, { key }))).reply)).toBe('{"message":"failed to verify jwt"}\n');
+    },
+  );
 
   it('verifies EdDSA over Ed448 keys', () => {
     expect(run(bearer(signJwt('EdDSA', ed448.privateKey, { key: 'ed448-key' }))).reply).toBeUndefined();
@@ -237,7 +263,9 @@ describe('jwt-auth verification', () => {
     expect(bodyText(run(bearer(hs({ key: 'user-key' })), { claims_to_verify: ['exp'] }).reply)).toBe(fail);
     expect(run(bearer(hs({ key: 'user-key', exp: now() + 60 })), { claims_to_verify: ['exp'] }).reply).toBeUndefined();
     // only the listed claims are checked
-    expect(run(bearer(hs({ key: 'user-key', exp: now() + 60, nbf: now() + 600 })), { claims_to_verify: ['exp'] }).reply).toBeUndefined();
+    expect(
+      run(bearer(hs({ key: 'user-key', exp: now() + 60, nbf: now() + 600 })), { claims_to_verify: ['exp'] }).reply,
+    ).toBeUndefined();
   });
 
   it('maps a credential to its consumer', () => {

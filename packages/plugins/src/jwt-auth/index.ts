@@ -42,7 +42,10 @@ function authenticate(ctx: RequestContext, s: JwtAuthState): string | undefined 
   }
   const key = consumerKey(match.conf);
   if (key.algorithm.startsWith('HS') && key.secret === undefined) {
-    ctx.logger.error({ plugin: PLUGIN }, 'failed to retrieve secrets, err: base64_secret required but the secret is not in base64 format');
+    ctx.logger.error(
+      { plugin: PLUGIN },
+      'failed to retrieve secrets, err: base64_secret required but the secret is not in base64 format',
+    );
     return FAILED;
   }
   if (header.alg !== key.algorithm) {

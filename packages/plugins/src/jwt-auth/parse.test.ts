@@ -18,7 +18,10 @@ describe('parseJwt (lua-resty-jwt load_jwt rules)', () => {
   it('refuses header or payload that are not base64url JSON objects', () => {
     expect(parseJwt(`%%.${seg({})}.s`)).toEqual({ ok: false, reason: 'invalid header' });
     expect(parseJwt(`${seg({})}.${seg(7)}.s`)).toEqual({ ok: false, reason: 'invalid payload' });
-    expect(parseJwt(`${seg({})}.${Buffer.from('{nope').toString('base64url')}.s`)).toEqual({ ok: false, reason: 'invalid payload' });
+    expect(parseJwt(`${seg({})}.${Buffer.from('{nope').toString('base64url')}.s`)).toEqual({
+      ok: false,
+      reason: 'invalid payload',
+    });
   });
 
   it('keeps the signed input as sent', () => {

@@ -51,7 +51,12 @@ export interface JwtAuthConsumerConf {
 function checkConsumer(conf: JwtAuthConsumerConf): string | undefined {
   const isHs = conf.algorithm.startsWith('HS');
   if (isHs && conf.secret === undefined) return 'property "secret" is required when using HS based algorithms';
-  if (conf.base64_secret && typeof conf.secret === 'string' && !isSecretRef(conf.secret) && decodeBase64(conf.secret) === undefined) {
+  if (
+    conf.base64_secret &&
+    typeof conf.secret === 'string' &&
+    !isSecretRef(conf.secret) &&
+    decodeBase64(conf.secret) === undefined
+  ) {
     return 'base64_secret required but the secret is not in base64 format';
   }
   if (!isHs && conf.public_key === undefined) return 'missing valid public key';

@@ -35,11 +35,18 @@ export function signJwt(
   const input = `${b64u(JSON.stringify(header))}.${b64u(JSON.stringify(payload))}`;
   const hash = HASH[alg.slice(2)];
   let sig: Buffer;
-  if (alg.startsWith('HS')) sig = createHmac(hash!, key as Buffer | string).update(input).digest();
+  if (alg.startsWith('HS'))
+    sig = createHmac(hash!, key as Buffer | string)
+      .update(input)
+      .digest();
   else if (alg === 'EdDSA') sig = sign(null, Buffer.from(input), key as KeyObject);
   else if (alg.startsWith('ES')) sig = sign(hash!, Buffer.from(input), { key: key as KeyObject, dsaEncoding: 'ieee-p1363' });
   else if (alg.startsWith('PS')) {
-    sig = sign(hash!, Buffer.from(input), { key: key as KeyObject, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST });
+    sig = sign(hash!, Buffer.from(input), {
+      key: key as KeyObject,
+      padding: constants.RSA_PKCS1_PSS_PADDING,
+      saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
+    });
   } else sig = sign(hash!, Buffer.from(input), key as KeyObject);
   return `${input}.${b64u(sig)}`;
 }

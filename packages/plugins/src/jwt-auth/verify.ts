@@ -81,7 +81,12 @@ export function verifySignature(key: ConsumerKey, input: string, signature: stri
     }
     if (alg.startsWith('PS')) {
       if (sig.length !== PS_SIG_BYTES) return false;
-      return verify(HASH[alg]!, data, { key: pub, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO }, sig);
+      return verify(
+        HASH[alg]!,
+        data,
+        { key: pub, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO },
+        sig,
+      );
     }
     return verify(HASH[alg]!, data, pub, sig);
   } catch {

@@ -48,7 +48,10 @@ describe('LingerBuffer (producer_type async)', () => {
     await expect(buf.add('c')).rejects.toThrow(BUFFER_OVERFLOW);
     const settled = Promise.allSettled([a, b]);
     await vi.advanceTimersByTimeAsync(1000);
-    expect((await settled).map((s) => (s.status === 'rejected' ? (s.reason as Error).message : 'ok'))).toEqual(['broker down', 'broker down']);
+    expect((await settled).map((s) => (s.status === 'rejected' ? (s.reason as Error).message : 'ok'))).toEqual([
+      'broker down',
+      'broker down',
+    ]);
   });
 
   it('drain sends what waits and resolves once the request settled, leaving no timer', async () => {

@@ -19,7 +19,12 @@ describe('meta_format origin', () => {
 
   it('appends the request body (cut at max_req_body_bytes) when include_req_body is on', async () => {
     const plan = prepareLogEntry({ include_req_body: true, max_req_body_bytes: 5 });
-    const ctx = loggerFakeContext({ method: 'POST', body: 'hello world', vars: { request: 'POST / HTTP/1.1' }, headers: { host: 'h' } });
+    const ctx = loggerFakeContext({
+      method: 'POST',
+      body: 'hello world',
+      vars: { request: 'POST / HTTP/1.1' },
+      headers: { host: 'h' },
+    });
     await readRequestBodyForLog(ctx, plan);
     expect(buildOriginEntry(ctx, plan)).toBe('POST / HTTP/1.1\r\nhost: h\r\n\r\nhello');
   });

@@ -41,10 +41,20 @@ describe('kafkaLoggerDefinition', () => {
       kafka_topic: 't',
     };
     expect(checkPluginConf(kafkaLoggerDefinition, conf, 'route')).toBeUndefined();
-    expect((conf['brokers'] as Array<{ sasl_config: unknown }>)[0]!.sasl_config).toEqual({ mechanism: 'PLAIN', user: 'u', password: 'p' });
+    expect((conf['brokers'] as Array<{ sasl_config: unknown }>)[0]!.sasl_config).toEqual({
+      mechanism: 'PLAIN',
+      user: 'u',
+      password: 'p',
+    });
     expect(
-      checkPluginConf(kafkaLoggerDefinition, { brokers: [{ host: 'k', port: 9092, sasl_config: { user: 'u' } }], kafka_topic: 't' }, 'route'),
-    ).toBe('property "brokers" validation failed: failed to validate item 1: property "sasl_config" validation failed: property "password" is required');
+      checkPluginConf(
+        kafkaLoggerDefinition,
+        { brokers: [{ host: 'k', port: 9092, sasl_config: { user: 'u' } }], kafka_topic: 't' },
+        'route',
+      ),
+    ).toBe(
+      'property "brokers" validation failed: failed to validate item 1: property "sasl_config" validation failed: property "password" is required',
+    );
   });
 
   it('rejects what APISIX rejects, with its messages (t/plugin/kafka-logger.t)', () => {
@@ -54,7 +64,11 @@ describe('kafkaLoggerDefinition', () => {
     );
     // TEST 3: timeout as a string
     expect(
-      checkPluginConf(kafkaLoggerDefinition, { broker_list: { '127.0.0.1': 3 }, kafka_topic: 'test', key: 'key1', timeout: '10' }, 'route'),
+      checkPluginConf(
+        kafkaLoggerDefinition,
+        { broker_list: { '127.0.0.1': 3 }, kafka_topic: 'test', key: 'key1', timeout: '10' },
+        'route',
+      ),
     ).toBe('property "timeout" validation failed: wrong type: expected integer, got string');
     // api_version outside 0..2
     expect(checkPluginConf(kafkaLoggerDefinition, { brokers: BROKERS, kafka_topic: 't', api_version: 3 }, 'route')).toBe(
@@ -77,7 +91,11 @@ describe('kafkaLoggerDefinition', () => {
 
   it('validates include_req_body_expr with the lua-resty-expr rules', () => {
     expect(
-      checkPluginConf(kafkaLoggerDefinition, { brokers: BROKERS, kafka_topic: 't', include_req_body_expr: [['arg_name', 'invalid', 'x']] }, 'route'),
+      checkPluginConf(
+        kafkaLoggerDefinition,
+        { brokers: BROKERS, kafka_topic: 't', include_req_body_expr: [['arg_name', 'invalid', 'x']] },
+        'route',
+      ),
     ).toMatch(/^failed to validate the 'include_req_body_expr' expression: /);
   });
 

@@ -11,7 +11,11 @@ function state(conf: Record<string, unknown> = {}) {
   const c = structuredClone(conf);
   expect(checkPluginConf(keyAuth, c, 'route')).toBeUndefined();
   // checkPluginConf filled the defaults: c is now a complete route conf.
-  return keyAuth.prepare!(c as unknown as KeyAuthConf, { resourceKey: '/apisix/routes/1', scope: 'route', services: {} as never });
+  return keyAuth.prepare!(c as unknown as KeyAuthConf, {
+    resourceKey: '/apisix/routes/1',
+    scope: 'route',
+    services: {} as never,
+  });
 }
 
 function fakeCtx(headers: Record<string, string> = {}, query = '') {

@@ -107,7 +107,9 @@ async function increase(state: LimitConnState, ctx: RequestContext): Promise<Rep
       return { status: 500 };
     }
     if (count === 'rejected') {
-      return conf.rejected_msg ? { status: conf.rejected_code, body: { error_msg: conf.rejected_msg } } : { status: conf.rejected_code };
+      return conf.rejected_msg
+        ? { status: conf.rejected_code, body: { error_msg: conf.rejected_msg } }
+        : { status: conf.rejected_code };
     }
     let held = ctx.shared.get(HELD) as Held[] | undefined;
     if (held === undefined) ctx.shared.set(HELD, (held = []));

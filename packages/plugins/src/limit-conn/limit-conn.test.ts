@@ -48,14 +48,18 @@ describe('limit-conn schema (limit-conn.lua, limit-conn.t)', () => {
     [ok, undefined],
     [{ burst: 0, default_conn_delay: 0.1, key: 'remote_addr' }, 'value should match only one schema, but matches none'],
     [{ ...ok, conn: -1 }, 'property "conn" validation failed: value should match only one schema, but matches none'],
-    [{ ...ok, allow_degradation: 'true' }, 'property "allow_degradation" validation failed: wrong type: expected boolean, got string'],
+    [
+      { ...ok, allow_degradation: 'true' },
+      'property "allow_degradation" validation failed: wrong type: expected boolean, got string',
+    ],
     [{ ...ok, default_conn_delay: 0 }, 'property "default_conn_delay" validation failed: expected 0 to be greater than 0'],
     [{ ...ok, conn: '${http_conn ?? 2}', burst: '$arg_b' }, undefined],
     [{ default_conn_delay: 0.1, rules: [{ conn: 1, burst: 0, key: '$remote_addr' }] }, undefined],
     [{ ...ok, policy: 'redis', redis_host: '127.0.0.1' }, undefined],
   ];
   for (const [conf, err] of table) {
-    it(`${JSON.stringify(conf)} → ${err ?? 'passes'}`, () => expect(checkPluginConf(limitConn, structuredClone(conf), 'route')).toBe(err));
+    it(`${JSON.stringify(conf)} → ${err ?? 'passes'}`, () =>
+      expect(checkPluginConf(limitConn, structuredClone(conf), 'route')).toBe(err));
   }
   it('adds key_ttl (default 3600) to the redis policies only', () => {
     const conf: Record<string, unknown> = { ...ok, policy: 'redis', redis_host: '127.0.0.1' };
@@ -63,7 +67,14 @@ describe('limit-conn schema (limit-conn.lua, limit-conn.t)', () => {
     expect(conf.key_ttl).toBe(3600);
     const local: Record<string, unknown> = { ...ok };
     checkPluginConf(limitConn, local, 'route');
-    expect(local).toEqual({ ...ok, only_use_default_delay: false, key_type: 'var', policy: 'local', rejected_code: 503, allow_degradation: false });
+    expect(local).toEqual({
+      ...ok,
+      only_use_default_delay: false,
+      key_type: 'var',
+      policy: 'local',
+      rejected_code: 503,
+      allow_degradation: false,
+    });
   });
 });
 
@@ -81,7 +92,14 @@ describe('limit-conn runtime', () => {
   });
 
   it('local: holds a slot until the log phase; the burst waits default_conn_delay; beyond it is rejected', async () => {
-    const s = prepared({ conn: 1, burst: 1, default_conn_delay: 0.2, key: 'remote_addr', rejected_code: 429, rejected_msg: 'busy' });
+    const s = prepared({
+      conn: 1,
+      burst: 1,
+      default_conn_delay: 0.2,
+      key: 'remote_addr',
+      rejected_code: 429,
+      rejected_msg: 'busy',
+    });
     const a = await enter(s);
     expect([a.status, a.ms < 100]).toEqual([200, true]);
     const b = await enter(s);
@@ -121,7 +139,9 @@ describe('limit-conn runtime', () => {
   });
 
   it('a bad variable conn is a 500, logged; allow_degradation passes', async () => {
-    const r = await enter(prepared({ conn: '${http_c}', burst: 0, default_conn_delay: 0.1, key: 'remote_addr' }), { headers: { c: 'x' } });
+    const r = await enter(prepared({ conn: '${http_c}', burst: 0, default_conn_delay: 0.1, key: 'remote_addr' }), {
+      headers: { c: 'x' },
+    });
     expect([r.status, r.logs.at(-1)?.msg]).toEqual([500, 'failed to get limit conn rules: resolved value is not a number: x']);
   });
 
@@ -138,7 +158,15 @@ describe('limit-conn runtime', () => {
     });
 
     it('holds one sorted-set member per request in limit_conn:<key>, removed when the request ends', async () => {
-      const conf = { conn: 1, burst: 0, default_conn_delay: 0.1, key: 'remote_addr', policy: 'redis', redis_host: '127.0.0.1', redis_port: redis.port };
+      const conf = {
+        conn: 1,
+        burst: 0,
+        default_conn_delay: 0.1,
+        key: 'remote_addr',
+        policy: 'redis',
+        redis_host: '127.0.0.1',
+        redis_port: redis.port,
+      };
       const stateA = prepared(conf, '/apisix/routes/cn');
       const stateB = prepared(conf, '/apisix/routes/cn');
       const a = await enter(stateA);
@@ -156,7 +184,16 @@ describe('limit-conn runtime', () => {
     });
 
     it('an unreachable Redis is a 500 with "failed to limit conn", or a pass with allow_degradation', async () => {
-      const down = { conn: 1, burst: 0, default_conn_delay: 0.1, key: 'remote_addr', policy: 'redis', redis_host: '127.0.0.1', redis_port: 1, redis_timeout: 100 };
+      const down = {
+        conn: 1,
+        burst: 0,
+        default_conn_delay: 0.1,
+        key: 'remote_addr',
+        policy: 'redis',
+        redis_host: '127.0.0.1',
+        redis_port: 1,
+        redis_timeout: 100,
+      };
       const r = await enter(prepared(down));
       expect(r.status).toBe(500);
       expect(r.logs.at(-1)?.msg).toMatch(/^failed to limit conn: /);

@@ -25,7 +25,13 @@ return {1, count + 1}
 };
 
 /** Count this request in; `limit` = conn + burst. */
-export async function redisConnIn(conn: RedisConnection, key: string, limit: number, ttl: number, reqId: string): Promise<number | 'rejected'> {
+export async function redisConnIn(
+  conn: RedisConnection,
+  key: string,
+  limit: number,
+  ttl: number,
+  reqId: string,
+): Promise<number | 'rejected'> {
   const now = Math.floor(Date.now() / 1000);
   const [allowed, count] = await conn.eval<[number, number]>(INCOMING, REDIS_KEY_PREFIX + key, limit, ttl, now, reqId);
   return Number(allowed) === 0 ? 'rejected' : Number(count);

@@ -5,7 +5,11 @@ import { resolveVars } from '@portico/balancer';
  * that must yield an integer > 0 (conn) or ≥ 0 (burst), with limit-conn/init.lua
  * resolve_var's error strings.
  */
-export function resolveConnNumber(value: number | string, allowZero: boolean, get: (n: string) => string | undefined): number | string {
+export function resolveConnNumber(
+  value: number | string,
+  allowZero: boolean,
+  get: (n: string) => string | undefined,
+): number | string {
   if (typeof value === 'number') return value;
   const text = resolveVars(value, get).value;
   const n = text.trim() === '' ? NaN : Number(text);

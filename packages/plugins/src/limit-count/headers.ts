@@ -30,7 +30,14 @@ export function quotaHeaderNames(metadata: Readonly<Record<string, unknown>> | u
   if (names === undefined) {
     const m = (metadata ?? DEFAULT_METADATA) as unknown as LimitCountMetadata;
     const base = { limit: m.limit_header, remaining: m.remaining_header, reset: m.reset_header };
-    names = prefix === '' ? base : { limit: withPrefix(base.limit, prefix), remaining: withPrefix(base.remaining, prefix), reset: withPrefix(base.reset, prefix) };
+    names =
+      prefix === ''
+        ? base
+        : {
+            limit: withPrefix(base.limit, prefix),
+            remaining: withPrefix(base.remaining, prefix),
+            reset: withPrefix(base.reset, prefix),
+          };
     byPrefix.set(prefix, names);
   }
   return names;

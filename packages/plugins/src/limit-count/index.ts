@@ -63,15 +63,26 @@ function countOne(state: LimitCountState, count: number, window: number, full: s
       if (!isPromise(s)) return slidingOutcome(count, window, s);
       return s.then((o: SlidingOutcome) => slidingOutcome(count, window, o), errorOutcome);
     }
-    if (b.sliding) return redisSlidingIncoming(b.conn, full, count, window, cost).then((o) => slidingOutcome(count, window, o), errorOutcome);
-    return redisFixedIncoming(b.conn, full, window, cost).then((c) => fixedOutcome(count, window, c.consumed, c.ttlMs, false), errorOutcome);
+    if (b.sliding)
+      return redisSlidingIncoming(b.conn, full, count, window, cost).then((o) => slidingOutcome(count, window, o), errorOutcome);
+    return redisFixedIncoming(b.conn, full, window, cost).then(
+      (c) => fixedOutcome(count, window, c.consumed, c.ttlMs, false),
+      errorOutcome,
+    );
   } catch (err) {
     return errorOutcome(err);
   }
 }
 
 /** Apply one rule's outcome: $rate_limiting_info, headers, rejection or error (init.lua run_rate_limit tail). */
-function settle(state: LimitCountState, ctx: RequestContext, rule: PreparedRule, count: number, full: string, o: CountOutcome): Reply | undefined {
+function settle(
+  state: LimitCountState,
+  ctx: RequestContext,
+  rule: PreparedRule,
+  count: number,
+  full: string,
+  o: CountOutcome,
+): Reply | undefined {
   const { conf } = state;
   // core.utils.set_var_rate_limiting_info: %d fields, "rejected" and errors count as 0 remaining.
   const remaining = o.kind === 'pass' ? Math.trunc(o.remaining) : 0;
@@ -91,7 +102,9 @@ function settle(state: LimitCountState, ctx: RequestContext, rule: PreparedRule,
     ctx.respHeaders[h.reset] = String(o.reset);
   }
   if (o.kind === 'pass') return undefined;
-  return conf.rejected_msg ? { status: conf.rejected_code, body: { error_msg: conf.rejected_msg } } : { status: conf.rejected_code };
+  return conf.rejected_msg
+    ? { status: conf.rejected_code, body: { error_msg: conf.rejected_msg } }
+    : { status: conf.rejected_code };
 }
 
 /** Rules from `i` on, in order, stopping at the first reply; synchronous while the backend is. */

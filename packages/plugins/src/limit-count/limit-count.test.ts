@@ -39,10 +39,20 @@ describe('window math', () => {
     expect(fixedOutcome(2, 60, 3, 59_001, false)).toEqual({ kind: 'rejected', reset: 59 });
   });
   it('sliding: remaining subtracts the weighted previous window; a rejection reports when a slot frees', () => {
-    expect(slidingOutcome(10, 10, { accepted: true, count: 2, last: 4, remainingTime: 7.5 })).toEqual({ kind: 'pass', remaining: 5, reset: 7.5 });
-    expect(slidingOutcome(4, 10, { accepted: false, count: 4, last: 0, remainingTime: 3.333 })).toEqual({ kind: 'rejected', reset: 3.34 });
+    expect(slidingOutcome(10, 10, { accepted: true, count: 2, last: 4, remainingTime: 7.5 })).toEqual({
+      kind: 'pass',
+      remaining: 5,
+      reset: 7.5,
+    });
+    expect(slidingOutcome(4, 10, { accepted: false, count: 4, last: 0, remainingTime: 3.333 })).toEqual({
+      kind: 'rejected',
+      reset: 3.34,
+    });
     // 3 current + 4 × 5/10 = 5 ≥ 4: a slot frees when the previous share drops below 1 → 5 − 1/0.4 = 2.5 s.
-    expect(slidingOutcome(4, 10, { accepted: false, count: 3, last: 4, remainingTime: 5 })).toEqual({ kind: 'rejected', reset: 2.5 });
+    expect(slidingOutcome(4, 10, { accepted: false, count: 3, last: 4, remainingTime: 5 })).toEqual({
+      kind: 'rejected',
+      reset: 2.5,
+    });
   });
 });
 
@@ -56,13 +66,23 @@ describe('limit-count policy local', () => {
     expect([b.status, b.headers['X-RateLimit-Remaining']]).toEqual([200, '0']);
     expect(Number(b.headers['X-RateLimit-Reset'])).toBeGreaterThan(59);
     const c = await hit(s);
-    expect([c.status, c.body, c.headers['X-RateLimit-Limit'], c.headers['X-RateLimit-Remaining']]).toEqual([429, undefined, '2', '0']);
+    expect([c.status, c.body, c.headers['X-RateLimit-Limit'], c.headers['X-RateLimit-Remaining']]).toEqual([
+      429,
+      undefined,
+      '2',
+      '0',
+    ]);
     // Another client IP has its own counter.
     expect((await hit(s, { remoteAddr: '10.0.0.2' })).status).toBe(200);
   });
 
   it('answers rejected_msg as {"error_msg": …} and hides the headers when show_limit_quota_header is false', async () => {
-    const s = prepared({ count: 1, time_window: 60, rejected_msg: 'Requests are too frequent, please try again later.', show_limit_quota_header: false });
+    const s = prepared({
+      count: 1,
+      time_window: 60,
+      rejected_msg: 'Requests are too frequent, please try again later.',
+      show_limit_quota_header: false,
+    });
     expect((await hit(s)).headers).toEqual({});
     const r = await hit(s);
     expect([r.status, r.body, r.headers]).toEqual([503, { error_msg: 'Requests are too frequent, please try again later.' }, {}]);
@@ -114,8 +134,12 @@ describe('limit-count policy local', () => {
     });
     const a = await hit(s, { headers: { company: 'acme', user: 'ann' } });
     expect(a.headers).toEqual({
-      'X-company-RateLimit-Limit': '2', 'X-company-RateLimit-Remaining': '1', 'X-company-RateLimit-Reset': '60',
-      'X-2-RateLimit-Limit': '1', 'X-2-RateLimit-Remaining': '0', 'X-2-RateLimit-Reset': '60',
+      'X-company-RateLimit-Limit': '2',
+      'X-company-RateLimit-Remaining': '1',
+      'X-company-RateLimit-Reset': '60',
+      'X-2-RateLimit-Limit': '1',
+      'X-2-RateLimit-Remaining': '0',
+      'X-2-RateLimit-Reset': '60',
     });
     expect((await hit(s, { headers: { company: 'acme', user: 'ann' } })).status).toBe(503);
     expect((await hit(s, { headers: { company: 'acme' } })).status).toBe(503); // company quota used up: 2 of 2
@@ -128,10 +152,18 @@ describe('limit-count policy local', () => {
     const ctx = fakeCtx();
     await limitCount.access!(ctx, s);
     const info = JSON.parse(ctx.vars.get('rate_limiting_info')!) as Record<string, unknown>;
-    expect(info).toEqual({ rate_limiting_key: expect.stringMatching(/^\/apisix\/routes\/info:[0-9a-f]{8}:k$/), rate_limiting_limit: 1, rate_limiting_remaining: 0, rate_limiting_reset: 60 });
+    expect(info).toEqual({
+      rate_limiting_key: expect.stringMatching(/^\/apisix\/routes\/info:[0-9a-f]{8}:k$/),
+      rate_limiting_limit: 1,
+      rate_limiting_remaining: 0,
+      rate_limiting_reset: 60,
+    });
     const again = fakeCtx();
     await limitCount.access!(again, s);
-    expect(JSON.parse(again.vars.get('rate_limiting_info')!)).toMatchObject({ rate_limiting_limit: 1, rate_limiting_remaining: 0 });
+    expect(JSON.parse(again.vars.get('rate_limiting_info')!)).toMatchObject({
+      rate_limiting_limit: 1,
+      rate_limiting_remaining: 0,
+    });
   });
 
   it('names the headers from plugin metadata', async () => {
@@ -169,7 +201,12 @@ describe('limit-count policy redis (real redis-server)', () => {
     admin?.disconnect();
     await redis?.cleanup();
   });
-  const redisConf = (extra: Record<string, unknown>) => ({ policy: 'redis', redis_host: '127.0.0.1', redis_port: redis.port, ...extra });
+  const redisConf = (extra: Record<string, unknown>) => ({
+    policy: 'redis',
+    redis_host: '127.0.0.1',
+    redis_port: redis.port,
+    ...extra,
+  });
 
   it('counts in plugin-limit-count:v1:<resource>:<conf id>:<key> with the window as TTL', async () => {
     const s = prepared(redisConf({ count: 2, time_window: 60 }), '/apisix/routes/r1');
@@ -201,11 +238,26 @@ describe('limit-count policy redis (real redis-server)', () => {
   });
 
   it('an unreachable Redis is a 500 {"error_msg":"failed to limit count"}, or a pass with allow_degradation', async () => {
-    const down = prepared({ count: 1, time_window: 60, policy: 'redis', redis_host: '127.0.0.1', redis_port: 1, redis_timeout: 100 });
+    const down = prepared({
+      count: 1,
+      time_window: 60,
+      policy: 'redis',
+      redis_host: '127.0.0.1',
+      redis_port: 1,
+      redis_timeout: 100,
+    });
     const r = await hit(down);
     expect([r.status, r.body]).toEqual([500, { error_msg: 'failed to limit count' }]);
     expect(r.logs.at(-1)?.msg).toMatch(/^failed to limit count: /);
-    const soft = prepared({ count: 1, time_window: 60, policy: 'redis', redis_host: '127.0.0.1', redis_port: 1, redis_timeout: 100, allow_degradation: true });
+    const soft = prepared({
+      count: 1,
+      time_window: 60,
+      policy: 'redis',
+      redis_host: '127.0.0.1',
+      redis_port: 1,
+      redis_timeout: 100,
+      allow_degradation: true,
+    });
     expect((await hit(soft)).status).toBe(200);
   });
 });

@@ -42,7 +42,9 @@ export const LOCAL_KEY_PREFIX = 'plugin-limit-count:';
 
 function backendFor(conf: LimitCountConf): CountBackend {
   if (conf.policy === 'local') {
-    return conf.window_type === 'sliding' ? { kind: 'local-sliding', tables: localLimitTables() } : { kind: 'local-fixed', store: localPolicyStore() };
+    return conf.window_type === 'sliding'
+      ? { kind: 'local-sliding', tables: localLimitTables() }
+      : { kind: 'local-fixed', store: localPolicyStore() };
   }
   return { kind: 'redis', conn: RedisConnection.acquire(conf), sliding: conf.window_type === 'sliding' };
 }

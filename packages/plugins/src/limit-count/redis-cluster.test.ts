@@ -38,7 +38,12 @@ async function run(targets: LimitCountState[], n: number, headers: Record<string
 }
 
 describe('limit-count policy redis-cluster (real 3-master cluster)', () => {
-  const base = () => ({ policy: 'redis-cluster', redis_cluster_nodes: cluster.nodes, redis_cluster_name: 'portico-lc', key: 'http_x_user' });
+  const base = () => ({
+    policy: 'redis-cluster',
+    redis_cluster_nodes: cluster.nodes,
+    redis_cluster_name: 'portico-lc',
+    key: 'http_x_user',
+  });
 
   it('fixed window: each user counter works wherever its slot lives, for two prepared states of one conf', async () => {
     const conf = { ...base(), count: 2, time_window: 60 };

@@ -37,8 +37,13 @@ function prepared(raw: Record<string, unknown>, resourceKey: string): LimitCount
 describe('limit-count policy redis-sentinel', () => {
   it('counts on the master the sentinel names', async () => {
     const conf = {
-      count: 2, time_window: 60, policy: 'redis-sentinel', key_type: 'constant', key: 'k',
-      redis_sentinels: [{ host: '127.0.0.1', port: sentinel.port }], redis_master_name: sentinel.masterName,
+      count: 2,
+      time_window: 60,
+      policy: 'redis-sentinel',
+      key_type: 'constant',
+      key: 'k',
+      redis_sentinels: [{ host: '127.0.0.1', port: sentinel.port }],
+      redis_master_name: sentinel.masterName,
     };
     const stateA = prepared(conf, '/apisix/routes/sent');
     const stateB = prepared(conf, '/apisix/routes/sent');
@@ -48,17 +53,29 @@ describe('limit-count policy redis-sentinel', () => {
       const reply = await limitCount.access!(ctx, i % 2 ? stateB : stateA);
       statuses.push([reply?.status ?? 200, ctx.respHeaders['X-RateLimit-Remaining']]);
     }
-    expect(statuses).toEqual([[200, '1'], [200, '0'], [503, '0']]);
+    expect(statuses).toEqual([
+      [200, '1'],
+      [200, '0'],
+      [503, '0'],
+    ]);
     const keys = await admin.keys('plugin-limit-count:v1:/apisix/routes/sent:*');
     expect(keys).toHaveLength(1);
     expect(await admin.get(keys[0]!)).toBe('3');
   });
 
   it('an unknown master name is a 500 {"error_msg":"failed to limit count"}', async () => {
-    const s = prepared({
-      count: 2, time_window: 60, policy: 'redis-sentinel', redis_read_timeout: 200, redis_connect_timeout: 200,
-      redis_sentinels: [{ host: '127.0.0.1', port: sentinel.port }], redis_master_name: 'nope',
-    }, '/apisix/routes/sent-bad');
+    const s = prepared(
+      {
+        count: 2,
+        time_window: 60,
+        policy: 'redis-sentinel',
+        redis_read_timeout: 200,
+        redis_connect_timeout: 200,
+        redis_sentinels: [{ host: '127.0.0.1', port: sentinel.port }],
+        redis_master_name: 'nope',
+      },
+      '/apisix/routes/sent-bad',
+    );
     const reply = await limitCount.access!(fakeCtx(), s);
     expect(reply).toEqual({ status: 500, body: { error_msg: 'failed to limit count' } });
   });

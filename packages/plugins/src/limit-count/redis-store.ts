@@ -58,7 +58,12 @@ return {1, new, last}
 };
 
 /** One fixed-window commit: consumed after adding `cost`, and the window's PTTL. */
-export async function redisFixedIncoming(conn: RedisConnection, key: string, windowSec: number, cost: number): Promise<{ consumed: number; ttlMs: number }> {
+export async function redisFixedIncoming(
+  conn: RedisConnection,
+  key: string,
+  windowSec: number,
+  cost: number,
+): Promise<{ consumed: number; ttlMs: number }> {
   const [consumed, ttl] = await conn.eval<[number, number]>(FIXED_COMMIT, FIXED_KEY_PREFIX + key, windowSec, cost);
   return { consumed: Number(consumed), ttlMs: Number(ttl) };
 }

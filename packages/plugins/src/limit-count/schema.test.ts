@@ -16,27 +16,86 @@ describe('limit-count schema (APISIX 3.18 limit-count/init.lua, limit-count*.t)'
   const table: { conf: Record<string, unknown>; err: string | undefined }[] = [
     { conf: { count: 2, time_window: 60 }, err: undefined },
     { conf: { count: 2 }, err: 'value should match only one schema, but matches none' },
-    { conf: { count: -100, time_window: 60 }, err: 'property "count" validation failed: value should match only one schema, but matches none' },
-    { conf: { count: 0, time_window: 60 }, err: 'property "count" validation failed: value should match only one schema, but matches none' },
+    {
+      conf: { count: -100, time_window: 60 },
+      err: 'property "count" validation failed: value should match only one schema, but matches none',
+    },
+    {
+      conf: { count: 0, time_window: 60 },
+      err: 'property "count" validation failed: value should match only one schema, but matches none',
+    },
     { conf: { count: '${http_count ?? 2}', time_window: '${arg_w}' }, err: undefined },
-    { conf: { count: 2, time_window: 60, rejected_code: 199 }, err: 'property "rejected_code" validation failed: expected 199 to be at least 200' },
-    { conf: { count: 2, time_window: 60, rejected_msg: '' }, err: 'property "rejected_msg" validation failed: string too short, expected at least 1, got 0' },
-    { conf: { count: 2, time_window: 60, rejected_msg: true }, err: 'property "rejected_msg" validation failed: wrong type: expected string, got boolean' },
-    { conf: { count: 2, time_window: 60, key_type: 'host' }, err: 'property "key_type" validation failed: matches none of the enum values' },
-    { conf: { count: 2, time_window: 60, window_type: 'rolling' }, err: 'property "window_type" validation failed: matches none of the enum values' },
+    {
+      conf: { count: 2, time_window: 60, rejected_code: 199 },
+      err: 'property "rejected_code" validation failed: expected 199 to be at least 200',
+    },
+    {
+      conf: { count: 2, time_window: 60, rejected_msg: '' },
+      err: 'property "rejected_msg" validation failed: string too short, expected at least 1, got 0',
+    },
+    {
+      conf: { count: 2, time_window: 60, rejected_msg: true },
+      err: 'property "rejected_msg" validation failed: wrong type: expected string, got boolean',
+    },
+    {
+      conf: { count: 2, time_window: 60, key_type: 'host' },
+      err: 'property "key_type" validation failed: matches none of the enum values',
+    },
+    {
+      conf: { count: 2, time_window: 60, window_type: 'rolling' },
+      err: 'property "window_type" validation failed: matches none of the enum values',
+    },
     { conf: { count: 2, time_window: 60, policy: 'redis' }, err: 'then clause did not match' },
     { conf: { count: 2, time_window: 60, policy: 'redis', redis_host: '127.0.0.1' }, err: undefined },
-    { conf: { count: 2, time_window: 60, policy: 'redis-cluster', redis_cluster_nodes: ['127.0.0.1:5000'] }, err: 'else clause did not match' },
-    { conf: { count: 2, time_window: 60, policy: 'redis-cluster', redis_cluster_nodes: ['127.0.0.1:5000'], redis_cluster_name: 'c' }, err: undefined },
-    { conf: { count: 2, time_window: 60, policy: 'redis-sentinel', redis_sentinels: [{ host: '127.0.0.1', port: 26379 }], redis_master_name: 'mymaster' }, err: undefined },
-    { conf: { count: 2, time_window: 60, rules: [{ count: 1, time_window: 1, key: '$remote_addr' }] }, err: 'count/time_window and rules cannot be specified at the same time' },
     {
-      conf: { rules: [{ count: 1, time_window: 10, key: '${http_company}' }, { count: 2, time_window: 20, key: '${http_company}' }] },
+      conf: { count: 2, time_window: 60, policy: 'redis-cluster', redis_cluster_nodes: ['127.0.0.1:5000'] },
+      err: 'else clause did not match',
+    },
+    {
+      conf: {
+        count: 2,
+        time_window: 60,
+        policy: 'redis-cluster',
+        redis_cluster_nodes: ['127.0.0.1:5000'],
+        redis_cluster_name: 'c',
+      },
+      err: undefined,
+    },
+    {
+      conf: {
+        count: 2,
+        time_window: 60,
+        policy: 'redis-sentinel',
+        redis_sentinels: [{ host: '127.0.0.1', port: 26379 }],
+        redis_master_name: 'mymaster',
+      },
+      err: undefined,
+    },
+    {
+      conf: { count: 2, time_window: 60, rules: [{ count: 1, time_window: 1, key: '$remote_addr' }] },
+      err: 'count/time_window and rules cannot be specified at the same time',
+    },
+    {
+      conf: {
+        rules: [
+          { count: 1, time_window: 10, key: '${http_company}' },
+          { count: 2, time_window: 20, key: '${http_company}' },
+        ],
+      },
       err: "duplicate key '${http_company}' in rules",
     },
-    { conf: { rules: [{ count: 1, time_window: 10, key: '${http_a}' }], group: 'g' }, err: 'group and rules cannot be specified at the same time' },
-    { conf: { count: 2, time_window: 60, policy: 'redis', redis_host: '127.0.0.1', sync_interval: 0.05 }, err: 'sync_interval should not be smaller than 0.1' },
-    { conf: { count: 2, time_window: 60, policy: 'redis', redis_host: '127.0.0.1', sync_interval: 60 }, err: 'sync_interval should be smaller than time_window' },
+    {
+      conf: { rules: [{ count: 1, time_window: 10, key: '${http_a}' }], group: 'g' },
+      err: 'group and rules cannot be specified at the same time',
+    },
+    {
+      conf: { count: 2, time_window: 60, policy: 'redis', redis_host: '127.0.0.1', sync_interval: 0.05 },
+      err: 'sync_interval should not be smaller than 0.1',
+    },
+    {
+      conf: { count: 2, time_window: 60, policy: 'redis', redis_host: '127.0.0.1', sync_interval: 60 },
+      err: 'sync_interval should be smaller than time_window',
+    },
     { conf: { count: 2, time_window: 60, sync_interval: 0.05 }, err: undefined },
   ];
   for (const t of table) {
@@ -49,8 +108,16 @@ describe('limit-count schema (APISIX 3.18 limit-count/init.lua, limit-count*.t)'
     const conf: Record<string, unknown> = { count: 2, time_window: 60 };
     expect(checkPluginConf(limitCount, conf, 'route')).toBeUndefined();
     expect(conf).toEqual({
-      count: 2, time_window: 60, window_type: 'fixed', key: 'remote_addr', key_type: 'var', rejected_code: 503,
-      policy: 'local', allow_degradation: false, show_limit_quota_header: true, sync_interval: -1,
+      count: 2,
+      time_window: 60,
+      window_type: 'fixed',
+      key: 'remote_addr',
+      key_type: 'var',
+      rejected_code: 503,
+      policy: 'local',
+      allow_degradation: false,
+      show_limit_quota_header: true,
+      sync_interval: -1,
     });
   });
 
@@ -66,8 +133,14 @@ describe('limit-count schema (APISIX 3.18 limit-count/init.lua, limit-count*.t)'
   it('checks plugin metadata against the header-name schema', () => {
     const meta: Record<string, unknown> = { limit_header: 'X-Limit' };
     expect(checkPluginConf(limitCount, meta, 'metadata')).toBeUndefined();
-    expect(meta).toEqual({ limit_header: 'X-Limit', remaining_header: 'X-RateLimit-Remaining', reset_header: 'X-RateLimit-Reset' });
-    expect(check({ limit_header: 1 }, 'metadata')).toBe('property "limit_header" validation failed: wrong type: expected string, got number');
+    expect(meta).toEqual({
+      limit_header: 'X-Limit',
+      remaining_header: 'X-RateLimit-Remaining',
+      reset_header: 'X-RateLimit-Reset',
+    });
+    expect(check({ limit_header: 1 }, 'metadata')).toBe(
+      'property "limit_header" validation failed: wrong type: expected string, got number',
+    );
   });
 
   it('stores redis_password and sentinel_password encrypted', () => {

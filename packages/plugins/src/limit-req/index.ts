@@ -51,7 +51,9 @@ function settle(state: LimitReqState, ctx: RequestContext, o: LeakyOutcome | Err
     return conf.allow_degradation ? undefined : { status: 500 };
   }
   if (o === 'rejected') {
-    return conf.rejected_msg ? { status: conf.rejected_code, body: { error_msg: conf.rejected_msg } } : { status: conf.rejected_code };
+    return conf.rejected_msg
+      ? { status: conf.rejected_code, body: { error_msg: conf.rejected_msg } }
+      : { status: conf.rejected_code };
   }
   const delay = leakyDelay(o.excess, state.rate);
   // Requests over the rate but within the burst wait until they conform (limit-req.lua).
@@ -69,11 +71,17 @@ export const limitReq = definePlugin<LimitReqConf, LimitReqState>(limitReqDefini
     const key = state.keyPrefix + resolveLimitKey(state.key, ctx);
     let o: MaybePromise<LeakyOutcome>;
     try {
-      o = state.tables ? state.tables.leaky(LOCAL_KEY_PREFIX + key, state.rate, state.burst, true) : redisLeaky(state.conn!, key, state.rate, state.burst);
+      o = state.tables
+        ? state.tables.leaky(LOCAL_KEY_PREFIX + key, state.rate, state.burst, true)
+        : redisLeaky(state.conn!, key, state.rate, state.burst);
     } catch (e) {
       return settle(state, ctx, asError(e));
     }
-    if (o instanceof Promise) return o.then((v) => settle(state, ctx, v), (e: unknown) => settle(state, ctx, asError(e)));
+    if (o instanceof Promise)
+      return o.then(
+        (v) => settle(state, ctx, v),
+        (e: unknown) => settle(state, ctx, asError(e)),
+      );
     return settle(state, ctx, o);
   },
 });

@@ -39,17 +39,30 @@ describe('limit-req schema (limit-req.lua, limit-req.t)', () => {
     [{ rate: -1, burst: 0, key: 'remote_addr' }, 'property "rate" validation failed: expected -1 to be greater than 0'],
     [{ rate: 1, burst: -1, key: 'remote_addr' }, 'property "burst" validation failed: expected -1 to be at least 0'],
     [{ rate: 1, burst: 0 }, 'property "key" is required'],
-    [{ rate: 1, burst: 0, key: 'remote_addr', key_type: 'constant' }, 'property "key_type" validation failed: matches none of the enum values'],
+    [
+      { rate: 1, burst: 0, key: 'remote_addr', key_type: 'constant' },
+      'property "key_type" validation failed: matches none of the enum values',
+    ],
     [{ rate: 1, burst: 0, key: 'remote_addr', policy: 'redis' }, 'then clause did not match'],
     [{ rate: 0.5, burst: 0.5, key: 'remote_addr', policy: 'redis', redis_host: '127.0.0.1' }, undefined],
   ];
   for (const [conf, err] of table) {
-    it(`${JSON.stringify(conf)} → ${err ?? 'passes'}`, () => expect(checkPluginConf(limitReq, structuredClone(conf), 'route')).toBe(err));
+    it(`${JSON.stringify(conf)} → ${err ?? 'passes'}`, () =>
+      expect(checkPluginConf(limitReq, structuredClone(conf), 'route')).toBe(err));
   }
   it('applies the defaults', () => {
     const conf: Record<string, unknown> = { rate: 1, burst: 0, key: 'remote_addr' };
     checkPluginConf(limitReq, conf, 'route');
-    expect(conf).toEqual({ rate: 1, burst: 0, key: 'remote_addr', key_type: 'var', policy: 'local', rejected_code: 503, nodelay: false, allow_degradation: false });
+    expect(conf).toEqual({
+      rate: 1,
+      burst: 0,
+      key: 'remote_addr',
+      key_type: 'var',
+      policy: 'local',
+      rejected_code: 503,
+      nodelay: false,
+      allow_degradation: false,
+    });
   });
 });
 
@@ -90,11 +103,21 @@ describe('limit-req runtime', () => {
     });
 
     it('keeps the bucket in the hash limit_req:<resource>:<conf id>:<key>, one per key', async () => {
-      const conf = { rate: 1, burst: 1, key: 'http_x_user', nodelay: true, policy: 'redis', redis_host: '127.0.0.1', redis_port: redis.port };
+      const conf = {
+        rate: 1,
+        burst: 1,
+        key: 'http_x_user',
+        nodelay: true,
+        policy: 'redis',
+        redis_host: '127.0.0.1',
+        redis_port: redis.port,
+      };
       const stateA = prepared(conf, '/apisix/routes/rq');
       const stateB = prepared(conf, '/apisix/routes/rq');
       const h = { headers: { 'x-user': 'ann' } };
-      expect([(await hit(stateA, h)).status, (await hit(stateB, h)).status, (await hit(stateA, h)).status]).toEqual([200, 200, 503]);
+      expect([(await hit(stateA, h)).status, (await hit(stateB, h)).status, (await hit(stateA, h)).status]).toEqual([
+        200, 200, 503,
+      ]);
       const keys = await admin.keys('limit_req:/apisix/routes/rq:*');
       expect(keys).toHaveLength(1);
       expect(keys[0]).toMatch(/^limit_req:\/apisix\/routes\/rq:[0-9a-f]{8}:ann$/);
@@ -104,7 +127,15 @@ describe('limit-req runtime', () => {
     });
 
     it('an unreachable Redis is a 500 with "failed to limit req", or a pass with allow_degradation', async () => {
-      const down = { rate: 1, burst: 1, key: 'remote_addr', policy: 'redis', redis_host: '127.0.0.1', redis_port: 1, redis_timeout: 100 };
+      const down = {
+        rate: 1,
+        burst: 1,
+        key: 'remote_addr',
+        policy: 'redis',
+        redis_host: '127.0.0.1',
+        redis_port: 1,
+        redis_timeout: 100,
+      };
       const r = await hit(prepared(down));
       expect([r.status, r.body]).toEqual([500, undefined]);
       expect(r.logs.at(-1)?.msg).toMatch(/^failed to limit req: /);

@@ -32,7 +32,13 @@ return {1, tostring(excess)}
 };
 
 /** One committed leaky-bucket step in Redis; rate and burst ×1000 (resty.limit.req units). */
-export async function redisLeaky(conn: RedisConnection, key: string, rate: number, burst: number, nowMs = Date.now()): Promise<LeakyOutcome> {
+export async function redisLeaky(
+  conn: RedisConnection,
+  key: string,
+  rate: number,
+  burst: number,
+  nowMs = Date.now(),
+): Promise<LeakyOutcome> {
   const ttl = Math.ceil(burst / rate) + 1;
   const [allowed, excess] = await conn.eval<[number, string]>(COMMIT, REDIS_KEY_PREFIX + key, rate, burst, nowMs, ttl);
   return Number(allowed) === 0 ? 'rejected' : { excess: Number(excess) };

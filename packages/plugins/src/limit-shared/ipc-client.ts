@@ -31,10 +31,12 @@ export class SharedLimitsClient implements LimitTables {
   }
 
   private call<T>(body: Body): Promise<T> {
-    return this.rpc.call((id) => ({ portico: LIMITS_REQUEST, id, ...body }) as LimitsRequest).then((reply) => {
-      if ('error' in reply) throw new SharedLimitsError('LIMITS_HOST_ERROR', `shared limits: ${reply.error}`);
-      return reply.result as T;
-    });
+    return this.rpc
+      .call((id) => ({ portico: LIMITS_REQUEST, id, ...body }) as LimitsRequest)
+      .then((reply) => {
+        if ('error' in reply) throw new SharedLimitsError('LIMITS_HOST_ERROR', `shared limits: ${reply.error}`);
+        return reply.result as T;
+      });
   }
 
   leaky(key: string, rate: number, burst: number, commit: boolean): Promise<LeakyOutcome> {

@@ -1,5 +1,12 @@
 import cluster, { type Worker } from 'node:cluster';
-import { isLimitsRequest, LIMITS_REPLY, limitsRequestError, SHARED_LIMITS_ENV, type LimitsReply, type LimitsRequest } from './ipc-protocol.js';
+import {
+  isLimitsRequest,
+  LIMITS_REPLY,
+  limitsRequestError,
+  SHARED_LIMITS_ENV,
+  type LimitsReply,
+  type LimitsRequest,
+} from './ipc-protocol.js';
 import { LocalLimits } from './local-limits.js';
 
 /** The limits state hosted by a cluster primary. */

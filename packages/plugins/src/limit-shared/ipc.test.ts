@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PodChannel } from '../pod-shared/channel.js';
-import { SharedLimitsClient, SharedLimitsError } from './ipc-client.js';
+import { SharedLimitsClient, type SharedLimitsError } from './ipc-client.js';
 import { hostSharedLimits, type SharedLimitsHost } from './ipc-host.js';
 import { LIMITS_REPLY, LIMITS_REQUEST, SHARED_LIMITS_ENV, type LimitsRequest } from './ipc-protocol.js';
 import { LocalLimits } from './local-limits.js';
@@ -35,7 +35,7 @@ describe('SharedLimitsClient', () => {
 });
 
 describe('SharedLimitsClient connIn timeout', () => {
-  it('sends a connCancel with the connIn\'s id when it gives up, so a late count-in is counted out', async () => {
+  it("sends a connCancel with the connIn's id when it gives up, so a late count-in is counted out", async () => {
     const f = fakeChannel();
     const c = new SharedLimitsClient(f.channel, 30);
     const err = (await c.connIn('k', 2).catch((e: unknown) => e)) as SharedLimitsError;
@@ -57,7 +57,10 @@ describe('hostSharedLimits', () => {
   let workerIds = 0;
   const fakeWorker = () => {
     const got: unknown[] = [];
-    return { got, worker: { id: ++workerIds, isConnected: () => true, send: (m: unknown) => (got.push(m), true) } as unknown as Worker };
+    return {
+      got,
+      worker: { id: ++workerIds, isConnected: () => true, send: (m: unknown) => (got.push(m), true) } as unknown as Worker,
+    };
   };
   const flush = () => new Promise((r) => setImmediate(r));
 

@@ -3,7 +3,13 @@ import { recordingLogger } from '../testing/logger-fake-context.js';
 import { Backlog, BatchProcessor, type BatchConf, type BatchResult } from './batch-processor.js';
 
 const conf = (over: Partial<BatchConf> = {}): BatchConf => ({
-  name: 'test', batch_max_size: 3, inactive_timeout: 5, buffer_duration: 60, max_retry_count: 0, retry_delay: 1, ...over,
+  name: 'test',
+  batch_max_size: 3,
+  inactive_timeout: 5,
+  buffer_duration: 60,
+  max_retry_count: 0,
+  retry_delay: 1,
+  ...over,
 });
 
 function recorder(results: BatchResult[] = []) {
@@ -22,10 +28,12 @@ describe('BatchProcessor', () => {
   it('flushes as soon as batch_max_size entries are buffered', async () => {
     const r = recorder();
     const p = new BatchProcessor(conf(), r.send, recordingLogger());
-    p.push(1); p.push(2);
+    p.push(1);
+    p.push(2);
     await vi.advanceTimersByTimeAsync(0);
     expect(r.batches).toEqual([]);
-    p.push(3); p.push(4);
+    p.push(3);
+    p.push(4);
     await vi.advanceTimersByTimeAsync(0);
     expect(r.batches).toEqual([{ entries: [1, 2, 3], max: 3 }]);
     expect(p.activeTimers).toBe(1);
@@ -46,7 +54,11 @@ describe('BatchProcessor', () => {
 
   it('flushes after buffer_duration even while entries keep arriving', async () => {
     const r = recorder();
-    const p = new BatchProcessor(conf({ batch_max_size: 100, inactive_timeout: 2, buffer_duration: 3 }), r.send, recordingLogger());
+    const p = new BatchProcessor(
+      conf({ batch_max_size: 100, inactive_timeout: 2, buffer_duration: 3 }),
+      r.send,
+      recordingLogger(),
+    );
     for (let i = 0; i < 6; i++) {
       p.push(i);
       await vi.advanceTimersByTimeAsync(600);
@@ -64,7 +76,11 @@ describe('BatchProcessor', () => {
   });
 
   it('retries a failed batch max_retry_count times, retry_delay apart, then drops it with an error', async () => {
-    const r = recorder([{ ok: false, error: 'boom' }, { ok: false, error: 'boom' }, { ok: false, error: 'boom' }]);
+    const r = recorder([
+      { ok: false, error: 'boom' },
+      { ok: false, error: 'boom' },
+      { ok: false, error: 'boom' },
+    ]);
     const logger = recordingLogger();
     const p = new BatchProcessor(conf({ batch_max_size: 1, max_retry_count: 2, retry_delay: 1 }), r.send, logger);
     p.push(1);
@@ -88,7 +104,9 @@ describe('BatchProcessor', () => {
   it('retries only the entries from failedFrom on a partial failure', async () => {
     const r = recorder([{ ok: false, error: 'half', failedFrom: 2 }]);
     const p = new BatchProcessor(conf({ max_retry_count: 1 }), r.send, recordingLogger());
-    p.push(1); p.push(2); p.push(3);
+    p.push(1);
+    p.push(2);
+    p.push(3);
     await vi.advanceTimersByTimeAsync(1000);
     expect(r.batches.map((b) => b.entries)).toEqual([[1, 2, 3], [3]]);
   });
@@ -96,7 +114,8 @@ describe('BatchProcessor', () => {
   it('close() flushes the buffer, fires pending retries once and leaves no timer', async () => {
     const r = recorder([{ ok: false, error: 'down' }]);
     const p = new BatchProcessor(conf({ batch_max_size: 2, max_retry_count: 5, retry_delay: 30 }), r.send, recordingLogger());
-    p.push(1); p.push(2); // flushed at size, fails, retry armed
+    p.push(1);
+    p.push(2); // flushed at size, fails, retry armed
     await vi.advanceTimersByTimeAsync(0);
     p.push(3); // buffered, inactive timer armed
     expect(p.activeTimers).toBe(2);

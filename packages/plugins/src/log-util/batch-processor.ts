@@ -26,7 +26,10 @@ export class Backlog {
   private lastReport = 0;
 
   /** Writable: http-logger applies plugin_metadata `max_pending_entries` as it changes. */
-  constructor(public limit: number, private readonly logger?: Logger) {}
+  constructor(
+    public limit: number,
+    private readonly logger?: Logger,
+  ) {}
 
   /** Reserve room for one entry; false (and a rate-limited error log) when full. */
   tryAdd(): boolean {

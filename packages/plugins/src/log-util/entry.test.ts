@@ -17,7 +17,14 @@ const baseVars = {
 };
 
 const llm = {
-  llm_summary: { request_model: 'gpt-4o', model: 'gpt-4o', duration: 12, prompt_tokens: 3, completion_tokens: 5, upstream_response_time: 120 },
+  llm_summary: {
+    request_model: 'gpt-4o',
+    model: 'gpt-4o',
+    duration: 12,
+    prompt_tokens: 3,
+    completion_tokens: 5,
+    upstream_response_time: 120,
+  },
   llm_request: { messages: [{ role: 'user', content: 'hi' }], stream: false },
   llm_response_text: { content: 'hello' },
 };
@@ -130,7 +137,9 @@ describe('buildLogEntry (full format)', () => {
       plugins: { 'key-auth': { header: 'X-Custom-Cred', query: 'mycred' } },
       authPlugins: ['key-auth'],
     });
-    const entry = buildLogEntry(ctx, prepareLogEntry({})) as { request: { headers: Record<string, string>; querystring: object } };
+    const entry = buildLogEntry(ctx, prepareLogEntry({})) as {
+      request: { headers: Record<string, string>; querystring: object };
+    };
     expect(entry.request.headers).toEqual({
       host: 'gw.test',
       authorization: '[REDACTED]',
@@ -163,7 +172,15 @@ describe('buildLogEntry (custom log_format)', () => {
       logFields: { llm_summary: llm.llm_summary },
     });
     const plan = prepareLogEntry({
-      log_format: { host: '$host', '@timestamp': '$time_iso8601', env: '$http_env', kind: 'static', n: 7, nested: { ip: '$remote_addr' }, gone: '$unset_var' },
+      log_format: {
+        host: '$host',
+        '@timestamp': '$time_iso8601',
+        env: '$http_env',
+        kind: 'static',
+        n: 7,
+        nested: { ip: '$remote_addr' },
+        gone: '$unset_var',
+      },
     });
     expect(buildLogEntry(ctx, plan)).toEqual({
       host: 'gw.test',
@@ -185,7 +202,14 @@ describe('buildLogEntry (custom log_format)', () => {
       rawQuery: 'a=1&api_key=sk-live&b=2',
     });
     const plan = prepareLogEntry({
-      log_format: { auth: '$http_authorization', ok: '$http_x_ok', sid: '$cookie_sid', k: '$arg_api_key', a: '$arg_a', uri: '$request_uri' },
+      log_format: {
+        auth: '$http_authorization',
+        ok: '$http_x_ok',
+        sid: '$cookie_sid',
+        k: '$arg_api_key',
+        a: '$arg_a',
+        uri: '$request_uri',
+      },
     });
     expect(buildLogEntry(ctx, plan)).toEqual({
       auth: '[REDACTED]',

@@ -190,7 +190,7 @@ function fullLog(ctx: RequestContext, plan: LogEntryPlan, sources: AuthSources):
     server: { hostname: HOSTNAME, version: SERVER_VERSION },
     upstream: ctx.vars.get('upstream_addr') || undefined,
     // log-util.lua: service_id is the route's service ("" when none), or $host when no route matched.
-    service_id: ctx.routeId !== undefined ? ctx.vars.get('service_id') ?? '' : host,
+    service_id: ctx.routeId !== undefined ? (ctx.vars.get('service_id') ?? '') : host,
     route_id: ctx.routeId,
     consumer: ctx.consumer ? { username: ctx.consumer.username } : undefined,
     client_ip: ctx.vars.get('remote_addr') ?? ctx.remoteAddr,

@@ -47,7 +47,12 @@ function compileLevel(format: Record<string, unknown> | unknown[], depth: number
       nodes.push(
         depth >= MAX_LOG_FORMAT_DEPTH
           ? { key, kind: 'const', value: {} }
-          : { key, kind: 'nested', format: compileLevel(value as Record<string, unknown>, depth + 1), array: Array.isArray(value) },
+          : {
+              key,
+              kind: 'nested',
+              format: compileLevel(value as Record<string, unknown>, depth + 1),
+              array: Array.isArray(value),
+            },
       );
     } else if (typeof value === 'string' && value.startsWith('$')) {
       const name = value.slice(1);
@@ -66,7 +71,9 @@ export function compileLogFormat(format: Record<string, unknown>): CompiledForma
 
 /** Whether the format reads `$request_body` (then the body must be read before the log phase). */
 export function formatUsesRequestBody(format: CompiledFormat): boolean {
-  return format.some((n) => (n.kind === 'var' && n.name === 'request_body') || (n.kind === 'nested' && formatUsesRequestBody(n.format)));
+  return format.some(
+    (n) => (n.kind === 'var' && n.name === 'request_body') || (n.kind === 'nested' && formatUsesRequestBody(n.format)),
+  );
 }
 
 /** What resolving a format needs from the request. */
@@ -79,12 +86,18 @@ export interface FormatInput {
 
 function scrub(value: string, redaction: VarRedaction, sources: AuthSources): string {
   switch (redaction.kind) {
-    case 'none': return value;
-    case 'always': return REDACTED;
-    case 'header': return isSecretHeader(redaction.header, sources) ? REDACTED : value;
-    case 'arg': return isSecretQueryArg(redaction.arg, sources) ? REDACTED : value;
-    case 'url': return redactUrl(value, sources);
-    case 'query': return redactRawQuery(value, sources);
+    case 'none':
+      return value;
+    case 'always':
+      return REDACTED;
+    case 'header':
+      return isSecretHeader(redaction.header, sources) ? REDACTED : value;
+    case 'arg':
+      return isSecretQueryArg(redaction.arg, sources) ? REDACTED : value;
+    case 'url':
+      return redactUrl(value, sources);
+    case 'query':
+      return redactRawQuery(value, sources);
   }
 }
 

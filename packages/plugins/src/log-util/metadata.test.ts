@@ -3,7 +3,12 @@ import { loggerFakeContext } from '../testing/logger-fake-context.js';
 import { buildLogEntry, prepareLogEntry, readRequestBodyForLog } from './entry.js';
 import { maxPendingEntries, planWithMetadata } from './metadata.js';
 
-const vars = { host: 'gw.test', time_iso8601: '2026-01-02T03:04:05+00:00', remote_addr: '10.1.2.3', request_uri: '/a?api_key=sk-1&x=1' };
+const vars = {
+  host: 'gw.test',
+  time_iso8601: '2026-01-02T03:04:05+00:00',
+  remote_addr: '10.1.2.3',
+  request_uri: '/a?api_key=sk-1&x=1',
+};
 const META_FORMAT = { host: '$host', '@timestamp': '$time_iso8601', client_ip: '$remote_addr' };
 
 function ctxWith(meta: Record<string, unknown> | undefined, extra: Parameters<typeof loggerFakeContext>[0] = {}) {

@@ -5,7 +5,18 @@ const none: AuthSources = { headers: new Set(), query: new Set() };
 
 describe('redaction rule', () => {
   it('marks fixed auth headers and names containing a secret marker, case-insensitively', () => {
-    for (const h of ['Authorization', 'proxy-authorization', 'Cookie', 'set-cookie', 'apikey', 'X-API-Key', 'api-key', 'x-goog-api-key', 'x-auth-token', 'x-client-secret']) {
+    for (const h of [
+      'Authorization',
+      'proxy-authorization',
+      'Cookie',
+      'set-cookie',
+      'apikey',
+      'X-API-Key',
+      'api-key',
+      'x-goog-api-key',
+      'x-auth-token',
+      'x-client-secret',
+    ]) {
       expect(isSecretHeader(h, none), h).toBe(true);
     }
     for (const h of ['host', 'content-type', 'user-agent', 'x-request-id']) expect(isSecretHeader(h, none), h).toBe(false);

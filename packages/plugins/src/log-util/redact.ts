@@ -125,7 +125,10 @@ function decode(s: string): string {
  * Parse a raw query string like `ngx.req.get_uri_args()`: repeated names become arrays,
  * a name without `=` is `true`, values are URL-decoded; secret values are redacted.
  */
-export function parseQueryRedacted(raw: string, sources: AuthSources): Record<string, string | boolean | Array<string | boolean>> {
+export function parseQueryRedacted(
+  raw: string,
+  sources: AuthSources,
+): Record<string, string | boolean | Array<string | boolean>> {
   const out: Record<string, string | boolean | Array<string | boolean>> = {};
   if (!raw) return out;
   for (const part of raw.split('&')) {

@@ -20,14 +20,20 @@ function fakeChannel(connected = true) {
 
 describe('SequenceTable', () => {
   it('counts up by one per key from a random start, each key on its own', () => {
-    const t = new SequenceTable(() => 0, () => 0.5);
+    const t = new SequenceTable(
+      () => 0,
+      () => 0.5,
+    );
     expect([t.next('a'), t.next('a'), t.next('b'), t.next('a')]).toEqual([524288, 524289, 524288, 524290]);
     expect(t.size).toBe(2);
   });
 
   it('drops sequences idle for SEQUENCE_IDLE_MS (checked every 1024 calls); a dropped key restarts', () => {
     let now = 0;
-    const t = new SequenceTable(() => now, () => 0);
+    const t = new SequenceTable(
+      () => now,
+      () => 0,
+    );
     t.next('old');
     now = SEQUENCE_IDLE_MS;
     for (let i = 0; i < 1023; i++) t.next('hot');
@@ -53,12 +59,17 @@ describe('SharedSequenceClient', () => {
     const c = new SharedSequenceClient(fakeChannel().channel, 30);
     const err = (await c.next('k').catch((e: unknown) => e)) as SharedSequenceError;
     expect(err).toBeInstanceOf(SharedSequenceError);
-    expect([err.code, err.message]).toEqual(['SEQUENCE_IPC_TIMEOUT', 'shared sequences: no answer from the primary within 30 ms']);
+    expect([err.code, err.message]).toEqual([
+      'SEQUENCE_IPC_TIMEOUT',
+      'shared sequences: no answer from the primary within 30 ms',
+    ]);
     expect(c.inFlight).toBe(0);
   });
 
   it('rejects at once with SEQUENCE_IPC_CLOSED on a closed channel, and SEQUENCE_HOST_ERROR on an error reply', async () => {
-    const closed = (await new SharedSequenceClient(fakeChannel(false).channel).next('k').catch((e: unknown) => e)) as SharedSequenceError;
+    const closed = (await new SharedSequenceClient(fakeChannel(false).channel)
+      .next('k')
+      .catch((e: unknown) => e)) as SharedSequenceError;
     expect(closed.code).toBe('SEQUENCE_IPC_CLOSED');
     const f = fakeChannel();
     const p = new SharedSequenceClient(f.channel).next('k').catch((e: unknown) => e);

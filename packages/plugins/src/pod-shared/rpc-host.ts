@@ -9,7 +9,10 @@ const ignoreSendError = (): void => undefined;
  * worker. Listens on cluster's 'message' event, so workers forked or restarted later are
  * served too. Returns the function that stops answering.
  */
-export function servePodRequests<Req>(isRequest: (v: unknown) => v is Req, answer: (req: Req) => Promise<object> | object): () => void {
+export function servePodRequests<Req>(
+  isRequest: (v: unknown) => v is Req,
+  answer: (req: Req) => Promise<object> | object,
+): () => void {
   if (!cluster.isPrimary) throw new Error('pod-shared state must be hosted by the cluster primary');
   const onMessage = (worker: Worker, msg: unknown): void => {
     if (!isRequest(msg)) return;

@@ -1,7 +1,13 @@
 import cluster from 'node:cluster';
 import { processChannel, type PodChannel } from './channel.js';
 import { PodRpcClient } from './rpc-client.js';
-import { isSequenceReply, SEQUENCE_REQUEST, SHARED_SEQUENCES_ENV, type SequenceReply, type SequenceRequest } from './sequence-protocol.js';
+import {
+  isSequenceReply,
+  SEQUENCE_REQUEST,
+  SHARED_SEQUENCES_ENV,
+  type SequenceReply,
+  type SequenceRequest,
+} from './sequence-protocol.js';
 
 /** Stable codes of {@link SharedSequenceError}. */
 export type SharedSequenceErrorCode = 'SEQUENCE_IPC_CLOSED' | 'SEQUENCE_IPC_TIMEOUT' | 'SEQUENCE_HOST_ERROR';
@@ -35,16 +41,20 @@ export class SharedSequenceClient implements PodSequences {
 
   constructor(channel: PodChannel<SequenceRequest> = processChannel, timeoutMs = SEQUENCE_TIMEOUT_MS) {
     this.rpc = new PodRpcClient(channel, isSequenceReply, timeoutMs, {
-      closed: () => new SharedSequenceError('SEQUENCE_IPC_CLOSED', 'shared sequences unavailable: IPC channel to the primary is closed'),
-      timeout: (ms) => new SharedSequenceError('SEQUENCE_IPC_TIMEOUT', `shared sequences: no answer from the primary within ${ms} ms`),
+      closed: () =>
+        new SharedSequenceError('SEQUENCE_IPC_CLOSED', 'shared sequences unavailable: IPC channel to the primary is closed'),
+      timeout: (ms) =>
+        new SharedSequenceError('SEQUENCE_IPC_TIMEOUT', `shared sequences: no answer from the primary within ${ms} ms`),
     });
   }
 
   next(key: string): Promise<number> {
-    return this.rpc.call((id) => ({ portico: SEQUENCE_REQUEST, id, key })).then((reply) => {
-      if ('error' in reply) throw new SharedSequenceError('SEQUENCE_HOST_ERROR', `shared sequences: ${reply.error}`);
-      return reply.n;
-    });
+    return this.rpc
+      .call((id) => ({ portico: SEQUENCE_REQUEST, id, key }))
+      .then((reply) => {
+        if ('error' in reply) throw new SharedSequenceError('SEQUENCE_HOST_ERROR', `shared sequences: ${reply.error}`);
+        return reply.n;
+      });
   }
 
   /** Calls awaiting an answer (for tests and diagnostics). */
@@ -62,6 +72,7 @@ let chosen: PodSequences | null | undefined;
  * no IPC at all.
  */
 export function podSequences(): PodSequences | undefined {
-  if (chosen === undefined) chosen = cluster.isWorker && process.env[SHARED_SEQUENCES_ENV] === '1' ? new SharedSequenceClient() : null;
+  if (chosen === undefined)
+    chosen = cluster.isWorker && process.env[SHARED_SEQUENCES_ENV] === '1' ? new SharedSequenceClient() : null;
   return chosen ?? undefined;
 }

@@ -20,10 +20,12 @@ let current: SharedSequencesHost | undefined;
  */
 export function hostSharedSequences(table: SequenceTable = new SequenceTable()): SharedSequencesHost {
   if (current !== undefined) return current;
-  const stop = servePodRequests(isSequenceRequest, (msg): SequenceReply =>
-    typeof msg.key === 'string'
-      ? { portico: SEQUENCE_REPLY, id: msg.id, n: table.next(msg.key) }
-      : { portico: SEQUENCE_REPLY, id: msg.id, error: 'sequence key must be a string' },
+  const stop = servePodRequests(
+    isSequenceRequest,
+    (msg): SequenceReply =>
+      typeof msg.key === 'string'
+        ? { portico: SEQUENCE_REPLY, id: msg.id, n: table.next(msg.key) }
+        : { portico: SEQUENCE_REPLY, id: msg.id, error: 'sequence key must be a string' },
   );
   process.env[SHARED_SEQUENCES_ENV] = '1';
   const host: SharedSequencesHost = {

@@ -36,7 +36,9 @@ describe('worker metrics agent', () => {
     const store = new MetricStore(f);
     store.apply(1, c.sent[0]!.report);
     const text = store.render();
-    expect(text).toContain('apisix_llm_prompt_tokens{route_id="1",service_id="",consumer="alice",node="n",request_type="ai_chat",request_llm_model="a",llm_model="b"} 17\n');
+    expect(text).toContain(
+      'apisix_llm_prompt_tokens{route_id="1",service_id="",consumer="alice",node="n",request_type="ai_chat",request_llm_model="a",llm_model="b"} 17\n',
+    );
     expect(text).toContain('apisix_http_requests_total 9\n');
     expect(text).toContain('apisix_etcd_reachable 1\n');
     expect(text).toContain('apisix_etcd_modify_indexes{key="routes"} 12\n');
@@ -65,8 +67,13 @@ describe('worker metrics agent', () => {
     ctx.shared.set('picked_ai_instance_name', 'inst-a');
     trackLlmActive(ctx);
     trackLlmActive(ctx); // a fallback attempt does not count twice
-    const gauge = () => metrics!.runtime.recorder.takeReport().gauges.find((g) => g[0] === metrics!.runtime.families.llmActiveConnections.index);
-    expect(gauge()).toEqual([metrics.runtime.families.llmActiveConnections.index, ['', '1', '', '', '', '', '', 'inst-a', 'ai_chat', '', 'gpt-4'], 1]);
+    const gauge = () =>
+      metrics!.runtime.recorder.takeReport().gauges.find((g) => g[0] === metrics!.runtime.families.llmActiveConnections.index);
+    expect(gauge()).toEqual([
+      metrics.runtime.families.llmActiveConnections.index,
+      ['', '1', '', '', '', '', '', 'inst-a', 'ai_chat', '', 'gpt-4'],
+      1,
+    ]);
     untrackLlmActive(ctx);
     untrackLlmActive(ctx);
     expect(gauge()![2]).toBe(0);

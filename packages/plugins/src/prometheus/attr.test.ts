@@ -22,7 +22,10 @@ describe('parsePrometheusAttr', () => {
       parsePrometheusAttr({
         metric_prefix: 'portico_',
         default_buckets: [5, 50],
-        metrics: { http_status: { extra_labels: [{ upstream_addr: '$upstream_addr' }, { st: '$upstream_status' }] }, upstream_status: { extra_labels: [{ a: '$b' }] } },
+        metrics: {
+          http_status: { extra_labels: [{ upstream_addr: '$upstream_addr' }, { st: '$upstream_status' }] },
+          upstream_status: { extra_labels: [{ a: '$b' }] },
+        },
       }),
     );
     expect(f.status.fullName).toBe('portico_http_status');
@@ -35,11 +38,17 @@ describe('parsePrometheusAttr', () => {
   });
 
   it('rejects unusable values with the path of the bad field', () => {
-    expect(() => parsePrometheusAttr({ default_buckets: [10, 5] })).toThrow('plugin_attr.prometheus.default_buckets must be in increasing order');
-    expect(() => parsePrometheusAttr({ export_addr: { port: 'x' } })).toThrow('plugin_attr.prometheus.export_addr.port must be a port number');
+    expect(() => parsePrometheusAttr({ default_buckets: [10, 5] })).toThrow(
+      'plugin_attr.prometheus.default_buckets must be in increasing order',
+    );
+    expect(() => parsePrometheusAttr({ export_addr: { port: 'x' } })).toThrow(
+      'plugin_attr.prometheus.export_addr.port must be a port number',
+    );
     expect(() => parsePrometheusAttr({ metrics: { http_status: { extra_labels: [{ a: 'no-dollar' }] } } })).toThrow(
       'plugin_attr.prometheus.metrics.http_status.extra_labels[0] must be one `label: $variable` pair',
     );
-    expect(() => parsePrometheusAttr({ metric_prefix: 'bad-prefix' })).toThrow('plugin_attr.prometheus.metric_prefix must be a valid metric name prefix');
+    expect(() => parsePrometheusAttr({ metric_prefix: 'bad-prefix' })).toThrow(
+      'plugin_attr.prometheus.metric_prefix must be a valid metric name prefix',
+    );
   });
 });

@@ -29,7 +29,9 @@ export interface PrometheusAttr {
 /** APISIX DEFAULT_BUCKETS: 1 ms to 60 s. */
 export const DEFAULT_BUCKETS: readonly number[] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 30000, 60000];
 /** APISIX DEFAULT_TOKEN_BUCKETS. */
-export const DEFAULT_TOKEN_BUCKETS: readonly number[] = [1, 10, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000, 200000, 500000, 1000000];
+export const DEFAULT_TOKEN_BUCKETS: readonly number[] = [
+  1, 10, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000, 200000, 500000, 1000000,
+];
 
 /** A `plugin_attr.prometheus` value that cannot be used. */
 export class PrometheusAttrError extends Error {
@@ -81,7 +83,8 @@ function metricAttrs(v: unknown): Record<string, MetricAttr> {
       extraLabels.push({ name: label!, variable: value.slice(1) });
     });
     const expire = m.expire ?? 0;
-    if (typeof expire !== 'number' || !(expire >= 0)) throw new PrometheusAttrError(`metrics.${name}.expire`, 'must be a number >= 0');
+    if (typeof expire !== 'number' || !(expire >= 0))
+      throw new PrometheusAttrError(`metrics.${name}.expire`, 'must be a number >= 0');
     out[name] = { extraLabels, expireSec: expire };
   }
   return out;
@@ -102,7 +105,8 @@ export function parsePrometheusAttr(raw: unknown): PrometheusAttr {
   const refresh = t.refresh_interval ?? 15;
   if (typeof refresh !== 'number' || !(refresh > 0)) throw new PrometheusAttrError('refresh_interval', 'must be a number > 0');
   const prefix = str(t, 'metric_prefix', 'apisix_');
-  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) throw new PrometheusAttrError('metric_prefix', 'must be a valid metric name prefix');
+  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix))
+    throw new PrometheusAttrError('metric_prefix', 'must be a valid metric name prefix');
   const uri = str(t, 'export_uri', '/apisix/prometheus/metrics');
   return {
     exportUri: uri,

@@ -98,7 +98,10 @@ export async function startPrometheusExporter(rawAttr: unknown, opts: ExporterOp
   });
   const bound = await new Promise<number | undefined>((resolve) => {
     server.once('error', (e) => {
-      opts.logger.error({ err: e.message, addr: attr.exportAddr }, 'prometheus: cannot listen on plugin_attr.prometheus.export_addr, metrics are not exported');
+      opts.logger.error(
+        { err: e.message, addr: attr.exportAddr },
+        'prometheus: cannot listen on plugin_attr.prometheus.export_addr, metrics are not exported',
+      );
       resolve(undefined);
     });
     server.listen(attr.exportAddr.port, attr.exportAddr.ip, () => resolve((server.address() as AddressInfo).port));

@@ -9,7 +9,13 @@ describe('renderExposition', () => {
   it('writes HELP and TYPE once per family, families by name, series by label values', () => {
     const text = renderExposition([
       { family: fams.requests, series: [{ labels: [], value: 7 }] },
-      { family: fams.connections, series: [{ labels: ['waiting'], value: 1 }, { labels: ['active'], value: 3 }] },
+      {
+        family: fams.connections,
+        series: [
+          { labels: ['waiting'], value: 1 },
+          { labels: ['active'], value: 3 },
+        ],
+      },
     ]);
     expect(text).toBe(
       '# HELP apisix_http_requests_total The total number of client requests since APISIX started\n' +
@@ -25,7 +31,8 @@ describe('renderExposition', () => {
   it('writes histogram buckets cumulatively with le after the labels, then _sum and _count', () => {
     const labels = ['request', 'r1', '', '', '', 'traditional_http', '', ''];
     const text = renderExposition([{ family: fams.latency, series: [{ labels, counts: [1, 2, 3], sum: 1234.5, count: 6 }] }]);
-    const l = 'type="request",route="r1",service="",consumer="",node="",request_type="traditional_http",request_llm_model="",llm_model=""';
+    const l =
+      'type="request",route="r1",service="",consumer="",node="",request_type="traditional_http",request_llm_model="",llm_model=""';
     expect(text.split('\n').slice(2)).toEqual([
       `apisix_http_latency_bucket{${l},le="10"} 1`,
       `apisix_http_latency_bucket{${l},le="100"} 3`,
@@ -42,6 +49,12 @@ describe('renderExposition', () => {
   });
 
   it('formats special values as Prometheus reads them', () => {
-    expect([formatValue(NaN), formatValue(Infinity), formatValue(-Infinity), formatValue(0.25), formatValue(3)]).toEqual(['NaN', '+Inf', '-Inf', '0.25', '3']);
+    expect([formatValue(NaN), formatValue(Infinity), formatValue(-Infinity), formatValue(0.25), formatValue(3)]).toEqual([
+      'NaN',
+      '+Inf',
+      '-Inf',
+      '0.25',
+      '3',
+    ]);
   });
 });

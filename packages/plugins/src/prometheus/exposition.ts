@@ -5,7 +5,9 @@
  */
 import type { Family } from './families.js';
 
-export type RenderSeries = { labels: readonly string[]; value: number } | { labels: readonly string[]; counts: readonly number[]; sum: number; count: number };
+export type RenderSeries =
+  | { labels: readonly string[]; value: number }
+  | { labels: readonly string[]; counts: readonly number[]; sum: number; count: number };
 
 export interface RenderFamily {
   family: Family;
@@ -55,7 +57,9 @@ function compareLabels(a: RenderSeries, b: RenderSeries): number {
 
 export function renderExposition(families: readonly RenderFamily[]): string {
   const parts: string[] = [];
-  const sorted = [...families].sort((a, b) => (a.family.fullName < b.family.fullName ? -1 : a.family.fullName > b.family.fullName ? 1 : 0));
+  const sorted = [...families].sort((a, b) =>
+    a.family.fullName < b.family.fullName ? -1 : a.family.fullName > b.family.fullName ? 1 : 0,
+  );
   for (const { family: f, series } of sorted) {
     parts.push(`# HELP ${f.fullName} ${escapeHelp(f.help)}\n# TYPE ${f.fullName} ${f.type}\n`);
     for (const s of [...series].sort(compareLabels)) {

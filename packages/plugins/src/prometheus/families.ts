@@ -49,7 +49,13 @@ export interface Families {
 /** Build every family from the validated attr (same input → same indexes in every process). */
 export function buildFamilies(attr: PrometheusAttr): Families {
   const list: Family[] = [];
-  const add = (name: string, help: string, type: FamilyType, labels: readonly string[], buckets: readonly number[] = []): Family => {
+  const add = (
+    name: string,
+    help: string,
+    type: FamilyType,
+    labels: readonly string[],
+    buckets: readonly number[] = [],
+  ): Family => {
     const m = attr.metrics[name];
     // APISIX applies extra_labels to the per-request families only (expire to every family).
     const extra = (PER_REQUEST as readonly string[]).includes(name) ? (m?.extraLabels ?? []) : [];
@@ -76,12 +82,28 @@ export function buildFamilies(attr: PrometheusAttr): Families {
     etcdModifyIndexes: add('etcd_modify_indexes', 'Etcd modify index for APISIX keys', 'gauge', ['key']),
     upstreamStatus: add('upstream_status', 'Upstream status from health check', 'gauge', ['name', 'ip', 'port']),
     status: add('http_status', 'HTTP status codes per service in APISIX', 'counter', L.http_status),
-    latency: add('http_latency', 'HTTP request latency in milliseconds per service in APISIX', 'histogram', L.http_latency, attr.defaultBuckets),
+    latency: add(
+      'http_latency',
+      'HTTP request latency in milliseconds per service in APISIX',
+      'histogram',
+      L.http_latency,
+      attr.defaultBuckets,
+    ),
     bandwidth: add('bandwidth', 'Total bandwidth in bytes consumed per service in APISIX', 'counter', L.bandwidth),
     llmLatency: add('llm_latency', 'LLM request latency in milliseconds', 'histogram', L.llm_latency, attr.llmLatencyBuckets),
     llmPromptTokens: add('llm_prompt_tokens', 'LLM service consumed prompt tokens', 'counter', L.llm_prompt_tokens),
-    llmCompletionTokens: add('llm_completion_tokens', 'LLM service consumed completion tokens', 'counter', L.llm_completion_tokens),
-    llmActiveConnections: add('llm_active_connections', 'Number of active connections to LLM service', 'gauge', L.llm_active_connections),
+    llmCompletionTokens: add(
+      'llm_completion_tokens',
+      'LLM service consumed completion tokens',
+      'counter',
+      L.llm_completion_tokens,
+    ),
+    llmActiveConnections: add(
+      'llm_active_connections',
+      'Number of active connections to LLM service',
+      'gauge',
+      L.llm_active_connections,
+    ),
     llmPromptTokensDist: add(
       'llm_prompt_tokens_dist',
       'LLM prompt tokens distribution per request',

@@ -34,7 +34,12 @@ describe('prometheus plugin', () => {
     const route = prometheus.prepare!({ prefer_name: false }, env('route'));
     const ctx = fakeContext();
     ctx.status = 200;
-    (ctx.plugins as Map<string, AttachedPlugin>).set('prometheus', { module: prometheus, conf: {}, state: route, resourceKey: '/apisix/routes/1' });
+    (ctx.plugins as Map<string, AttachedPlugin>).set('prometheus', {
+      module: prometheus,
+      conf: {},
+      state: route,
+      resourceKey: '/apisix/routes/1',
+    });
     void prometheus.log!(ctx, global);
     void prometheus.log!(ctx, route);
     expect(statusCount()).toBe(1);

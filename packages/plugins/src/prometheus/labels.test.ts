@@ -20,11 +20,19 @@ describe('modelToLabel', () => {
 describe('prometheusDefinition', () => {
   it('has APISIX priority, version and prefer_name schema', () => {
     expect([prometheusDefinition.priority, prometheusDefinition.version]).toEqual([500, 0.2]);
-    expect(checkPluginConf(prometheusDefinition, { prefer_name: 'yes' }, 'route')).toBe('property "prefer_name" validation failed: wrong type: expected boolean, got string');
+    expect(checkPluginConf(prometheusDefinition, { prefer_name: 'yes' }, 'route')).toBe(
+      'property "prefer_name" validation failed: wrong type: expected boolean, got string',
+    );
   });
 
   it('metadata disabled_labels accepts non-structural labels of known metrics only', () => {
-    expect(checkPluginConf(prometheusDefinition, { disabled_labels: { http_status: ['consumer', 'node'], llm_latency: ['llm_model'] } }, 'metadata')).toBeUndefined();
+    expect(
+      checkPluginConf(
+        prometheusDefinition,
+        { disabled_labels: { http_status: ['consumer', 'node'], llm_latency: ['llm_model'] } },
+        'metadata',
+      ),
+    ).toBeUndefined();
     expect(checkPluginConf(prometheusDefinition, { disabled_labels: { http_latency: ['type'] } }, 'metadata')).toBe(
       'property "disabled_labels" validation failed: property "http_latency" validation failed: failed to validate item 1: matches none of the enum values',
     );

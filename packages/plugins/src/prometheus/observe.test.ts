@@ -20,7 +20,12 @@ function render(rt: PrometheusRuntime): string {
 
 function aiCtx(stream: boolean, status = 200, meta?: Record<string, unknown>): FakeContext {
   const ctx = fakeContext();
-  Object.assign(ctx, { matchedUri: '/chat', matchedHost: '', status, pluginMetadata: (n: string) => (n === 'prometheus' ? meta : undefined) });
+  Object.assign(ctx, {
+    matchedUri: '/chat',
+    matchedHost: '',
+    status,
+    pluginMetadata: (n: string) => (n === 'prometheus' ? meta : undefined),
+  });
   ctx.consumer = { username: 'alice', plugins: {}, key: '/apisix/consumers/alice' };
   ctx.shared.set('picked_ai_instance_name', 'ai-proxy-openai');
   for (const [k, v] of Object.entries({
@@ -54,35 +59,56 @@ describe('Observer (prometheus log phase)', () => {
     expect(text).toContain(
       'apisix_http_status{code="200",route="1",matched_uri="/chat",matched_host="",service="s1",consumer="alice",node="ai-proxy-openai",request_type="ai_chat",request_llm_model="asked",llm_model="gpt-4",response_source="upstream"} 1\n',
     );
-    for (const type of ['request', 'upstream', 'apisix']) expect(text).toContain(`apisix_http_latency_count{type="${type}",route="1",service="s1"`);
-    expect(text).toContain('apisix_http_latency_sum{type="upstream",route="1",service="s1",consumer="alice",node="ai-proxy-openai",request_type="ai_chat",request_llm_model="asked",llm_model="gpt-4"} 900\n');
-    expect(text).toContain('apisix_bandwidth{type="ingress",route="1",service="s1",consumer="alice",node="ai-proxy-openai",request_type="ai_chat",request_llm_model="asked",llm_model="gpt-4"} 300\n');
-    expect(text).toContain('apisix_bandwidth{type="egress",route="1",service="s1",consumer="alice",node="ai-proxy-openai",request_type="ai_chat",request_llm_model="asked",llm_model="gpt-4"} 1000\n');
+    for (const type of ['request', 'upstream', 'apisix'])
+      expect(text).toContain(`apisix_http_latency_count{type="${type}",route="1",service="s1"`);
+    expect(text).toContain(
+      'apisix_http_latency_sum{type="upstream",route="1",service="s1",consumer="alice",node="ai-proxy-openai",request_type="ai_chat",request_llm_model="asked",llm_model="gpt-4"} 900\n',
+    );
+    expect(text).toContain(
+      'apisix_bandwidth{type="ingress",route="1",service="s1",consumer="alice",node="ai-proxy-openai",request_type="ai_chat",request_llm_model="asked",llm_model="gpt-4"} 300\n',
+    );
+    expect(text).toContain(
+      'apisix_bandwidth{type="egress",route="1",service="s1",consumer="alice",node="ai-proxy-openai",request_type="ai_chat",request_llm_model="asked",llm_model="gpt-4"} 1000\n',
+    );
   });
 
   it('non-stream AI request: total latency from apisix_upstream_response_time, no ttft series, token counters and dists', () => {
     const rt = runtime();
     new Observer(rt, false).log(aiCtx(false));
     const text = render(rt);
-    expect(text).toContain(`apisix_llm_latency_sum{type="total",${LLM},request_type="ai_chat",request_llm_model="asked",llm_model="gpt-4"} 900\n`);
+    expect(text).toContain(
+      `apisix_llm_latency_sum{type="total",${LLM},request_type="ai_chat",request_llm_model="asked",llm_model="gpt-4"} 900\n`,
+    );
     expect(text).not.toContain('apisix_llm_latency_count{type="ttft"');
-    expect(text).toContain(`apisix_llm_prompt_tokens{${LLM},request_type="ai_chat",request_llm_model="asked",llm_model="gpt-4"} 17\n`);
-    expect(text).toContain(`apisix_llm_completion_tokens{${LLM},request_type="ai_chat",request_llm_model="asked",llm_model="gpt-4"} 9\n`);
-    expect(text).toContain(`apisix_llm_prompt_tokens_dist_bucket{${LLM},request_type="ai_chat",request_llm_model="asked",llm_model="gpt-4",le="10"} 0\n`);
-    expect(text).toContain(`apisix_llm_prompt_tokens_dist_bucket{${LLM},request_type="ai_chat",request_llm_model="asked",llm_model="gpt-4",le="50"} 1\n`);
+    expect(text).toContain(
+      `apisix_llm_prompt_tokens{${LLM},request_type="ai_chat",request_llm_model="asked",llm_model="gpt-4"} 17\n`,
+    );
+    expect(text).toContain(
+      `apisix_llm_completion_tokens{${LLM},request_type="ai_chat",request_llm_model="asked",llm_model="gpt-4"} 9\n`,
+    );
+    expect(text).toContain(
+      `apisix_llm_prompt_tokens_dist_bucket{${LLM},request_type="ai_chat",request_llm_model="asked",llm_model="gpt-4",le="10"} 0\n`,
+    );
+    expect(text).toContain(
+      `apisix_llm_prompt_tokens_dist_bucket{${LLM},request_type="ai_chat",request_llm_model="asked",llm_model="gpt-4",le="50"} 1\n`,
+    );
   });
 
   it('stream AI request: a ttft observation of llm_time_to_first_token', () => {
     const rt = runtime();
     new Observer(rt, false).log(aiCtx(true));
-    expect(render(rt)).toContain(`apisix_llm_latency_sum{type="ttft",${LLM},request_type="ai_stream",request_llm_model="asked",llm_model="gpt-4"} 120\n`);
+    expect(render(rt)).toContain(
+      `apisix_llm_latency_sum{type="ttft",${LLM},request_type="ai_stream",request_llm_model="asked",llm_model="gpt-4"} 120\n`,
+    );
   });
 
   it('an error response counts tokens but no llm_latency', () => {
     const rt = runtime();
     new Observer(rt, false).log(aiCtx(true, 429));
     const text = render(rt);
-    expect(text).toContain(`apisix_llm_prompt_tokens{${LLM},request_type="ai_stream",request_llm_model="asked",llm_model="gpt-4"} 17\n`);
+    expect(text).toContain(
+      `apisix_llm_prompt_tokens{${LLM},request_type="ai_stream",request_llm_model="asked",llm_model="gpt-4"} 17\n`,
+    );
     expect(text).not.toContain('apisix_llm_latency');
   });
 
@@ -102,7 +128,9 @@ describe('Observer (prometheus log phase)', () => {
     ctx.status = 404;
     new Observer(rt, false).log(ctx);
     const text = render(rt);
-    expect(text).toContain('apisix_http_status{code="404",route="1",matched_uri="",matched_host="",service="",consumer="",node="",request_type="traditional_http",request_llm_model="",llm_model="",response_source="apisix"} 1\n');
+    expect(text).toContain(
+      'apisix_http_status{code="404",route="1",matched_uri="",matched_host="",service="",consumer="",node="",request_type="traditional_http",request_llm_model="",llm_model="",response_source="apisix"} 1\n',
+    );
     expect(text).not.toContain('apisix_llm_');
   });
 
@@ -112,7 +140,9 @@ describe('Observer (prometheus log phase)', () => {
     ctx.vars.set('service_name', 'svc-name');
     new Observer(rt, true).log(ctx);
     const text = render(rt);
-    expect(text).toContain('apisix_http_status{code="200",route="chat-route",matched_uri="/chat",matched_host="",service="svc-name"');
+    expect(text).toContain(
+      'apisix_http_status{code="200",route="chat-route",matched_uri="/chat",matched_host="",service="svc-name"',
+    );
     expect(text).toContain('apisix_llm_prompt_tokens{route_id="chat-route",service_id="svc-name"');
   });
 
@@ -131,6 +161,8 @@ describe('Observer (prometheus log phase)', () => {
     const o = new Observer(rt, false);
     for (let i = 0; i < 3; i++) o.log(aiCtx(false));
     const report = rt.recorder.takeReport();
-    expect(report.deltas.filter((d) => d[0] === rt.families.status.index)).toEqual([[rt.families.status.index, expect.any(Array), 3]]);
+    expect(report.deltas.filter((d) => d[0] === rt.families.status.index)).toEqual([
+      [rt.families.status.index, expect.any(Array), 3],
+    ]);
   });
 });

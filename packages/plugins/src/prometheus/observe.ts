@@ -74,9 +74,16 @@ export class Observer {
     private readonly preferName: boolean,
   ) {
     const f = rt.families;
-    this.hasExtra = [f.status, f.latency, f.bandwidth, f.llmLatency, f.llmPromptTokens, f.llmCompletionTokens, f.llmPromptTokensDist, f.llmCompletionTokensDist].some(
-      (x) => x.extraVars.length > 0,
-    );
+    this.hasExtra = [
+      f.status,
+      f.latency,
+      f.bandwidth,
+      f.llmLatency,
+      f.llmPromptTokens,
+      f.llmCompletionTokens,
+      f.llmPromptTokensDist,
+      f.llmCompletionTokensDist,
+    ].some((x) => x.extraVars.length > 0);
   }
 
   log(ctx: RequestContext): void {
@@ -124,7 +131,17 @@ export class Observer {
     rec.inc(set.egress, Number(v.get('bytes_sent') ?? 0) || 0);
 
     if (ai.requestType !== 'ai_chat' && ai.requestType !== 'ai_stream') return;
-    const llm = (set.llm ??= this.resolveLlm(ctx, disabled, route, service, consumer, node_, ai.requestType, ai.requestModel, ai.model));
+    const llm = (set.llm ??= this.resolveLlm(
+      ctx,
+      disabled,
+      route,
+      service,
+      consumer,
+      node_,
+      ai.requestType,
+      ai.requestModel,
+      ai.model,
+    ));
     const ttft = v.get('llm_time_to_first_token') ?? '0';
     // llm_latency has no status label: it measures served responses only (APISIX #13487).
     if (ttft !== '0' && (Number(status) || 0) < 400) {
@@ -142,7 +159,16 @@ export class Observer {
   private extraValues(ctx: RequestContext): string[] {
     const f = this.rt.families;
     const out: string[] = [];
-    for (const fam of [f.status, f.latency, f.bandwidth, f.llmLatency, f.llmPromptTokens, f.llmCompletionTokens, f.llmPromptTokensDist, f.llmCompletionTokensDist]) {
+    for (const fam of [
+      f.status,
+      f.latency,
+      f.bandwidth,
+      f.llmLatency,
+      f.llmPromptTokens,
+      f.llmCompletionTokens,
+      f.llmPromptTokensDist,
+      f.llmCompletionTokensDist,
+    ]) {
       for (const name of fam.extraVars) out.push(ctx.vars.get(name) ?? '');
     }
     return out;
@@ -156,19 +182,46 @@ export class Observer {
   private resolve(
     ctx: RequestContext,
     disabled: Disabled,
-    l: { status: string; route: string; matchedUri: string; matchedHost: string; service: string; consumer: string; node: string; requestType: string; requestModel: string; model: string; source: string },
+    l: {
+      status: string;
+      route: string;
+      matchedUri: string;
+      matchedHost: string;
+      service: string;
+      consumer: string;
+      node: string;
+      requestType: string;
+      requestModel: string;
+      model: string;
+      source: string;
+    },
   ): LabelSet {
     const f = this.rt.families;
     const rec = this.rt.recorder;
     const common = [l.route, l.service, l.consumer, l.node, l.requestType, l.requestModel, l.model];
-    const lat = (type: string): HistogramCell => rec.histogram(f.latency, applyDisabled(f.latency, [type, ...common, ...this.extra(ctx, f.latency)], disabled));
-    const bw = (type: string): CounterCell => rec.counter(f.bandwidth, applyDisabled(f.bandwidth, [type, ...common, ...this.extra(ctx, f.bandwidth)], disabled));
+    const lat = (type: string): HistogramCell =>
+      rec.histogram(f.latency, applyDisabled(f.latency, [type, ...common, ...this.extra(ctx, f.latency)], disabled));
+    const bw = (type: string): CounterCell =>
+      rec.counter(f.bandwidth, applyDisabled(f.bandwidth, [type, ...common, ...this.extra(ctx, f.bandwidth)], disabled));
     return {
       status: rec.counter(
         f.status,
         applyDisabled(
           f.status,
-          [l.status, l.route, l.matchedUri, l.matchedHost, l.service, l.consumer, l.node, l.requestType, l.requestModel, l.model, l.source, ...this.extra(ctx, f.status)],
+          [
+            l.status,
+            l.route,
+            l.matchedUri,
+            l.matchedHost,
+            l.service,
+            l.consumer,
+            l.node,
+            l.requestType,
+            l.requestModel,
+            l.model,
+            l.source,
+            ...this.extra(ctx, f.status),
+          ],
           disabled,
         ),
       ),
@@ -195,7 +248,8 @@ export class Observer {
     const f = this.rt.families;
     const rec = this.rt.recorder;
     const base = [routeId, serviceId, consumer, node, requestType, requestModel, model];
-    const labels = (fam: Family, lead: string[] = []): string[] => applyDisabled(fam, [...lead, ...base, ...this.extra(ctx, fam)], disabled);
+    const labels = (fam: Family, lead: string[] = []): string[] =>
+      applyDisabled(fam, [...lead, ...base, ...this.extra(ctx, fam)], disabled);
     return {
       total: rec.histogram(f.llmLatency, labels(f.llmLatency, ['total'])),
       ttft: rec.histogram(f.llmLatency, labels(f.llmLatency, ['ttft'])),

@@ -32,5 +32,11 @@ export function isScrapeRequest(v: unknown): v is ScrapeRequest {
 export function isReport(v: unknown): v is ReportMsg {
   if (!tagged(v, REPORT)) return false;
   const r = (v as ReportMsg).report;
-  return typeof (v as ReportMsg).seq === 'number' && r !== null && typeof r === 'object' && Array.isArray(r.deltas) && Array.isArray(r.gauges);
+  return (
+    typeof (v as ReportMsg).seq === 'number' &&
+    r !== null &&
+    typeof r === 'object' &&
+    Array.isArray(r.deltas) &&
+    Array.isArray(r.gauges)
+  );
 }

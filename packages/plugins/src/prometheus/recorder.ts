@@ -1,5 +1,13 @@
 import type { Family } from './families.js';
-import { bucketIndex, seriesKey, type CounterCell, type Delta, type GaugeValue, type HistogramCell, type WorkerReport } from './series.js';
+import {
+  bucketIndex,
+  seriesKey,
+  type CounterCell,
+  type Delta,
+  type GaugeValue,
+  type HistogramCell,
+  type WorkerReport,
+} from './series.js';
 
 /** A gauge series on the worker: its current value (reported whole, not as a delta). */
 export interface GaugeCell {
@@ -39,7 +47,15 @@ export class Recorder {
     const k = `${f.index}\u0002${seriesKey(labels)}`;
     let h = this.histograms.get(k);
     if (h === undefined) {
-      h = { family: f.index, labels, bounds: f.buckets, counts: new Array<number>(f.buckets.length + 1).fill(0), sum: 0, count: 0, dirty: false };
+      h = {
+        family: f.index,
+        labels,
+        bounds: f.buckets,
+        counts: new Array<number>(f.buckets.length + 1).fill(0),
+        sum: 0,
+        count: 0,
+        dirty: false,
+      };
       this.histograms.set(k, h);
     }
     return h;

@@ -22,7 +22,8 @@ function createRuntime(attr: PrometheusAttr): PrometheusRuntime {
   const families = buildFamilies(attr);
   const recorder = new Recorder();
   recorder.addGaugeSource((out) => {
-    for (const c of runningCheckers()) out.push([families.upstreamStatus.index, [c.name, c.host, String(c.port)], c.healthy() ? 1 : 0]);
+    for (const c of runningCheckers())
+      out.push([families.upstreamStatus.index, [c.name, c.host, String(c.port)], c.healthy() ? 1 : 0]);
   });
   return { attr, families, recorder };
 }

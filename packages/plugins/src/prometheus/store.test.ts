@@ -18,7 +18,9 @@ describe('MetricStore', () => {
     store.apply(1, a.takeReport(), 0);
     store.apply(2, b.takeReport(), 0);
     store.dropWorker(1);
-    expect(store.render(0)).toContain('{code="200",route="1",matched_uri="/x",matched_host="",service="",consumer="",node="",request_type="traditional_http",request_llm_model="",llm_model="",response_source="upstream"} 3\n');
+    expect(store.render(0)).toContain(
+      '{code="200",route="1",matched_uri="/x",matched_host="",service="",consumer="",node="",request_type="traditional_http",request_llm_model="",llm_model="",response_source="upstream"} 3\n',
+    );
   });
 
   it('reports a zero delta once: a second report of an idle recorder adds nothing', () => {
@@ -28,10 +30,12 @@ describe('MetricStore', () => {
     store.apply(1, r.takeReport(), 0);
     expect(r.dirty).toBe(false);
     store.apply(1, r.takeReport(), 0);
-    expect(store.render(0)).toContain('apisix_http_latency_count{type="request",route="1",service="",consumer="",node="",request_type="traditional_http",request_llm_model="",llm_model=""} 1\n');
+    expect(store.render(0)).toContain(
+      'apisix_http_latency_count{type="request",route="1",service="",consumer="",node="",request_type="traditional_http",request_llm_model="",llm_model=""} 1\n',
+    );
   });
 
-  it('sums live workers\' gauges, drops a dead worker\'s current ones and keeps its monotonic ones', () => {
+  it("sums live workers' gauges, drops a dead worker's current ones and keeps its monotonic ones", () => {
     const store = new MetricStore(fams);
     const g = (worker: number, active: number, accepted: number, requests: number): void =>
       store.apply(worker, {

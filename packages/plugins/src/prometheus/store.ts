@@ -140,7 +140,12 @@ export class MetricStore {
 
   private seriesOf(f: Family, gauges: Map<number, Map<string, { labels: string[]; value: number }>>): RenderSeries[] {
     if (f.type === 'histogram') {
-      return [...(this.histograms.get(f.index)?.values() ?? [])].map((t) => ({ labels: t.labels, counts: t.counts, sum: t.sum, count: t.count }));
+      return [...(this.histograms.get(f.index)?.values() ?? [])].map((t) => ({
+        labels: t.labels,
+        counts: t.counts,
+        sum: t.sum,
+        count: t.count,
+      }));
     }
     const m = f.type === 'counter' ? this.counters.get(f.index) : gauges.get(f.index);
     return [...(m?.values() ?? [])].map((t) => ({ labels: t.labels, value: t.value }));

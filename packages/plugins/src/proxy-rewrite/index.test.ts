@@ -33,8 +33,12 @@ describe('proxy-rewrite schema', () => {
     expect(check({ method: 'FOO' })).toBe('property "method" validation failed: matches none of the enum values');
     expect(check({ host: 'a b' })).toMatch(/^property "host" validation failed: failed to match pattern/);
     expect(check({ regex_uri: ['^/a', '/b', '^/c'] })).toBe('The length of regex_uri should be an even number');
-    expect(check({ regex_uri: ['[^/test/(.*)', '/$1'] })).toMatch(/^invalid regex_uri\(\[\^\/test\/\(\.\*\), \/\$1\): pcre_compile\(\) failed/);
-    expect(check({ regex_uri: ['^/test/(.*)'] })).toMatch(/^property "regex_uri" validation failed: expect array to have at least 2 items/);
+    expect(check({ regex_uri: ['[^/test/(.*)', '/$1'] })).toMatch(
+      /^invalid regex_uri\(\[\^\/test\/\(\.\*\), \/\$1\): pcre_compile\(\) failed/,
+    );
+    expect(check({ regex_uri: ['^/test/(.*)'] })).toMatch(
+      /^property "regex_uri" validation failed: expect array to have at least 2 items/,
+    );
     expect(check({ headers: { 'X-A': 'a\nb' } })).toBe('invalid value character in header');
     expect(check({ headers: { 'X A': 'v' } })).toBe('invalid field character in header');
     expect(check({ headers: { add: { 'X-A': ['a', 1] }, set: { 'X-B': 2 }, remove: ['X-C'] } })).toBeUndefined();
@@ -78,7 +82,11 @@ describe('proxy-rewrite upstream uri', () => {
     expect(run({ uri: '/x?v=$arg_v' }, {}, { arg_v: 'a\r\nb' }).upstreamUri).toBe('/x?v=a%0D%0Ab');
   });
   it('use_real_request_uri_unsafe forwards the raw request target', () => {
-    const { upstreamUri } = run({ use_real_request_uri_unsafe: true, host: 'h' }, { uri: '/a/b' }, { real_request_uri: '/a/%2e%2e/b?x=1' });
+    const { upstreamUri } = run(
+      { use_real_request_uri_unsafe: true, host: 'h' },
+      { uri: '/a/b' },
+      { real_request_uri: '/a/%2e%2e/b?x=1' },
+    );
     expect(upstreamUri).toBe('/a/%2e%2e/b?x=1');
     const withUri = run({ use_real_request_uri_unsafe: true, uri: '/new' }, {}, { real_request_uri: '/old?x=1' });
     expect(withUri.upstreamUri).toBe('/new?x=1');
@@ -93,7 +101,13 @@ describe('proxy-rewrite host, method and headers', () => {
   });
   it('add appends (one value per list element), set replaces, remove deletes, in that order', () => {
     const { ctx } = run(
-      { headers: { add: { 'X-Multi': ['a', 2], 'X-Old': 'new' }, set: { 'X-Set': '$arg_v', 'X-List': ['1', '2'] }, remove: ['X-Gone'] } },
+      {
+        headers: {
+          add: { 'X-Multi': ['a', 2], 'X-Old': 'new' },
+          set: { 'X-Set': '$arg_v', 'X-List': ['1', '2'] },
+          remove: ['X-Gone'],
+        },
+      },
       { headers: { 'x-old': 'old', 'x-set': 'before', 'x-gone': 'bye' } },
       { arg_v: 'val' },
     );

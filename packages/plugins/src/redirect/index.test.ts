@@ -6,7 +6,11 @@ import type { RedirectConf } from './schema.js';
 
 const check = (conf: Record<string, unknown>) => checkPluginConf(redirect, conf, 'route');
 
-function run(conf: Record<string, unknown>, init: { method?: string; uri?: string; rawQuery?: string; headers?: Record<string, string> }, vars: Record<string, string> = {}) {
+function run(
+  conf: Record<string, unknown>,
+  init: { method?: string; uri?: string; rawQuery?: string; headers?: Record<string, string> },
+  vars: Record<string, string> = {},
+) {
   const c = { ...conf };
   expect(check(c)).toBeUndefined();
   const ctx = fakeContext({ method: 'GET', ...init });
@@ -22,7 +26,9 @@ describe('redirect schema', () => {
     expect(c).toEqual({ uri: '/x', ret_code: 302, encode_uri: false, append_query_string: false });
   });
   it('requires exactly one of uri, regex_uri, http_to_https (APISIX message)', () => {
-    expect(check({ uri: '/x', http_to_https: true })).toBe('value should match only one schema, but matches both schemas 1 and 3');
+    expect(check({ uri: '/x', http_to_https: true })).toBe(
+      'value should match only one schema, but matches both schemas 1 and 3',
+    );
     expect(check({ ret_code: 301 })).toMatch(/^value should match only one schema, but matches none/);
   });
   it('rejects a bad regex_uri and http_to_https with append_query_string', () => {

@@ -15,8 +15,7 @@ export interface RedirectConf {
 }
 
 /** The `uri` template grammar: `\$name` (kept), `${name}`, `$name`, or other text. */
-export const REDIRECT_URI_PATTERN =
-  '(\\\\\\$[0-9a-zA-Z_]+)|\\$\\{([0-9a-zA-Z_]+)\\}|\\$([0-9a-zA-Z_]+)|(\\$|[^$\\\\]+)';
+export const REDIRECT_URI_PATTERN = '(\\\\\\$[0-9a-zA-Z_]+)|\\$\\{([0-9a-zA-Z_]+)\\}|\\$([0-9a-zA-Z_]+)|(\\$|[^$\\\\]+)';
 
 export const redirectSchema = {
   type: 'object',

@@ -62,10 +62,26 @@ const pool = new Map<string, Shared>();
 
 function connectionId(c: RedisPolicyConf): string {
   return JSON.stringify([
-    c.policy, c.redis_host, c.redis_port, c.redis_username, c.redis_password, c.redis_database,
-    c.redis_timeout, c.redis_ssl, c.redis_ssl_verify, c.redis_cluster_nodes, c.redis_cluster_name,
-    c.redis_cluster_ssl, c.redis_cluster_ssl_verify, c.redis_sentinels, c.redis_master_name, c.redis_role,
-    c.redis_connect_timeout, c.redis_read_timeout, c.sentinel_username, c.sentinel_password,
+    c.policy,
+    c.redis_host,
+    c.redis_port,
+    c.redis_username,
+    c.redis_password,
+    c.redis_database,
+    c.redis_timeout,
+    c.redis_ssl,
+    c.redis_ssl_verify,
+    c.redis_cluster_nodes,
+    c.redis_cluster_name,
+    c.redis_cluster_ssl,
+    c.redis_cluster_ssl_verify,
+    c.redis_sentinels,
+    c.redis_master_name,
+    c.redis_role,
+    c.redis_connect_timeout,
+    c.redis_read_timeout,
+    c.sentinel_username,
+    c.sentinel_password,
   ]);
 }
 

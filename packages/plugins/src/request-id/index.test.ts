@@ -37,14 +37,22 @@ describe('request-id plugin', () => {
     expect(requestIdDefinition.priority).toBe(12015);
     const c: Record<string, unknown> = {};
     expect(checkPluginConf(requestIdDefinition, c, 'route')).toBeUndefined();
-    expect(c).toEqual({ header_name: 'X-Request-Id', include_in_response: true, algorithm: 'uuid', range_id: { length: 16, char_set: DEFAULT_CHAR_SET } });
+    expect(c).toEqual({
+      header_name: 'X-Request-Id',
+      include_in_response: true,
+      algorithm: 'uuid',
+      range_id: { length: 16, char_set: DEFAULT_CHAR_SET },
+    });
     expect(checkPluginConf(requestIdDefinition, { range_id: { char_set: 'abc' } }, 'route')).toBe(
       'property "range_id" validation failed: property "char_set" validation failed: string too short, expected at least 6, got 3',
     );
   });
 
   it('generates an id into the request headers and $apisix_request_id, and adds it to the response', () => {
-    const state = requestId.prepare!(conf({ algorithm: 'range_id', range_id: { length: 6, char_set: 'zzzzzz' } }), undefined as never);
+    const state = requestId.prepare!(
+      conf({ algorithm: 'range_id', range_id: { length: 6, char_set: 'zzzzzz' } }),
+      undefined as never,
+    );
     const ctx = fakeContext();
     requestId.rewrite!(ctx, state);
     expect(ctx.headers['x-request-id']).toBe('zzzzzz');
@@ -54,7 +62,7 @@ describe('request-id plugin', () => {
     expect(head.headers).toEqual({ 'x-request-id': 'zzzzzz' });
   });
 
-  it('keeps a client id, and never replaces the upstream\'s response header', () => {
+  it("keeps a client id, and never replaces the upstream's response header", () => {
     const state = requestId.prepare!(conf(), undefined as never);
     const ctx = fakeContext({ headers: { 'x-request-id': 'abc' } });
     requestId.rewrite!(ctx, state);

@@ -10,7 +10,11 @@ import type { ResponseRewriteConf } from './schema.js';
 const check = (conf: Record<string, unknown>) => checkPluginConf(responseRewrite, conf, 'route');
 
 /** Header filter then body filter over `chunks` (last call eof), like the pipeline. */
-function run(conf: Record<string, unknown>, upstream: { status?: number; headers?: ResponseHead['headers']; chunks?: (string | Buffer)[] }, vars: Record<string, string> = {}) {
+function run(
+  conf: Record<string, unknown>,
+  upstream: { status?: number; headers?: ResponseHead['headers']; chunks?: (string | Buffer)[] },
+  vars: Record<string, string> = {},
+) {
   const c = { ...conf };
   expect(check(c)).toBeUndefined();
   const ctx = fakeContext({ method: 'GET' });
@@ -37,7 +41,9 @@ describe('response-rewrite schema', () => {
   });
   it('rejects what APISIX rejects', () => {
     expect(check({ status_code: 100 })).toMatch(/^property "status_code" validation failed: expected 100 to be at least 200/);
-    expect(check({ body: 'x', filters: [{ regex: 'a', replace: 'b' }] })).toMatch(/^failed to validate dependent schema for "(body|filters)"/);
+    expect(check({ body: 'x', filters: [{ regex: 'a', replace: 'b' }] })).toMatch(
+      /^failed to validate dependent schema for "(body|filters)"/,
+    );
     expect(check({ body: '!!', body_base64: true })).toBe('invalid base64 content');
     expect(check({ body_base64: true })).toBe('invalid base64 content');
     expect(check({ vars: [['arg_a', 'nope', 1]] })).toBe("failed to validate the 'vars' expression: invalid operator 'nope'");
@@ -59,7 +65,11 @@ describe('response-rewrite schema', () => {
 describe('response-rewrite header filter', () => {
   it('sets the status and add/set/remove headers with $vars; body edits drop length, encoding and validators', () => {
     const { head, body } = run(
-      { status_code: 403, body: 'new body\n', headers: { add: ['X-Add: $arg_a', 'X-Add: two'], set: { 'X-Set': 1 }, remove: ['X-Gone'] } },
+      {
+        status_code: 403,
+        body: 'new body\n',
+        headers: { add: ['X-Add: $arg_a', 'X-Add: two'], set: { 'X-Set': 1 }, remove: ['X-Gone'] },
+      },
       { headers: { 'content-length': '5', etag: '"e"', 'last-modified': 'x', 'x-gone': 'g', 'x-set': 'old' }, chunks: ['hello'] },
       { arg_a: 'A' },
     );
@@ -71,10 +81,17 @@ describe('response-rewrite header filter', () => {
     expect(run({ headers: { set: { 'X-Gone': '$arg_none' } } }, { headers: { 'x-gone': 'up' } }).head.headers).toEqual({});
   });
   it('the flat headers form sets values', () => {
-    expect(run({ headers: { 'X-Server-Id': 3, 'X-Status': 'on' } }, {}).head.headers).toEqual({ 'x-server-id': '3', 'x-status': 'on' });
+    expect(run({ headers: { 'X-Server-Id': 3, 'X-Status': 'on' } }, {}).head.headers).toEqual({
+      'x-server-id': '3',
+      'x-status': 'on',
+    });
   });
   it('does nothing when vars do not match', () => {
-    const { head, body } = run({ vars: [['status', '==', 500]], status_code: 200, body: 'x' }, { status: 404, chunks: ['orig'] }, { status: '404' });
+    const { head, body } = run(
+      { vars: [['status', '==', 500]], status_code: 200, body: 'x' },
+      { status: 404, chunks: ['orig'] },
+      { status: '404' },
+    );
     expect(head.status).toBe(404);
     expect(body).toBe('orig');
   });
@@ -85,7 +102,12 @@ describe('response-rewrite body', () => {
     expect(run({ body: 'SGVsbG8gV29ybGQK', body_base64: true }, { chunks: ['a', 'b'] }).body).toBe('Hello World\n');
   });
   it('filters replace once or globally over the whole body, across chunks', () => {
-    const conf = { filters: [{ regex: 'l', replace: 'L', scope: 'global' }, { regex: '(w)or', replace: '$1OR' }] };
+    const conf = {
+      filters: [
+        { regex: 'l', replace: 'L', scope: 'global' },
+        { regex: '(w)or', replace: '$1OR' },
+      ],
+    };
     expect(run(conf, { chunks: ['hello ', 'world, hello world'] }).body).toBe('heLLo wORLd, heLLo worLd');
   });
   it('filters see gzip bodies decoded and the response is sent decoded', () => {

@@ -50,7 +50,10 @@ function headerOps(conf: ResponseRewriteConf): { ops: HeaderOps | undefined; err
   const h = conf.headers;
   if (h === undefined) return { ops: undefined, error: undefined };
   if (!isNewHeadersConf(h)) {
-    return { ops: { add: [], set: Object.entries(h).map(([k, v]) => [k.toLowerCase(), value(v)]), remove: [] }, error: undefined };
+    return {
+      ops: { add: [], set: Object.entries(h).map(([k, v]) => [k.toLowerCase(), value(v)]), remove: [] },
+      error: undefined,
+    };
   }
   const add: [string, VarTemplate][] = [];
   for (const line of h.add ?? []) {

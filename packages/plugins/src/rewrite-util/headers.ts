@@ -29,11 +29,7 @@ export function luaToString(v: string | number): string {
 }
 
 /** Append `value` to a header map entry (a second value makes it a list). */
-export function appendHeader(
-  headers: Record<string, string | readonly string[] | undefined>,
-  name: string,
-  value: string,
-): void {
+export function appendHeader(headers: Record<string, string | readonly string[] | undefined>, name: string, value: string): void {
   const cur = headers[name];
   if (cur === undefined) headers[name] = value;
   else headers[name] = typeof cur === 'string' ? [cur, value] : [...cur, value];

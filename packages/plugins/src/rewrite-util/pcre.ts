@@ -108,7 +108,9 @@ export function compileNgxRegex(pattern: string, options = 'jo', global = false)
   try {
     return { source: pattern, re: new RegExp(src, flags), anchored };
   } catch (e) {
-    throw new RegexError(`pcre_compile() failed: ${(e as Error).message.replace(/^Invalid regular expression: /, '')} in "${pattern}"`);
+    throw new RegexError(
+      `pcre_compile() failed: ${(e as Error).message.replace(/^Invalid regular expression: /, '')} in "${pattern}"`,
+    );
   }
 }
 

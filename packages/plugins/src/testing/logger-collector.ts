@@ -30,7 +30,12 @@ export async function startLogCollector(): Promise<LogCollector> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      requests.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
       res.statusCode = state.status;
       res.end(state.status >= 400 ? 'nope' : 'ok');
       for (const w of waiters.splice(0)) w();
@@ -42,8 +47,12 @@ export async function startLogCollector(): Promise<LogCollector> {
     url: `http://127.0.0.1:${port}/logs?tenant=a`,
     port,
     requests,
-    get status() { return state.status; },
-    set status(s: number) { state.status = s; },
+    get status() {
+      return state.status;
+    },
+    set status(s: number) {
+      state.status = s;
+    },
     waitFor(n, timeoutMs = 5000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`collector got ${requests.length}/${n} requests`)), timeoutMs);
@@ -56,10 +65,11 @@ export async function startLogCollector(): Promise<LogCollector> {
         check();
       });
     },
-    close: () => new Promise<void>((resolve) => {
-      waiters = [];
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        waiters = [];
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

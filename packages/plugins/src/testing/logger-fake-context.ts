@@ -81,7 +81,12 @@ export function loggerFakeContext(opts: FakeContextOptions = {}): RequestContext
   };
   const plugins = new Map<string, AttachedPlugin>();
   for (const [name, conf] of Object.entries(opts.plugins ?? {})) {
-    const module = { name, priority: 0, schema: {}, ...(opts.authPlugins?.includes(name) ? { type: 'auth' as const } : {}) } as PluginModule;
+    const module = {
+      name,
+      priority: 0,
+      schema: {},
+      ...(opts.authPlugins?.includes(name) ? { type: 'auth' as const } : {}),
+    } as PluginModule;
     plugins.set(name, { module, conf, state: conf, resourceKey: `/apisix/routes/${opts.routeId ?? '1'}` });
   }
   const consumer: ConsumerInfo | undefined = opts.consumer

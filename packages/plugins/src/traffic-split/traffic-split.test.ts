@@ -43,7 +43,11 @@ function request(opts: { args?: Record<string, string>; headers?: Record<string,
   const known = new Set(opts.upstreams ?? []);
   const vars = {
     get: (n: string) =>
-      n.startsWith('arg_') ? opts.args?.[n.slice(4)] : n.startsWith('http_') ? opts.headers?.[n.slice(5).replace(/_/g, '-')] : undefined,
+      n.startsWith('arg_')
+        ? opts.args?.[n.slice(4)]
+        : n.startsWith('http_')
+          ? opts.headers?.[n.slice(5).replace(/_/g, '-')]
+          : undefined,
     set: () => undefined,
   };
   return Object.assign(ctx, {
@@ -67,7 +71,9 @@ function label(t: UpstreamTarget | undefined): string {
 
 describe('traffic-split schema (apisix/plugins/traffic-split.lua)', () => {
   it('defaults weighted_upstreams to the route upstream with weight 1, and weights to 1', () => {
-    const conf: Record<string, unknown> = { rules: [{ match: [{ vars: [['arg_x', '==', '1']] }] }, { weighted_upstreams: [{ upstream_id: 1 }] }] };
+    const conf: Record<string, unknown> = {
+      rules: [{ match: [{ vars: [['arg_x', '==', '1']] }] }, { weighted_upstreams: [{ upstream_id: 1 }] }],
+    };
     expect(check(conf)).toBeUndefined();
     expect(conf).toEqual({
       rules: [
@@ -115,7 +121,9 @@ describe('traffic-split access', () => {
         },
       ],
     });
-    expect(factory.created).toEqual([{ type: 'roundrobin', nodes: nodes(1981), pass_host: 'node', scheme: 'http', hash_on: 'vars' }]);
+    expect(factory.created).toEqual([
+      { type: 'roundrobin', nodes: nodes(1981), pass_host: 'node', scheme: 'http', hash_on: 'vars' },
+    ]);
     const seq: string[] = [];
     for (let i = 0; i < 20; i++) {
       const ctx = request({ upstreams: ['u2'] });
@@ -135,7 +143,10 @@ describe('traffic-split access', () => {
   it('uses the first rule whose match holds (any of its vars lists), by header or by arg', () => {
     const { state } = prepare({
       rules: [
-        { match: [{ vars: [['http_release', '==', 'new']] }, { vars: [['arg_name', '==', 'jack']] }], weighted_upstreams: [{ upstream_id: 'canary' }] },
+        {
+          match: [{ vars: [['http_release', '==', 'new']] }, { vars: [['arg_name', '==', 'jack']] }],
+          weighted_upstreams: [{ upstream_id: 'canary' }],
+        },
         { match: [{ vars: [['arg_name', '==', 'rose']] }], weighted_upstreams: [{ upstream_id: 'rose' }] },
       ],
     });
@@ -198,7 +209,11 @@ describe('traffic-split access', () => {
       ],
     };
     expect(check(conf)).toBeUndefined();
-    const env: PrepareEnv = { resourceKey: '/apisix/routes/1', scope: 'route', services: { logger: fakeContext().logger, prefixDir: '.', upstreams: factory } };
+    const env: PrepareEnv = {
+      resourceKey: '/apisix/routes/1',
+      scope: 'route',
+      services: { logger: fakeContext().logger, prefixDir: '.', upstreams: factory },
+    };
     expect(() => trafficSplit.prepare!(conf as TrafficSplitConf, env)).toThrow(/invalid regex/);
     expect(factory.closed).toEqual([0]);
   });

@@ -33,7 +33,9 @@ describe('ua-restriction schema (apisix/plugins/ua-restriction.lua)', () => {
     expect(check({ bypass_missing: 'foo' })).toBe(
       'property "bypass_missing" validation failed: wrong type: expected boolean, got string',
     );
-    expect(check({ allowlist: 'my-bot1' })).toBe('property "allowlist" validation failed: wrong type: expected array, got string');
+    expect(check({ allowlist: 'my-bot1' })).toBe(
+      'property "allowlist" validation failed: wrong type: expected array, got string',
+    );
     expect(check({ denylist: 100 })).toBe('property "denylist" validation failed: wrong type: expected array, got number');
     expect(check({ message: 100 })).toBe('property "message" validation failed: wrong type: expected string, got number');
     expect(check({ denylist: ['a'], message: '' })).toBe(

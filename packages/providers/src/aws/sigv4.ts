@@ -42,7 +42,10 @@ function canonicalQuery(search: URLSearchParams): string {
 
 /** `20150830T123600Z` */
 export function amzDate(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /** The signing key for one day, region and service (cacheable for that day). */
@@ -82,7 +85,6 @@ export function signRequest(input: SignInput, includeContentSha = false): Record
   const stringToSign = ['AWS4-HMAC-SHA256', date, scope, sha256Hex(canonicalRequest)].join('\n');
   const key = signingKey(input.credentials.secretAccessKey, day, input.region, input.service);
   const signature = createHmac('sha256', key).update(stringToSign).digest('hex');
-  headers.authorization =
-    `AWS4-HMAC-SHA256 Credential=${input.credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
+  headers.authorization = `AWS4-HMAC-SHA256 Credential=${input.credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
   return headers;
 }

@@ -4,7 +4,11 @@ import { GcpAuthError, GcpTokenSource, tokenCacheTtl } from './oauth.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-const sa = JSON.stringify({ client_email: 'svc@p.iam.gserviceaccount.com', private_key: pem, token_uri: 'http://token.test/token' });
+const sa = JSON.stringify({
+  client_email: 'svc@p.iam.gserviceaccount.com',
+  private_key: pem,
+  token_uri: 'http://token.test/token',
+});
 
 function fakeFetch(responses: { status: number; body: string }[]) {
   const calls: { url: string; body: string }[] = [];
@@ -42,7 +46,10 @@ describe('GcpTokenSource', () => {
       { status: 200, body: '{"access_token":"a","expires_in":3600}' },
       { status: 200, body: '{"access_token":"b","expires_in":3600}' },
     ]);
-    const src = new GcpTokenSource({ service_account_json: sa, max_ttl: 100, expire_early_secs: 60 }, { fetch: f.fn, now: () => now });
+    const src = new GcpTokenSource(
+      { service_account_json: sa, max_ttl: 100, expire_early_secs: 60 },
+      { fetch: f.fn, now: () => now },
+    );
     expect(await src.getToken()).toBe('a');
     now = 99;
     expect(await src.getToken()).toBe('a');

@@ -24,7 +24,10 @@ interface ServiceAccount {
   token_uri?: string;
 }
 
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string }) => Promise<{
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: string },
+) => Promise<{
   status: number;
   text(): Promise<string>;
 }>;
@@ -121,7 +124,11 @@ export class GcpTokenSource {
 }
 
 function parseAccount(json: string | undefined): ServiceAccount | GcpAuthError {
-  if (!json) return new GcpAuthError('GCP_NO_SERVICE_ACCOUNT', 'no gcp service account (auth.gcp.service_account_json or GCP_SERVICE_ACCOUNT)');
+  if (!json)
+    return new GcpAuthError(
+      'GCP_NO_SERVICE_ACCOUNT',
+      'no gcp service account (auth.gcp.service_account_json or GCP_SERVICE_ACCOUNT)',
+    );
   let sa: Partial<ServiceAccount>;
   try {
     sa = JSON.parse(json) as Partial<ServiceAccount>;

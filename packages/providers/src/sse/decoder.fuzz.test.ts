@@ -31,7 +31,9 @@ const fieldLine = fc
   .tuple(fc.constantFrom('data', 'data', 'data', 'event', 'id', 'retry', ': comment', 'unknown', 'data:'), value, eol)
   .map(([f, v, e]) => (f.startsWith(':') ? `${f}${v}${e}` : `${f}: ${v}${e}`));
 const eventText = fc.tuple(fc.array(fieldLine, { maxLength: 5 }), eol).map(([lines, e]) => lines.join('') + e);
-const streamText = fc.tuple(fc.array(eventText, { maxLength: 8 }), fc.oneof(fc.constant(''), value)).map(([evs, tail]) => evs.join('') + tail);
+const streamText = fc
+  .tuple(fc.array(eventText, { maxLength: 8 }), fc.oneof(fc.constant(''), value))
+  .map(([evs, tail]) => evs.join('') + tail);
 
 describe('SseDecoder fuzz', () => {
   it('decodes the same events however the byte stream is split', () => {

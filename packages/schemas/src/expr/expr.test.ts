@@ -74,14 +74,32 @@ describe('compileExpr evaluation (api7/lua-resty-expr v1.lua)', () => {
     ['[var, value] so never matches a mixed-case variable', [['arg_s', 'Hello']], false],
     ['operators are case-insensitive', [['arg_s', 'IN', ['Hello']]], true],
     // logic
-    ['a list of rules is AND', [['arg_n', '==', '10'], ['arg_s', '==', 'nope']], false],
+    [
+      'a list of rules is AND',
+      [
+        ['arg_n', '==', '10'],
+        ['arg_s', '==', 'nope'],
+      ],
+      false,
+    ],
     ['OR', ['OR', ['arg_n', '==', '1'], ['arg_s', '==', 'Hello']], true],
     ['!OR', ['!OR', ['arg_n', '==', '1'], ['arg_s', '==', 'Hello']], false],
     ['!AND', ['!AND', ['arg_n', '==', '10'], ['arg_s', '==', 'Hello']], false],
     ['!AND with a miss', ['!AND', ['arg_n', '==', '10'], ['arg_s', '==', 'x']], true],
     ['logic operators are case-insensitive', ['or', ['arg_n', '==', '1'], ['arg_s', '==', 'Hello']], true],
     ['nested groups', ['AND', ['arg_n', '==', '10'], ['OR', ['http_x', '==', 'abc'], ['arg_s', '==', 'x']]], true],
-    ['a nested list of lists is AND', ['OR', [['arg_n', '==', '10'], ['arg_s', '==', 'x']], ['http_x', '==', 'no']], false],
+    [
+      'a nested list of lists is AND',
+      [
+        'OR',
+        [
+          ['arg_n', '==', '10'],
+          ['arg_s', '==', 'x'],
+        ],
+        ['http_x', '==', 'no'],
+      ],
+      false,
+    ],
     ['empty rule is always true', [], true],
     ['a JSON object is an empty Lua table', {}, true],
   ])('%s', (_name, rule, expected) => {
@@ -137,7 +155,13 @@ describe('exprError (expr.new errors)', () => {
     [[['ip', 'ipmatch', 'nope']], 'invalid ip address: nope'],
     [[['ip', 'ipmatch', ['10.0.0.0/8', 'fe80::/10', '[::1]']]], undefined],
     [[['a', '==', 'b']], undefined],
-    [[['arg_k', '==', 'v'], ['OR', ['a', '~~', 'x'], ['b', '!', 'in', ['c']]]], undefined],
+    [
+      [
+        ['arg_k', '==', 'v'],
+        ['OR', ['a', '~~', 'x'], ['b', '!', 'in', ['c']]],
+      ],
+      undefined,
+    ],
     [[['a', 'b']], undefined],
     [[], undefined],
     // Patterns are PCRE run by ngx.re at eval time; expr.new never compiles them.

@@ -98,7 +98,7 @@ export function compileIpList(entries: readonly unknown[]): IpList | string {
       const ip = raw.startsWith('::ffff:') && raw.includes('.') ? raw.slice(7) : unbracket(raw);
       if (isIPv4(ip)) {
         const n = v4ToInt(ip);
-        for (let i = 0; i < v4Nets.length; i++) if (((n & v4Masks[i]!) >>> 0) === v4Nets[i]) return true;
+        for (let i = 0; i < v4Nets.length; i++) if ((n & v4Masks[i]!) >>> 0 === v4Nets[i]) return true;
         return false;
       }
       if (v6.length === 0 || !isIPv6(ip) || ip.includes('%')) return false;
@@ -114,7 +114,7 @@ function inV6Range(words: Uint32Array, r: V6Range): boolean {
   for (let i = 0; i < 4 && bits > 0; i++) {
     const take = bits >= 32 ? 32 : bits;
     const mask = take === 32 ? 0xffffffff : (0xffffffff << (32 - take)) >>> 0;
-    if (((words[i]! & mask) >>> 0) !== ((r.words[i]! & mask) >>> 0)) return false;
+    if ((words[i]! & mask) >>> 0 !== (r.words[i]! & mask) >>> 0) return false;
     bits -= take;
   }
   return true;

@@ -23,13 +23,25 @@ function numeric(op: string, right: unknown): Compare {
   if (r === undefined) return never;
   switch (op) {
     case '>':
-      return (l) => { const n = luaToNumber(l); return n !== undefined && n > r; };
+      return (l) => {
+        const n = luaToNumber(l);
+        return n !== undefined && n > r;
+      };
     case '>=':
-      return (l) => { const n = luaToNumber(l); return n !== undefined && n >= r; };
+      return (l) => {
+        const n = luaToNumber(l);
+        return n !== undefined && n >= r;
+      };
     case '<':
-      return (l) => { const n = luaToNumber(l); return n !== undefined && n < r; };
+      return (l) => {
+        const n = luaToNumber(l);
+        return n !== undefined && n < r;
+      };
     default:
-      return (l) => { const n = luaToNumber(l); return n !== undefined && n <= r; };
+      return (l) => {
+        const n = luaToNumber(l);
+        return n !== undefined && n <= r;
+      };
   }
 }
 
@@ -45,7 +57,11 @@ export function compareFor(op: string, rawRight: unknown, regex: boolean): Compa
       if (typeof right === 'number') return (l) => luaToNumber(l) === right;
       return (l) => l === right;
     case '~=':
-      if (typeof right === 'number') return (l) => { const n = luaToNumber(l); return n === undefined || n !== right; };
+      if (typeof right === 'number')
+        return (l) => {
+          const n = luaToNumber(l);
+          return n === undefined || n !== right;
+        };
       return (l) => l !== right;
     case '>':
     case '>=':

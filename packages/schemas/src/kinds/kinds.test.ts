@@ -61,22 +61,20 @@ describe('resource kind table', () => {
   it('serves the core schema of every kind that has one under its APISIX name', () => {
     expect(coreSchemas.route).toBe(kindOf('routes').schema);
     expect(coreSchemas.consumer_group).toBe(kindOf('consumer_groups').schema);
-    expect(Object.keys(coreSchemas).sort()).toEqual(
-      [
-        'consumer',
-        'consumer_group',
-        'credential',
-        'global_rule',
-        'id_schema',
-        'plugin_config',
-        'plugins',
-        'proto',
-        'route',
-        'service',
-        'ssl',
-        'stream_route',
-        'upstream',
-      ],
-    );
+    expect(Object.keys(coreSchemas).sort()).toEqual([
+      'consumer',
+      'consumer_group',
+      'credential',
+      'global_rule',
+      'id_schema',
+      'plugin_config',
+      'plugins',
+      'proto',
+      'route',
+      'service',
+      'ssl',
+      'stream_route',
+      'upstream',
+    ]);
   });
 });

@@ -31,16 +31,20 @@ describe('storedValueError: what a data plane would skip', () => {
     expect(storedValueError(kindOf('global_rules'), { id: '1', plugins: { prometheus: [1] } }, lookup)).toBe(
       'invalid plugin conf [1] for plugin [prometheus]',
     );
-    expect(storedValueError(kindOf('routes'), { id: '1', uri: '/', plugins: { nope: {} } }, lookup)).toBe('unknown plugin [nope]');
+    expect(storedValueError(kindOf('routes'), { id: '1', uri: '/', plugins: { nope: {} } }, lookup)).toBe(
+      'unknown plugin [nope]',
+    );
     expect(storedValueError(kindOf('routes'), { id: '1', uri: '/', plugins: { nope: {} } })).toBeUndefined();
   });
 
   it('refuses a schema failure, a bad upstream and Lua fields', () => {
-    expect(storedValueError(kindOf('services'), { id: '1', desc: 5 })).toBe('property "desc" validation failed: wrong type: expected string, got number');
-    expect(storedValueError(kindOf('upstreams'), { id: '1' })).toMatch(/^value should match only one schema/);
-    expect(storedValueError(kindOf('routes'), { id: '1', uri: '/', plugins: {}, filter_func: 'function(vars) return true end' })).toBe(
-      'filter_func (Lua) is not supported by Portico',
+    expect(storedValueError(kindOf('services'), { id: '1', desc: 5 })).toBe(
+      'property "desc" validation failed: wrong type: expected string, got number',
     );
+    expect(storedValueError(kindOf('upstreams'), { id: '1' })).toMatch(/^value should match only one schema/);
+    expect(
+      storedValueError(kindOf('routes'), { id: '1', uri: '/', plugins: {}, filter_func: 'function(vars) return true end' }),
+    ).toBe('filter_func (Lua) is not supported by Portico');
   });
 
   it('calls only JSON objects storable', () => {

@@ -2,7 +2,13 @@
  * The resource kinds (apisix/admin/init.lua `resources`, apisix/constants.lua
  * HTTP_ETCD_DIRECTORY): one descriptor each. Adding a kind is adding one entry here.
  */
-import { consumerGroupSchema, consumerSchema, credentialSchema, globalRuleSchema, pluginConfigSchema } from '../resources/others.js';
+import {
+  consumerGroupSchema,
+  consumerSchema,
+  credentialSchema,
+  globalRuleSchema,
+  pluginConfigSchema,
+} from '../resources/others.js';
 import { routeSchema, serviceSchema } from '../resources/route.js';
 import { protoSchema, sslSchema, streamRouteSchema } from '../resources/tls.js';
 import { upstreamSchema } from '../resources/upstream.js';

@@ -33,9 +33,7 @@ describe('resource schemas (apisix/schema_def.lua)', () => {
     expect(compileSchema(serviceSchema)({ name: 'a'.repeat(257) })).toBe(
       'property "name" validation failed: string too long, expected at most 256, got 257',
     );
-    expect(route({ uri: '/', plugins: {}, script: 'local _M = {} return _M' })).toBe(
-      "value wasn't supposed to match schema",
-    );
+    expect(route({ uri: '/', plugins: {}, script: 'local _M = {} return _M' })).toBe("value wasn't supposed to match schema");
   });
   it('validates upstream nodes in both forms and the checks anyOf', () => {
     const up = compileSchema(upstreamSchema);

@@ -3,9 +3,18 @@
  * `_M.stream_route`, 3.18).
  */
 import type { JsonSchema } from '@portico/plugin-sdk';
-import { descDef, hostDefPattern, idSchema, ipDef, labelsDef, pluginsSchema, remoteAddrDef, ruleNameDef, timestampDef } from './common.js';
+import {
+  descDef,
+  hostDefPattern,
+  idSchema,
+  ipDef,
+  labelsDef,
+  pluginsSchema,
+  remoteAddrDef,
+  ruleNameDef,
+  timestampDef,
+} from './common.js';
 import { certificateSchema, privateKeySchema, upstreamSchema } from './upstream.js';
-
 
 export const sslSchema: JsonSchema = {
   type: 'object',

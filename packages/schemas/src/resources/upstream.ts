@@ -52,7 +52,9 @@ export const healthCheckerPassive: JsonSchema = {
     healthy: {
       type: 'object',
       properties: {
-        http_statuses: statusList([200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301, 302, 303, 304, 305, 306, 307, 308]),
+        http_statuses: statusList([
+          200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301, 302, 303, 304, 305, 306, 307, 308,
+        ]),
         successes: counter(0, 5),
       },
     },

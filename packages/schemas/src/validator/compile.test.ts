@@ -64,12 +64,18 @@ describe('compileSchema (api7/jsonschema wording)', () => {
     expect(check({ if: { required: ['a'] }, then: { required: ['b'] } }, { a: 1 })).toBe('then clause did not match');
   });
   it('formats dependencies', () => {
-    const s = { type: 'object', properties: { time_window: { type: 'integer' }, limit: {} }, dependencies: { time_window: ['limit'] } };
+    const s = {
+      type: 'object',
+      properties: { time_window: { type: 'integer' }, limit: {} },
+      dependencies: { time_window: ['limit'] },
+    };
     expect(check(s, { time_window: 1 })).toBe('property "limit" is required when "time_window" is set');
   });
   it('applies defaults in place, including inside oneOf branches', () => {
     const v: Record<string, unknown> = {};
-    expect(check({ type: 'object', properties: { h: { type: 'string', default: 'apikey' }, l: { type: 'array', default: [1] } } }, v)).toBeUndefined();
+    expect(
+      check({ type: 'object', properties: { h: { type: 'string', default: 'apikey' }, l: { type: 'array', default: [1] } } }, v),
+    ).toBeUndefined();
     expect(v).toEqual({ h: 'apikey', l: [1] });
     const w: Record<string, unknown> = {};
     check({ oneOf: [{ properties: { p: { default: 0 } } }] }, w);

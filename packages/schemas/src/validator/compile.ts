@@ -99,8 +99,13 @@ function build(schema: Schema): Validator {
   }
 
   if (
-    schema.properties || schema.additionalProperties !== undefined || schema.patternProperties ||
-    schema.minProperties !== undefined || schema.maxProperties !== undefined || schema.dependencies || schema.required
+    schema.properties ||
+    schema.additionalProperties !== undefined ||
+    schema.patternProperties ||
+    schema.minProperties !== undefined ||
+    schema.maxProperties !== undefined ||
+    schema.dependencies ||
+    schema.required
   ) {
     checks.push(buildObject(schema));
   }
@@ -111,8 +116,11 @@ function build(schema: Schema): Validator {
     checks.push(buildString(schema));
   }
   if (
-    schema.minimum !== undefined || schema.maximum !== undefined || schema.multipleOf !== undefined ||
-    schema.exclusiveMinimum !== undefined || schema.exclusiveMaximum !== undefined
+    schema.minimum !== undefined ||
+    schema.maximum !== undefined ||
+    schema.multipleOf !== undefined ||
+    schema.exclusiveMinimum !== undefined ||
+    schema.exclusiveMaximum !== undefined
   ) {
     checks.push(buildNumber(schema));
   }

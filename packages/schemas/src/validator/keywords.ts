@@ -7,7 +7,10 @@ export function buildArray(schema: Schema): Validator {
   const minI = schema.minItems as number | undefined;
   const maxI = schema.maxItems as number | undefined;
   const tuple = Array.isArray(items) && items.length > 0 ? (items as Schema[]).map((s) => compileSchema(s)) : undefined;
-  const list = !tuple && items !== undefined && typeof items === 'object' && !Array.isArray(items) ? compileSchema(items as Schema) : undefined;
+  const list =
+    !tuple && items !== undefined && typeof items === 'object' && !Array.isArray(items)
+      ? compileSchema(items as Schema)
+      : undefined;
   const additional = schema.additionalItems;
   const addCheck = typeof additional === 'object' && additional !== null ? compileSchema(additional) : undefined;
   const unique = schema.uniqueItems === true;

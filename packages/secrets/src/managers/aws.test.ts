@@ -24,7 +24,9 @@ beforeAll(async () => {
     res.setHeader('content-type', 'application/x-amz-json-1.1');
     if (value === undefined) {
       res.statusCode = 400;
-      res.end(JSON.stringify({ __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." }));
+      res.end(
+        JSON.stringify({ __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." }),
+      );
       return;
     }
     res.end(JSON.stringify({ Name: b.SecretId, SecretString: value, VersionStages: ['AWSCURRENT'] }));

@@ -61,7 +61,10 @@ async function getSecretValue(conf: AwsConf, secretId: string, http: HttpFetch):
   }
   if (status !== 200) {
     const type = typeof parsed.__type === 'string' ? parsed.__type : '';
-    throw new SecretFetchError(`invalid status code ${status}${type ? `, ${type}` : ''}`, type.includes('ResourceNotFoundException'));
+    throw new SecretFetchError(
+      `invalid status code ${status}${type ? `, ${type}` : ''}`,
+      type.includes('ResourceNotFoundException'),
+    );
   }
   if (typeof parsed.SecretString !== 'string') throw new SecretFetchError('invalid status code 200, no SecretString');
   return parsed.SecretString;

@@ -96,7 +96,8 @@ export const gcp: SecretManager<GcpConf> = {
     } catch (e) {
       throw new SecretFetchError(`failed to parse response data, ${(e as Error).message}`);
     }
-    if (typeof payload !== 'string') throw new SecretFetchError('failed to retrtive data from gcp secret manager: invalid payload');
+    if (typeof payload !== 'string')
+      throw new SecretFetchError('failed to retrtive data from gcp secret manager: invalid payload');
     const value = Buffer.from(payload, 'base64').toString('utf8');
     return subKey === undefined ? value : jsonField(value, subKey, 'gcp secret manager');
   },

@@ -13,7 +13,11 @@ afterAll(() => server.close());
 
 describe('vault secret manager against a Vault KV server', () => {
   it('reads a KV v1 field with the token and namespace headers', async () => {
-    const v = await vault.get({ uri: server.url, prefix: 'kv/apisix', token: 't0ken', namespace: 'team-a' }, 'jack/auth-key', http);
+    const v = await vault.get(
+      { uri: server.url, prefix: 'kv/apisix', token: 't0ken', namespace: 'team-a' },
+      'jack/auth-key',
+      http,
+    );
     expect(v).toBe('jack-key');
     const last = server.requests.at(-1)!;
     expect(last.path).toBe('/v1/kv/apisix/jack');
@@ -22,13 +26,21 @@ describe('vault secret manager against a Vault KV server', () => {
   });
 
   it('reads a KV v2 field through the data/ path', async () => {
-    expect(await vault.get({ uri: server.url, prefix: 'kv/data/apisix', token: 't0ken' }, 'jack/auth-key', http)).toBe('jack-key');
+    expect(await vault.get({ uri: server.url, prefix: 'kv/data/apisix', token: 't0ken' }, 'jack/auth-key', http)).toBe(
+      'jack-key',
+    );
   });
 
   it('reads the token from $env:// when it is a reference', async () => {
     process.env.PORTICO_TEST_VAULT_TOKEN = 't0ken';
     try {
-      expect(await vault.get({ uri: server.url, prefix: 'kv/apisix', token: '$env://PORTICO_TEST_VAULT_TOKEN' }, 'jack/auth-key', http)).toBe('jack-key');
+      expect(
+        await vault.get(
+          { uri: server.url, prefix: 'kv/apisix', token: '$env://PORTICO_TEST_VAULT_TOKEN' },
+          'jack/auth-key',
+          http,
+        ),
+      ).toBe('jack-key');
     } finally {
       delete process.env.PORTICO_TEST_VAULT_TOKEN;
     }
@@ -45,7 +57,11 @@ describe('vault secret manager against a Vault KV server', () => {
     await expect(vault.get({ uri: server.url, prefix: 'kv/apisix', token: 'bad' }, 'jack/auth-key', http)).rejects.toThrow(
       'failed to retrtive data from vault kv engine: status 403',
     );
-    await expect(vault.get({ uri: server.url, prefix: 'kv', token: 't0ken' }, 'nokey', http)).rejects.toThrow('error key format, key: nokey');
-    await expect(vault.get({ uri: server.url, prefix: 'kv', token: 't0ken' }, 'jack/', http)).rejects.toThrow("can't find sub key, key: jack/");
+    await expect(vault.get({ uri: server.url, prefix: 'kv', token: 't0ken' }, 'nokey', http)).rejects.toThrow(
+      'error key format, key: nokey',
+    );
+    await expect(vault.get({ uri: server.url, prefix: 'kv', token: 't0ken' }, 'jack/', http)).rejects.toThrow(
+      "can't find sub key, key: jack/",
+    );
   });
 });

@@ -59,10 +59,13 @@ export const vault: SecretManager<VaultConf> = {
     } catch {
       throw new SecretFetchError('failed to decode result from vault kv engine');
     }
-    if (typeof body?.data !== 'object' || body.data === null) throw new SecretFetchError('failed to decode result from vault kv engine');
+    if (typeof body?.data !== 'object' || body.data === null)
+      throw new SecretFetchError('failed to decode result from vault kv engine');
     const data = body.data as Record<string, unknown>;
     const fields =
-      typeof data.data === 'object' && data.data !== null && typeof data.metadata === 'object' ? (data.data as Record<string, unknown>) : data;
+      typeof data.data === 'object' && data.data !== null && typeof data.metadata === 'object'
+        ? (data.data as Record<string, unknown>)
+        : data;
     const v = fields[subKey];
     if (v === undefined || v === null) return undefined;
     return typeof v === 'string' ? v : JSON.stringify(v);

@@ -18,7 +18,12 @@ function usage(p: number, c: number) {
     completion_tokens: c,
     total_tokens: p + c,
     prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: 0,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
   };
 }
 
@@ -85,7 +90,9 @@ export function embeddingsList(inputs: string[], model: string, dims: number, to
 /** A Vertex AI `predict` response for text embeddings. */
 export function vertexPredict(contents: string[], dims: number, tokens: number): object {
   return {
-    predictions: contents.map((t) => ({ embeddings: { values: vector(t, dims), statistics: { token_count: tokens, truncated: false } } })),
+    predictions: contents.map((t) => ({
+      embeddings: { values: vector(t, dims), statistics: { token_count: tokens, truncated: false } },
+    })),
     metadata: { billableCharacterCount: contents.join('').length },
   };
 }
@@ -93,10 +100,19 @@ export function vertexPredict(contents: string[], dims: number, tokens: number):
 /** OpenAI's error body for a status. */
 export function errorBody(status: number): object {
   if (status === 401) {
-    return { error: { message: 'Incorrect API key provided.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } };
+    return {
+      error: { message: 'Incorrect API key provided.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' },
+    };
   }
   if (status === 429) {
     return { error: { message: 'Rate limit reached for requests', type: 'requests', param: null, code: 'rate_limit_exceeded' } };
   }
-  return { error: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', param: null, code: null } };
+  return {
+    error: {
+      message: 'The server had an error while processing your request. Sorry about that!',
+      type: 'server_error',
+      param: null,
+      code: null,
+    },
+  };
 }

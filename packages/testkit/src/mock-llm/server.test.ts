@@ -42,7 +42,10 @@ describe('mock LLM', () => {
     const usage = JSON.parse(events.at(-2)!.slice(6));
     expect(usage.choices).toEqual([]);
     expect(usage.usage.total_tokens).toBe(31);
-    const text = events.slice(0, -2).map((e) => JSON.parse(e.slice(6)).choices[0].delta.content ?? '').join('');
+    const text = events
+      .slice(0, -2)
+      .map((e) => JSON.parse(e.slice(6)).choices[0].delta.content ?? '')
+      .join('');
     expect(text).toBe('1+1 equals 2.');
   });
 

@@ -103,7 +103,8 @@ export async function startMockLlm(opts: MockLlmOptions = {}): Promise<MockLlm> 
     if (b.status !== undefined && b.status !== 200) return send(b.status, b.errorBody ?? errorBody(b.status));
     if (opts.apiKey !== undefined && !authorised(rec, opts.apiKey)) return send(401, errorBody(401));
     const j = (rec.json ?? {}) as Record<string, unknown>;
-    if (typeof j !== 'object' || j === null) return send(400, { error: { message: 'invalid JSON body', type: 'invalid_request_error' } });
+    if (typeof j !== 'object' || j === null)
+      return send(400, { error: { message: 'invalid JSON body', type: 'invalid_request_error' } });
     const requested = typeof j.model === 'string' ? j.model : 'gpt-4o-mini';
     const model = models[requested] ?? requested;
     if (Array.isArray(j.instances)) {
@@ -115,9 +116,21 @@ export async function startMockLlm(opts: MockLlmOptions = {}): Promise<MockLlm> 
       return send(200, embeddingsList(inputs, model, dims, embTokens));
     }
     if (!Array.isArray(j.messages)) {
-      return send(400, { error: { message: "Missing required parameter: 'messages'.", type: 'invalid_request_error', param: 'messages', code: 'missing_required_parameter' } });
+      return send(400, {
+        error: {
+          message: "Missing required parameter: 'messages'.",
+          type: 'invalid_request_error',
+          param: 'messages',
+          code: 'missing_required_parameter',
+        },
+      });
     }
-    const maxTokens = typeof j.max_tokens === 'number' ? j.max_tokens : typeof j.max_completion_tokens === 'number' ? j.max_completion_tokens : undefined;
+    const maxTokens =
+      typeof j.max_tokens === 'number'
+        ? j.max_tokens
+        : typeof j.max_completion_tokens === 'number'
+          ? j.max_completion_tokens
+          : undefined;
     const truncated = maxTokens !== undefined && maxTokens < completionTokens;
     const params = {
       model,
@@ -131,7 +144,11 @@ export async function startMockLlm(opts: MockLlmOptions = {}): Promise<MockLlm> 
     const so = j.stream_options as { include_usage?: unknown } | undefined;
     const includeUsage = so?.include_usage === true && !b.omitUsage;
     const events = chatStreamEvents(params, splitPieces(params.content, b.chunks ?? 3), includeUsage);
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    });
     res.flushHeaders();
     const interval = b.intervalMs ?? 10;
     let sent = 0;
@@ -178,5 +195,10 @@ export async function startMockLlm(opts: MockLlmOptions = {}): Promise<MockLlm> 
 }
 
 function authorised(rec: RecordedRequest, key: string): boolean {
-  return rec.headers.authorization === `Bearer ${key}` || rec.headers['api-key'] === key || rec.query.api_key === key || rec.query.key === key;
+  return (
+    rec.headers.authorization === `Bearer ${key}` ||
+    rec.headers['api-key'] === key ||
+    rec.query.api_key === key ||
+    rec.query.key === key
+  );
 }

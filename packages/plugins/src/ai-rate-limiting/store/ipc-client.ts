@@ -35,16 +35,20 @@ export class SharedCounterClient implements CounterStore {
 
   constructor(channel: CounterChannel = processChannel, timeoutMs = 1000) {
     this.rpc = new PodRpcClient(channel, isCounterReply, timeoutMs, {
-      closed: () => new SharedCounterError('COUNTER_IPC_CLOSED', 'shared counters unavailable: IPC channel to the primary is closed'),
-      timeout: (ms) => new SharedCounterError('COUNTER_IPC_TIMEOUT', `shared counters: no answer from the primary within ${ms} ms`),
+      closed: () =>
+        new SharedCounterError('COUNTER_IPC_CLOSED', 'shared counters unavailable: IPC channel to the primary is closed'),
+      timeout: (ms) =>
+        new SharedCounterError('COUNTER_IPC_TIMEOUT', `shared counters: no answer from the primary within ${ms} ms`),
     });
   }
 
   incoming(key: string, windowSec: number, cost: number): Promise<CounterState> {
-    return this.rpc.call((id) => ({ portico: COUNTER_REQUEST, id, key, window: windowSec, cost })).then((reply) => {
-      if ('error' in reply) throw new SharedCounterError('COUNTER_HOST_ERROR', `shared counters: ${reply.error}`);
-      return reply;
-    });
+    return this.rpc
+      .call((id) => ({ portico: COUNTER_REQUEST, id, key, window: windowSec, cost }))
+      .then((reply) => {
+        if ('error' in reply) throw new SharedCounterError('COUNTER_HOST_ERROR', `shared counters: ${reply.error}`);
+        return reply;
+      });
   }
 
   /** Requests awaiting an answer (for tests and diagnostics). */

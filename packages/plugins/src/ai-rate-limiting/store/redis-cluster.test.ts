@@ -33,8 +33,13 @@ afterAll(async () => {
 /** A validated redis-cluster conf (defaults applied), as the data plane would hold it. */
 function clusterConf(extra: Record<string, unknown> = {}): AiRateLimitingConf {
   const conf: Record<string, unknown> = {
-    limit: 30, time_window: 60, policy: 'redis-cluster',
-    redis_cluster_nodes: cluster.nodes, redis_cluster_name: 'portico-test', redis_timeout: 300, ...extra,
+    limit: 30,
+    time_window: 60,
+    policy: 'redis-cluster',
+    redis_cluster_nodes: cluster.nodes,
+    redis_cluster_name: 'portico-test',
+    redis_timeout: 300,
+    ...extra,
   };
   const err = checkPluginConf(aiRateLimiting, conf, 'route');
   if (err) throw new Error(err);
@@ -87,7 +92,10 @@ describe('RedisCounterStore with policy redis-cluster (real 3-master cluster)', 
       const results = await Promise.all(calls);
       for (let i = 0; i < keys.length; i++) {
         // Atomic: every commit saw a distinct running total 1..20, never a lost update.
-        const seen = results.slice(i * 20, i * 20 + 20).map((r) => r.consumed).sort((a, b) => a - b);
+        const seen = results
+          .slice(i * 20, i * 20 + 20)
+          .map((r) => r.consumed)
+          .sort((a, b) => a - b);
         expect(seen).toEqual(Array.from({ length: 20 }, (_, j) => j + 1));
         expect(await admin.get(REDIS_KEY_PREFIX + keys[i])).toBe('20');
       }
@@ -121,7 +129,15 @@ describe('RedisCounterStore with policy redis-cluster (real 3-master cluster)', 
       await cluster.start();
       // Same handle, no re-acquire. Data is gone (no persistence) and the commit attempted
       // during the outage was not replayed late: the counter restarts from 0.
-      await expect.poll(() => pod.incoming('outage', 60, 0).then((s) => s.consumed, () => -1), { timeout: 10_000, interval: 100 })
+      await expect
+        .poll(
+          () =>
+            pod.incoming('outage', 60, 0).then(
+              (s) => s.consumed,
+              () => -1,
+            ),
+          { timeout: 10_000, interval: 100 },
+        )
         .toBe(0);
       expect(await pod.incoming('outage', 60, 7)).toMatchObject({ consumed: 7 });
     } finally {

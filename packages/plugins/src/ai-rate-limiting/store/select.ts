@@ -13,5 +13,6 @@ let chosen: CounterStore | undefined;
  * in-process store, with no IPC at all.
  */
 export function localPolicyStore(): CounterStore {
-  return (chosen ??= cluster.isWorker && process.env[SHARED_COUNTERS_ENV] === '1' ? new SharedCounterClient() : localCounterStore);
+  return (chosen ??=
+    cluster.isWorker && process.env[SHARED_COUNTERS_ENV] === '1' ? new SharedCounterClient() : localCounterStore);
 }
