@@ -1,6 +1,6 @@
 /**
  * Portico benchmark suite entry: `pnpm bench` (full, ≤ 10 min) or `pnpm bench -- --quick` (≤ 60 s smoke).
- * Options: --quick, --only non-streaming,streaming,convergence,scale,prometheus, --cpu-prof (profile the data planes).
+ * Options: --quick, --only non-streaming,streaming,convergence,scale,prometheus,plugin-stack, --cpu-prof (profile the data planes).
  * Everything runs on 127.0.0.1; every process started is stopped by PID at the end.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,11 +15,19 @@ import { Results, renderMarkdown } from './lib/results.js';
 import type { Ctx, RunConfig } from './scenarios/context.js';
 import { convergence } from './scenarios/convergence.js';
 import { nonStreaming } from './scenarios/non-streaming.js';
+import { pluginStack } from './scenarios/plugin-stack.js';
 import { prometheusCost } from './scenarios/prometheus.js';
 import { scale } from './scenarios/scale.js';
 import { streaming } from './scenarios/streaming.js';
 
-const SCENARIOS = { 'non-streaming': nonStreaming, streaming, convergence, scale, prometheus: prometheusCost } as const;
+const SCENARIOS = {
+  'non-streaming': nonStreaming,
+  streaming,
+  convergence,
+  scale,
+  prometheus: prometheusCost,
+  'plugin-stack': pluginStack,
+} as const;
 type Name = keyof typeof SCENARIOS;
 
 const argv = process.argv.slice(2);

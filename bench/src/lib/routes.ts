@@ -52,6 +52,21 @@ export function porticoRoutes(mockPort: number, redisPort?: number): Array<[stri
         plugins: { 'ai-proxy': aiInstance(mockPort, '/held/v1/chat/completions') },
       },
     ],
+    [
+      // Issue 12's stack: the plugins AI routes carry in front of ai-proxy.
+      'routes/bench-stack',
+      {
+        uri: '/stack/v1/chat/completions',
+        methods: ['POST'],
+        plugins: {
+          'key-auth': {},
+          'limit-count': { count: 1_000_000_000, time_window: 60, policy: 'local' },
+          cors: {},
+          'proxy-rewrite': { headers: { set: { 'X-Bench': 'stack' } } },
+          'ai-proxy': aiInstance(mockPort, '/v1/chat/completions'),
+        },
+      },
+    ],
     ['routes/bench-plain', { uri: '/plain/*', upstream: { type: 'roundrobin', nodes: { [`127.0.0.1:${mockPort}`]: 1 } } }],
     ['consumers/bench', { username: 'bench', plugins: { 'key-auth': { key: BENCH_KEY } } }],
     ['routes/bench-multi-local', { uri: '/multi/local', methods: ['POST'], plugins: multi({ policy: 'local' }) }],
