@@ -7,7 +7,7 @@
  * the dependent objects again. Values are re-read every TTL, and all of them when the
  * `secrets` objects change.
  */
-import { collectRefs, SecretResolver, substituteRefs, type HttpFetch } from '@portico/secrets';
+import { collectRefs, parseRef, resolveEnv, SecretResolver, substituteRefs, type HttpFetch } from '@portico/secrets';
 import type { Logger } from '@portico/plugin-sdk';
 
 export interface SecretRefsOptions {
@@ -55,13 +55,14 @@ export class SecretRefs {
   substitute<T>(conf: T): T {
     const refs = collectRefs(conf);
     if (refs.size === 0) return conf;
-    const missing = [...refs].filter((r) => this.resolver.peek(r) === undefined);
+    const valueOf = (r: string): string | undefined => this.resolver.peek(r) ?? envValue(r);
+    const missing = [...refs].filter((r) => valueOf(r) === undefined);
     if (missing.length > 0) {
       for (const r of missing) this.queued.add(r);
       this.schedule();
       throw new SecretPendingError(`failed to resolve secret reference: ${missing.join(', ')}`);
     }
-    return substituteRefs(conf, (r) => this.resolver.peek(r));
+    return substituteRefs(conf, valueOf);
   }
 
   /** The `secrets` objects changed: forget every value (APISIX keys its cache on their version). */
@@ -100,4 +101,12 @@ export class SecretRefs {
     this.generation++;
     this.opts.onChange();
   }
+}
+
+/** `$env://` needs no I/O: read it at once, so such objects are served from the first snapshot. */
+function envValue(ref: string): string | undefined {
+  const parsed = parseRef(ref);
+  if ('error' in parsed || parsed.kind !== 'env') return undefined;
+  const r = resolveEnv(parsed);
+  return 'value' in r ? r.value : undefined;
 }
