@@ -3,7 +3,7 @@
  * No I/O.
  */
 import type { JsonSchema, PluginDefinition } from '@portico/plugin-sdk';
-import { redisPolicySchemas } from '../redis-policy/schema.js';
+import { type RedisConfFields, redisPolicySchemas } from '../redis-policy/schema.js';
 
 const withKeyTtl = <T extends { properties: object; required: readonly string[] }>(s: T) => ({
   ...s,
@@ -46,7 +46,7 @@ export const limitConnSchema: JsonSchema = {
 };
 
 /** A validated limit-conn conf (defaults applied). */
-export interface LimitConnConf {
+export interface LimitConnConf extends RedisConfFields {
   conn?: number | string;
   burst?: number | string;
   default_conn_delay: number;
@@ -59,20 +59,6 @@ export interface LimitConnConf {
   allow_degradation: boolean;
   rules?: { conn: number | string; burst: number | string; key: string }[];
   key_ttl?: number;
-  redis_host?: string;
-  redis_port?: number;
-  redis_username?: string;
-  redis_password?: string;
-  redis_database?: number;
-  redis_timeout?: number;
-  redis_ssl?: boolean;
-  redis_ssl_verify?: boolean;
-  redis_keepalive_timeout?: number;
-  redis_keepalive_pool?: number;
-  redis_cluster_nodes?: string[];
-  redis_cluster_name?: string;
-  redis_cluster_ssl?: boolean;
-  redis_cluster_ssl_verify?: boolean;
 }
 
 export const limitConnDefinition: PluginDefinition<LimitConnConf> = {

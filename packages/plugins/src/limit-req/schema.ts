@@ -3,7 +3,7 @@
  * No I/O.
  */
 import type { JsonSchema, PluginDefinition } from '@portico/plugin-sdk';
-import { redisPolicySchemas } from '../redis-policy/schema.js';
+import { type RedisConfFields, redisPolicySchemas } from '../redis-policy/schema.js';
 
 export const limitReqSchema: JsonSchema = {
   type: 'object',
@@ -29,7 +29,7 @@ export const limitReqSchema: JsonSchema = {
 };
 
 /** A validated limit-req conf (defaults applied). */
-export interface LimitReqConf {
+export interface LimitReqConf extends RedisConfFields {
   rate: number;
   burst: number;
   key: string;
@@ -39,20 +39,6 @@ export interface LimitReqConf {
   rejected_msg?: string;
   nodelay: boolean;
   allow_degradation: boolean;
-  redis_host?: string;
-  redis_port?: number;
-  redis_username?: string;
-  redis_password?: string;
-  redis_database?: number;
-  redis_timeout?: number;
-  redis_ssl?: boolean;
-  redis_ssl_verify?: boolean;
-  redis_keepalive_timeout?: number;
-  redis_keepalive_pool?: number;
-  redis_cluster_nodes?: string[];
-  redis_cluster_name?: string;
-  redis_cluster_ssl?: boolean;
-  redis_cluster_ssl_verify?: boolean;
 }
 
 export const limitReqDefinition: PluginDefinition<LimitReqConf> = {

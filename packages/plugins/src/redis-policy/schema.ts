@@ -36,3 +36,21 @@ export const redisPolicySchemas = {
     required: ['redis_cluster_nodes', 'redis_cluster_name'],
   },
 } as const;
+
+/** The redis / redis-cluster fields a `policy: redis*` limit plugin conf may carry (apisix/utils/redis-schema.lua). */
+export interface RedisConfFields {
+  redis_host?: string;
+  redis_port?: number;
+  redis_username?: string;
+  redis_password?: string;
+  redis_database?: number;
+  redis_timeout?: number;
+  redis_ssl?: boolean;
+  redis_ssl_verify?: boolean;
+  redis_keepalive_timeout?: number;
+  redis_keepalive_pool?: number;
+  redis_cluster_nodes?: string[];
+  redis_cluster_name?: string;
+  redis_cluster_ssl?: boolean;
+  redis_cluster_ssl_verify?: boolean;
+}
