@@ -39,6 +39,8 @@ import { jwtAuthDefinition } from './jwt-auth/schema.js';
 import { limitConnDefinition } from './limit-conn/schema.js';
 import { limitCountDefinition } from './limit-count/schema.js';
 import { limitReqDefinition } from './limit-req/schema.js';
+// ai budgets (issue 15)
+import { aiBudgetDefinition } from './ai-budget/schema.js';
 
 /** Every plugin definition Portico ships, in no particular order. */
 export const allDefinitions: readonly PluginDefinition[] = [
@@ -73,6 +75,8 @@ export const allDefinitions: readonly PluginDefinition[] = [
   limitCountDefinition,
   limitReqDefinition,
   limitConnDefinition,
+  // ai budgets (issue 15)
+  aiBudgetDefinition,
 ];
 
 const byName = indexPlugins(allDefinitions);

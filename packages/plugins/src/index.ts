@@ -39,6 +39,8 @@ import { jwtAuth } from './jwt-auth/index.js';
 import { limitConn } from './limit-conn/index.js';
 import { limitCount } from './limit-count/index.js';
 import { limitReq } from './limit-req/index.js';
+// ai budgets (issue 15)
+import { aiBudget } from './ai-budget/index.js';
 
 /** Every plugin Portico ships, in no particular order (the pipeline sorts by priority). */
 export const allPlugins: readonly PluginModule[] = [
@@ -73,6 +75,8 @@ export const allPlugins: readonly PluginModule[] = [
   limitCount,
   limitReq,
   limitConn,
+  // ai budgets (issue 15)
+  aiBudget,
 ];
 
 const byName = indexPlugins(allPlugins);

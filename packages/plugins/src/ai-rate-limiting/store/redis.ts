@@ -1,5 +1,4 @@
-import { RedisConnection, type RedisScript } from '../../redis-policy/connection.js';
-import type { AiRateLimitingConf } from '../schema.js';
+import { RedisConnection, type RedisPolicyConf, type RedisScript } from '../../redis-policy/connection.js';
 import type { CounterState, CounterStore } from './types.js';
 
 export { RedisClusterTimeoutError } from '../../redis-policy/connection.js';
@@ -33,22 +32,28 @@ return {redis.call('incrby', KEYS[1], cost), ttl}
 `,
 };
 
-/** Counters in Redis (or a Redis Cluster), shared by every pod pointed at it. */
+/**
+ * Counters in Redis (or a Redis Cluster), shared by every pod pointed at it. `keyPrefix`
+ * names the owner (ai-rate-limiting by default; ai-budget keeps its spend under its own).
+ */
 export class RedisCounterStore implements CounterStore {
-  private constructor(private readonly conn: RedisConnection) {}
+  private constructor(
+    private readonly conn: RedisConnection,
+    private readonly keyPrefix: string,
+  ) {}
 
   /** Get (or open) the shared connection for this conf's redis fields. */
-  static acquire(conf: AiRateLimitingConf): RedisCounterStore {
-    return new RedisCounterStore(RedisConnection.acquire(conf));
+  static acquire(conf: RedisPolicyConf, keyPrefix = REDIS_KEY_PREFIX): RedisCounterStore {
+    return new RedisCounterStore(RedisConnection.acquire(conf), keyPrefix);
   }
 
   /** A store with its own connection, outside the shared pool (what a second pod has). */
-  static open(conf: AiRateLimitingConf): RedisCounterStore {
-    return new RedisCounterStore(RedisConnection.open(conf));
+  static open(conf: RedisPolicyConf, keyPrefix = REDIS_KEY_PREFIX): RedisCounterStore {
+    return new RedisCounterStore(RedisConnection.open(conf), keyPrefix);
   }
 
   async incoming(key: string, windowSec: number, cost: number): Promise<CounterState> {
-    const [consumed, ttlMs] = await this.conn.eval<[number, number]>(INCOMING, REDIS_KEY_PREFIX + key, windowSec, cost);
+    const [consumed, ttlMs] = await this.conn.eval<[number, number]>(INCOMING, this.keyPrefix + key, windowSec, cost);
     return { consumed: Number(consumed), ttlMs: Number(ttlMs) };
   }
 
