@@ -190,8 +190,16 @@ describe('Admin API checks of the AI prompt plugins', () => {
   };
 
   it('rejects invalid confs with APISIX error bodies', async () => {
-    await reject('ai-prompt-decorator', {}, 'object matches none of the required: ["prepend"] or ["append"] or ["append","prepend"]');
-    await reject('ai-prompt-template', { templates: [] }, 'property "templates" validation failed: expect array to have at least 1 items');
+    await reject(
+      'ai-prompt-decorator',
+      {},
+      'object matches none of the required: ["prepend"] or ["append"] or ["append","prepend"]',
+    );
+    await reject(
+      'ai-prompt-template',
+      { templates: [] },
+      'property "templates" validation failed: expect array to have at least 1 items',
+    );
     await reject('ai-prompt-guard', { match_all_roles: true, deny_patterns: ['(abc'] }, 'invalid deny_pattern: (abc');
     await reject(
       'ai-request-rewrite',
@@ -204,7 +212,10 @@ describe('Admin API checks of the AI prompt plugins', () => {
 
 describe('ai-prompt-decorator (doc: Prepend and Append Messages)', () => {
   it('sends the prepended system message and the appended user message to the LLM', async () => {
-    const res = await postJson(`${dp}/openai-chat`, { model: 'gpt-4', messages: [{ role: 'user', content: 'What is mTLS authentication?' }] });
+    const res = await postJson(`${dp}/openai-chat`, {
+      model: 'gpt-4',
+      messages: [{ role: 'user', content: 'What is mTLS authentication?' }],
+    });
     expect(res.status).toBe(200);
     expect(res.json()).toMatchObject({ object: 'chat.completion', model: 'gpt-4-0613' });
     expect(lastChat(llm)).toMatchObject({
@@ -220,7 +231,11 @@ describe('ai-prompt-decorator (doc: Prepend and Append Messages)', () => {
 
 describe('ai-prompt-template (doc: Configure a Template / Configure Multiple Templates)', () => {
   it('fills the template from the request and, after the doc PATCH, serves the echo template too', async () => {
-    const res = await postJson(`${dp}/template-chat`, { template_name: 'QnA with complexity', complexity: 'brief', prompt: 'quick sort' });
+    const res = await postJson(`${dp}/template-chat`, {
+      template_name: 'QnA with complexity',
+      complexity: 'brief',
+      prompt: 'quick sort',
+    });
     expect(res.status).toBe(200);
     expect(lastChat(llm).messages).toEqual([
       { role: 'system', content: 'Answer in brief.' },
@@ -277,10 +292,14 @@ describe('ai-prompt-guard (doc: Implement Allow and Deny Patterns)', () => {
 
   it('forwards a prompt with a price and rejects one without a price or with a phone number', async () => {
     const before = llm.requests.length;
-    const ok = await postJson(`${dp}/anything`, { messages: [SYSTEM, user('John paid $12.5 for a hot brewed coffee in El Paso.')] });
+    const ok = await postJson(`${dp}/anything`, {
+      messages: [SYSTEM, user('John paid $12.5 for a hot brewed coffee in El Paso.')],
+    });
     expect(ok.status).toBe(200);
     expect(llm.requests.length).toBe(before + 1);
-    const noPrice = await postJson(`${dp}/anything`, { messages: [SYSTEM, user('John paid a bit for a hot brewed coffee in El Paso.')] });
+    const noPrice = await postJson(`${dp}/anything`, {
+      messages: [SYSTEM, user('John paid a bit for a hot brewed coffee in El Paso.')],
+    });
     expect(noPrice.status).toBe(400);
     expect(noPrice.text).toBe('{"message":"Request doesn\'t match allow patterns"}\n');
     const phone = await postJson(`${dp}/anything`, {
@@ -293,27 +312,46 @@ describe('ai-prompt-guard (doc: Implement Allow and Deny Patterns)', () => {
 
   it('checks only the last user message by default', async () => {
     const sys = await postJson(`${dp}/anything`, {
-      messages: [{ role: 'system', content: 'Rate if the purchase from 647-200-9393 is at a decent price in USD.' }, user('John paid $12.5 for a hot brewed coffee in El Paso.')],
+      messages: [
+        { role: 'system', content: 'Rate if the purchase from 647-200-9393 is at a decent price in USD.' },
+        user('John paid $12.5 for a hot brewed coffee in El Paso.'),
+      ],
     });
     expect(sys.status).toBe(200);
     const history = await postJson(`${dp}/anything`, {
-      messages: [SYSTEM, user('Customer John contact: 647-200-9393'), user('John paid $12.5 for a hot brewed coffee in El Paso.')],
+      messages: [
+        SYSTEM,
+        user('Customer John contact: 647-200-9393'),
+        user('John paid $12.5 for a hot brewed coffee in El Paso.'),
+      ],
     });
     expect(history.status).toBe(200);
   });
 
   it('checks every role and the whole history when configured (doc: Validate Messages From All Roles)', async () => {
     const sys = await postJson(`${dp}/anything-all`, {
-      messages: [{ role: 'system', content: 'Rate if the purchase from 647-200-9393 is at a decent price in USD.' }, user('John paid $12.5 for a hot brewed coffee in El Paso.')],
+      messages: [
+        { role: 'system', content: 'Rate if the purchase from 647-200-9393 is at a decent price in USD.' },
+        user('John paid $12.5 for a hot brewed coffee in El Paso.'),
+      ],
     });
     expect(sys.status).toBe(400);
     expect(sys.json()).toEqual({ message: 'Request contains prohibited content' });
     const history = await postJson(`${dp}/anything-all`, {
-      messages: [SYSTEM, user('Customer John contact: 647-200-9393'), user('John paid $12.5 for a hot brewed coffee in El Paso.')],
+      messages: [
+        SYSTEM,
+        user('Customer John contact: 647-200-9393'),
+        user('John paid $12.5 for a hot brewed coffee in El Paso.'),
+      ],
     });
     expect(history.status).toBe(400);
     const ok = await postJson(`${dp}/anything-all`, {
-      messages: [SYSTEM, { role: 'system', content: 'The purchase is made in El Paso.' }, user('Customer John contact: xxx-xxx-xxxx'), user('John paid $12.5 for a hot brewed coffee.')],
+      messages: [
+        SYSTEM,
+        { role: 'system', content: 'The purchase is made in El Paso.' },
+        user('Customer John contact: xxx-xxx-xxxx'),
+        user('John paid $12.5 for a hot brewed coffee.'),
+      ],
     });
     expect(ok.status).toBe(200);
   });

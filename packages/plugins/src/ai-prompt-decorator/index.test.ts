@@ -45,7 +45,9 @@ describe('ai-prompt-decorator schema', () => {
 
 describe('ai-prompt-decorator rewrite', () => {
   it('prepends the system prompt and appends the user prompt around the doc request', async () => {
-    const { reply, body } = await run(JSON.stringify({ model: 'gpt-4', messages: [{ role: 'user', content: 'What is mTLS authentication?' }] }));
+    const { reply, body } = await run(
+      JSON.stringify({ model: 'gpt-4', messages: [{ role: 'user', content: 'What is mTLS authentication?' }] }),
+    );
     expect(reply).toBeUndefined();
     expect(JSON.parse(body)).toEqual({
       model: 'gpt-4',

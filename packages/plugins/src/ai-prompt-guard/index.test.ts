@@ -51,20 +51,35 @@ describe('ai-prompt-guard with default match modes (doc: "Implement Allow and De
   const check = guard({ allow_patterns: [ALLOW], deny_patterns: [DENY] });
 
   it('passes a price, rejects no price, then rejects a phone number', async () => {
-    expect((await check(chat(['system', SYSTEM], ['user', 'John paid $12.5 for a hot brewed coffee in El Paso.']))).reply).toBeUndefined();
-    expect((await check(chat(['system', SYSTEM], ['user', 'John paid a bit for a hot brewed coffee in El Paso.']))).reply).toEqual(NO_ALLOW);
-    expect((await check(chat(['system', SYSTEM], ['user', 'John (647-200-9393) paid $12.5 for a hot brewed coffee in El Paso.']))).reply).toEqual(
-      DENIED,
-    );
+    expect(
+      (await check(chat(['system', SYSTEM], ['user', 'John paid $12.5 for a hot brewed coffee in El Paso.']))).reply,
+    ).toBeUndefined();
+    expect(
+      (await check(chat(['system', SYSTEM], ['user', 'John paid a bit for a hot brewed coffee in El Paso.']))).reply,
+    ).toEqual(NO_ALLOW);
+    expect(
+      (await check(chat(['system', SYSTEM], ['user', 'John (647-200-9393) paid $12.5 for a hot brewed coffee in El Paso.'])))
+        .reply,
+    ).toEqual(DENIED);
   });
 
   it('ignores the system prompt and earlier messages', async () => {
     expect(
-      (await check(chat(['system', 'Rate if the purchase from 647-200-9393 is at a decent price in USD.'], ['user', 'John paid $12.5 for a coffee.'])))
-        .reply,
+      (
+        await check(
+          chat(
+            ['system', 'Rate if the purchase from 647-200-9393 is at a decent price in USD.'],
+            ['user', 'John paid $12.5 for a coffee.'],
+          ),
+        )
+      ).reply,
     ).toBeUndefined();
     expect(
-      (await check(chat(['system', SYSTEM], ['user', 'Customer John contact: 647-200-9393'], ['user', 'John paid $12.5 for a coffee.']))).reply,
+      (
+        await check(
+          chat(['system', SYSTEM], ['user', 'Customer John contact: 647-200-9393'], ['user', 'John paid $12.5 for a coffee.']),
+        )
+      ).reply,
     ).toBeUndefined();
   });
 
@@ -74,15 +89,30 @@ describe('ai-prompt-guard with default match modes (doc: "Implement Allow and De
 });
 
 describe('ai-prompt-guard over all roles and the whole history', () => {
-  const check = guard({ match_all_roles: true, match_all_conversation_history: true, allow_patterns: [ALLOW], deny_patterns: [DENY] });
+  const check = guard({
+    match_all_roles: true,
+    match_all_conversation_history: true,
+    allow_patterns: [ALLOW],
+    deny_patterns: [DENY],
+  });
 
   it('rejects prohibited content anywhere and passes a conforming conversation (doc example)', async () => {
     expect(
-      (await check(chat(['system', 'Rate if the purchase from 647-200-9393 is at a decent price in USD.'], ['user', 'John paid $12.5 for a coffee.'])))
-        .reply,
+      (
+        await check(
+          chat(
+            ['system', 'Rate if the purchase from 647-200-9393 is at a decent price in USD.'],
+            ['user', 'John paid $12.5 for a coffee.'],
+          ),
+        )
+      ).reply,
     ).toEqual(DENIED);
     expect(
-      (await check(chat(['system', SYSTEM], ['user', 'Customer John contact: 647-200-9393'], ['user', 'John paid $12.5 for a coffee.']))).reply,
+      (
+        await check(
+          chat(['system', SYSTEM], ['user', 'Customer John contact: 647-200-9393'], ['user', 'John paid $12.5 for a coffee.']),
+        )
+      ).reply,
     ).toEqual(DENIED);
     expect(
       (
@@ -102,7 +132,13 @@ describe('ai-prompt-guard over all roles and the whole history', () => {
     const body = {
       messages: [
         { role: 'assistant', content: [{ type: 'text', text: 'call 647-200-9393' }] },
-        { role: 'user', content: [{ type: 'image_url', image_url: { url: 'http://x/647-200-9393' } }, { type: 'text', text: '$1' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'image_url', image_url: { url: 'http://x/647-200-9393' } },
+            { type: 'text', text: '$1' },
+          ],
+        },
       ],
     };
     expect((await check(body)).reply).toEqual(DENIED);
@@ -115,7 +151,9 @@ describe('ai-prompt-guard on other protocols and non-AI requests', () => {
   it('checks Responses API instructions and input together', async () => {
     const check = guard({ match_all_roles: true, deny_patterns: ['badword'] });
     expect((await check({ instructions: 'badword', input: 'hello' }, '/v1/responses')).reply).toEqual(DENIED);
-    expect((await check({ instructions: 'ok', input: ['hi', { role: 'user', content: 'badword' }] }, '/v1/responses')).reply).toEqual(DENIED);
+    expect(
+      (await check({ instructions: 'ok', input: ['hi', { role: 'user', content: 'badword' }] }, '/v1/responses')).reply,
+    ).toEqual(DENIED);
     expect((await check({ instructions: 'ok', input: 'hello' }, '/v1/responses')).reply).toBeUndefined();
     const userOnly = guard({ deny_patterns: ['badword'] });
     expect((await userOnly({ instructions: 'badword', input: 'hello' }, '/v1/responses')).reply).toBeUndefined();
@@ -126,18 +164,30 @@ describe('ai-prompt-guard on other protocols and non-AI requests', () => {
     const check = guard({ match_all_roles: true, deny_patterns: ['badword'] });
     const r = await check({ foo: 'badword' });
     expect(r.reply).toBeUndefined();
-    expect(r.logs.some((l) => l.level === 'info' && l.msg === 'ai-prompt-guard skipped: request body does not match any supported AI protocol')).toBe(true);
+    expect(
+      r.logs.some(
+        (l) => l.level === 'info' && l.msg === 'ai-prompt-guard skipped: request body does not match any supported AI protocol',
+      ),
+    ).toBe(true);
     expect((await check('name=alice&action=upload')).reply).toBeUndefined();
   });
 
   it('rejects them with fail_mode error, and logs a warning with fail_mode warn', async () => {
     const strict = guard({ deny_patterns: ['badword'], fail_mode: 'error' });
-    expect((await strict({ foo: 'bar' })).reply).toEqual({ status: 400, body: { message: 'Request format not recognized by ai-prompt-guard' } });
-    expect((await strict('not json')).reply).toEqual({ status: 400, body: { message: 'Expected value but found invalid token at character 1' } });
+    expect((await strict({ foo: 'bar' })).reply).toEqual({
+      status: 400,
+      body: { message: 'Request format not recognized by ai-prompt-guard' },
+    });
+    expect((await strict('not json')).reply).toEqual({
+      status: 400,
+      body: { message: 'Expected value but found invalid token at character 1' },
+    });
     const warn = guard({ fail_mode: 'warn' });
     const r = await warn('not json');
     expect(r.reply).toBeUndefined();
-    expect(r.logs.some((l) => l.level === 'warn' && l.msg?.startsWith('ai-prompt-guard skipped: request body is not valid JSON'))).toBe(true);
+    expect(
+      r.logs.some((l) => l.level === 'warn' && l.msg?.startsWith('ai-prompt-guard skipped: request body is not valid JSON')),
+    ).toBe(true);
   });
 
   it('answers "Empty request body" for an empty or oversized body', async () => {

@@ -11,8 +11,7 @@ export type BodyRead =
   | { readonly kind: 'empty' }
   | { readonly kind: 'too-large'; readonly error: string };
 
-const sizeError = (size: number, max: number): string =>
-  `request size ${size} is greater than the maximum size ${max} allowed`;
+const sizeError = (size: number, max: number): string => `request size ${size} is greater than the maximum size ${max} allowed`;
 
 /**
  * `core.request.get_body(max)`: a Content-Length above `max` fails before anything is read;

@@ -13,7 +13,10 @@ const bad = (message: string): Reply => ({ status: 400, body: { message } });
  * as invalid JSON (APISIX: `false` is, other scalars fail later with a 500). An empty array is
  * an empty table to Lua, so it is returned as an empty object; other arrays stay arrays.
  */
-export async function readJsonBody(ctx: RequestContext, maxSize: number): Promise<Reply | { body: JsonObject | unknown[]; raw: Buffer }> {
+export async function readJsonBody(
+  ctx: RequestContext,
+  maxSize: number,
+): Promise<Reply | { body: JsonObject | unknown[]; raw: Buffer }> {
   const read = await readBodyLimited(ctx, maxSize);
   if (read.kind === 'empty') return bad('could not get body: request body is empty');
   if (read.kind === 'too-large') return bad(`could not get body: ${read.error}`);

@@ -23,7 +23,14 @@ describe('getMessages', () => {
     const body = {
       messages: [
         { role: 'system', content: 'sys' },
-        { role: 'assistant', content: [{ type: 'text', text: 'a' }, { type: 'image_url', image_url: {} }, { type: 'text', text: 'b' }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: 'a' },
+            { type: 'image_url', image_url: {} },
+            { type: 'text', text: 'b' },
+          ],
+        },
         { role: 'user', content: [{ type: 'image_url', image_url: {} }] },
         { role: 'user', content: 'last' },
       ],
@@ -43,7 +50,11 @@ describe('getMessages', () => {
     expect(
       getMessages('openai-responses', {
         instructions: 'I',
-        input: ['plain', { role: 'assistant', content: [{ type: 'output_text', text: 'x' }] }, { type: 'function_call_output', output: 'tool' }],
+        input: [
+          'plain',
+          { role: 'assistant', content: [{ type: 'output_text', text: 'x' }] },
+          { type: 'function_call_output', output: 'tool' },
+        ],
       }),
     ).toEqual([
       { role: 'system', content: 'I' },
@@ -51,7 +62,12 @@ describe('getMessages', () => {
       { role: 'assistant', content: 'x' },
       { role: 'user', content: 'tool' },
     ]);
-    expect(getMessages('bedrock-converse', { system: [{ text: 'a' }, { text: 'b' }], messages: [{ role: 'user', content: [{ text: 'q' }] }] })).toEqual([
+    expect(
+      getMessages('bedrock-converse', {
+        system: [{ text: 'a' }, { text: 'b' }],
+        messages: [{ role: 'user', content: [{ text: 'q' }] }],
+      }),
+    ).toEqual([
       { role: 'system', content: 'a b' },
       { role: 'user', content: 'q' },
     ]);
@@ -84,7 +100,10 @@ describe('addMessages', () => {
     expect(body).toEqual({ instructions: `${SYS.content}\n${USER.content}\nold`, input: `hi\n${USER.content}` });
     const arr: Record<string, unknown> = { input: [{ role: 'user', content: 'x' }] };
     addMessages('openai-responses', arr, [USER], 'append');
-    expect(arr.input).toEqual([{ role: 'user', content: 'x' }, { type: 'message', role: 'user', content: USER.content }]);
+    expect(arr.input).toEqual([
+      { role: 'user', content: 'x' },
+      { type: 'message', role: 'user', content: USER.content },
+    ]);
   });
 
   it('puts bedrock system prompts into system blocks and the rest into messages', () => {
@@ -92,7 +111,10 @@ describe('addMessages', () => {
     addMessages('bedrock-converse', body, [SYS, USER], 'prepend');
     expect(body).toEqual({
       system: [{ text: SYS.content }, { text: 'old' }],
-      messages: [{ role: 'user', content: [{ text: USER.content }] }, { role: 'user', content: [{ text: 'q' }] }],
+      messages: [
+        { role: 'user', content: [{ text: USER.content }] },
+        { role: 'user', content: [{ text: 'q' }] },
+      ],
     });
   });
 

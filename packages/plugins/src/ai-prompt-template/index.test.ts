@@ -65,8 +65,14 @@ describe('ai-prompt-template rewrite', () => {
   });
 
   it('answers 400 when the template name is missing or not configured', async () => {
-    expect((await run({ prompt: 'x' })).reply).toEqual({ status: 400, body: { message: 'template name is missing in request.' } });
-    expect((await run({ template_name: 'random' })).reply).toEqual({ status: 400, body: { message: 'template: random not configured.' } });
+    expect((await run({ prompt: 'x' })).reply).toEqual({
+      status: 400,
+      body: { message: 'template name is missing in request.' },
+    });
+    expect((await run({ template_name: 'random' })).reply).toEqual({
+      status: 400,
+      body: { message: 'template: random not configured.' },
+    });
     expect((await run({ template_name: 5 })).reply).toEqual({ status: 400, body: { message: 'template: 5 not configured.' } });
     expect((await run('')).reply).toEqual({ status: 400, body: { message: 'could not get body: request body is empty' } });
   });

@@ -18,7 +18,9 @@ describe('prompt template rendering', () => {
     expect(render(msg('Explain about {{ topic }} in {{ level }}.'), { topic: 'psychology', level: 'brief' })).toEqual(
       msg('Explain about psychology in brief.'),
     );
-    expect(render(msg('Explain about {{ topic }} in {{ level }}.'), { 'topic-missing': 'x' })).toEqual(msg('Explain about  in .'));
+    expect(render(msg('Explain about {{ topic }} in {{ level }}.'), { 'topic-missing': 'x' })).toEqual(
+      msg('Explain about  in .'),
+    );
   });
 
   it('HTML-escapes {{ }} output as lua-resty-template does and writes {* *} raw', () => {
@@ -43,14 +45,16 @@ describe('prompt template rendering', () => {
 
   it('reads nested fields, 1-based array items, `or` defaults, _escape_json, _body and _ctx.var', () => {
     const body = { user: { name: 'ann' }, items: ['x', 'y'] };
-    expect(render(msg(`{{ user.name }} {{ user["name"] }} {{ items[2] }} {{ level or 'brief' }} {* _escape_json(items) *}`), body)).toEqual(
-      msg('ann ann y brief ["x","y"]'),
-    );
+    expect(
+      render(msg(`{{ user.name }} {{ user["name"] }} {{ items[2] }} {{ level or 'brief' }} {* _escape_json(items) *}`), body),
+    ).toEqual(msg('ann ann y brief ["x","y"]'));
     expect(render(msg('{* _body *}|{{ _ctx.var.route_name }}'), { a: 1 }, '{"a":1}')).toEqual(msg('{"a":1}|r1'));
   });
 
   it('renders model and any extra template field, and drops {# comments #}', () => {
-    expect(render({ model: '{{m}}', temperature: 0.2, messages: [{ role: 'user', content: 'a{# note #}b' }] }, { m: 'gpt-4' })).toEqual({
+    expect(
+      render({ model: '{{m}}', temperature: 0.2, messages: [{ role: 'user', content: 'a{# note #}b' }] }, { m: 'gpt-4' }),
+    ).toEqual({
       model: 'gpt-4',
       temperature: 0.2,
       messages: [{ role: 'user', content: 'ab' }],
@@ -60,7 +64,9 @@ describe('prompt template rendering', () => {
   it('reports indexing a missing table as a render error, like a Lua runtime error', () => {
     const c = compileTemplate(msg('{{ user.name }}'));
     if (!c.ok) throw new Error(c.error);
-    expect(() => renderTemplate(c.node, { body: {}, rawBody: Buffer.from('{}'), ctx: fakeContext() })).toThrow(TemplateRenderError);
+    expect(() => renderTemplate(c.node, { body: {}, rawBody: Buffer.from('{}'), ctx: fakeContext() })).toThrow(
+      TemplateRenderError,
+    );
   });
 
   it('reports Lua code blocks and calls it cannot evaluate as compile errors', () => {

@@ -25,7 +25,9 @@ export type TemplateNode =
   | { readonly kind: 'value'; readonly value: unknown };
 
 /** A template ready to render, or the compile error to answer when it is used. */
-export type CompiledTemplate = { readonly ok: true; readonly node: TemplateNode } | { readonly ok: false; readonly error: string };
+export type CompiledTemplate =
+  | { readonly ok: true; readonly node: TemplateNode }
+  | { readonly ok: false; readonly error: string };
 
 const OPENERS: Readonly<Record<string, string>> = { '{{': '}}', '{*': '*}', '{#': '#}', '{%': '%}', '{(': ')}', '{[': ']}' };
 
@@ -46,7 +48,8 @@ function compileText(s: string): Part[] {
     const inner = s.slice(i + 2, end);
     i = end + 2;
     if (open === '{#') continue;
-    if (open !== '{{' && open !== '{*') throw new TemplateCompileError(`unsupported tag "${open}${inner}${close}": only {{ }}, {* *} and {# #} are supported`);
+    if (open !== '{{' && open !== '{*')
+      throw new TemplateCompileError(`unsupported tag "${open}${inner}${close}": only {{ }}, {* *} and {# #} are supported`);
     if (lit !== '') parts.push(lit);
     lit = '';
     parts.push({ expr: parseExpr(inner), escape: open === '{{' });
@@ -87,7 +90,8 @@ const nilIndex = (what: string): TemplateRenderError => new TemplateRenderError(
 function index(cur: unknown, key: string | number, path: string): unknown {
   if (cur === undefined || cur === null) throw nilIndex(`'${path}'`);
   if (Array.isArray(cur)) return typeof key === 'number' ? cur[key - 1] : undefined;
-  if (typeof cur === 'object') return typeof key === 'string' && Object.hasOwn(cur, key) ? (cur as Record<string, unknown>)[key] : undefined;
+  if (typeof cur === 'object')
+    return typeof key === 'string' && Object.hasOwn(cur, key) ? (cur as Record<string, unknown>)[key] : undefined;
   if (typeof cur === 'string') return undefined;
   throw new TemplateRenderError(`attempt to index '${path}' (a ${typeof cur} value)`);
 }
@@ -111,13 +115,16 @@ function evaluate(e: Expr, scope: RenderScope): unknown {
     case 'call': {
       const v = evaluate(e.arg, scope);
       if (e.fn === '_escape_json') return cjsonEncode(v);
-      if (typeof v !== 'string') throw new TemplateRenderError(`bad argument to _escape_xml (string expected, got ${v === undefined ? 'nil' : typeof v})`);
+      if (typeof v !== 'string')
+        throw new TemplateRenderError(`bad argument to _escape_xml (string expected, got ${v === undefined ? 'nil' : typeof v})`);
       return v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;').replace(/"/g, '&quot;');
     }
     case 'path': {
       const b = scope.body;
       let cur: unknown =
-        typeof b === 'object' && b !== null && !Array.isArray(b) && Object.hasOwn(b, e.root) ? (b as Record<string, unknown>)[e.root] : undefined;
+        typeof b === 'object' && b !== null && !Array.isArray(b) && Object.hasOwn(b, e.root)
+          ? (b as Record<string, unknown>)[e.root]
+          : undefined;
       let path = e.root;
       for (const k of e.keys) {
         cur = index(cur, k, path);

@@ -42,7 +42,10 @@ function prepared(conf: Record<string, unknown>) {
 async function run(conf: Record<string, unknown>, body: string) {
   const state = prepared(conf);
   try {
-    const ctx = fakeContext({ body, headers: { 'content-type': 'text/plain', authorization: 'Bearer client-secret', 'x-client': '1' } });
+    const ctx = fakeContext({
+      body,
+      headers: { 'content-type': 'text/plain', authorization: 'Bearer client-secret', 'x-client': '1' },
+    });
     const reply = await aiRequestRewrite.access!(ctx, state);
     return { reply, body: (await ctx.readBody()).toString(), logs: ctx.logs };
   } finally {
@@ -50,20 +53,35 @@ async function run(conf: Record<string, unknown>, body: string) {
   }
 }
 
-const base = () => ({ prompt: 'some prompt to test', provider: 'openai', auth: { header: { Authorization: `Bearer ${KEY}` } }, override: { endpoint: mock.url } });
+const base = () => ({
+  prompt: 'some prompt to test',
+  provider: 'openai',
+  auth: { header: { Authorization: `Bearer ${KEY}` } },
+  override: { endpoint: mock.url },
+});
 
 describe('ai-request-rewrite schema', () => {
   it('applies the 3.18 defaults at priority 1073', () => {
     const conf: Record<string, unknown> = { prompt: 'p', provider: 'openai', auth: { header: { Authorization: 'Bearer t' } } };
     expect(checkPluginConf(aiRequestRewriteDefinition, conf, 'route')).toBeUndefined();
-    expect(conf).toMatchObject({ max_req_body_size: 67108864, timeout: 30000, keepalive: true, keepalive_pool: 30, ssl_verify: true });
+    expect(conf).toMatchObject({
+      max_req_body_size: 67108864,
+      timeout: 30000,
+      keepalive: true,
+      keepalive_pool: 30,
+      ssl_verify: true,
+    });
     expect(aiRequestRewriteDefinition.priority).toBe(1073);
   });
 
   it('reports the missing required fields and unknown providers with APISIX messages', () => {
     const auth = { header: { Authorization: 'Bearer t' } };
-    expect(checkPluginConf(aiRequestRewriteDefinition, { provider: 'openai', auth }, 'route')).toBe('property "prompt" is required');
-    expect(checkPluginConf(aiRequestRewriteDefinition, { prompt: 'p', provider: 'openai' }, 'route')).toBe('property "auth" is required');
+    expect(checkPluginConf(aiRequestRewriteDefinition, { provider: 'openai', auth }, 'route')).toBe(
+      'property "prompt" is required',
+    );
+    expect(checkPluginConf(aiRequestRewriteDefinition, { prompt: 'p', provider: 'openai' }, 'route')).toBe(
+      'property "auth" is required',
+    );
     expect(checkPluginConf(aiRequestRewriteDefinition, { prompt: 'p', auth }, 'route')).toBe('property "provider" is required');
     expect(checkPluginConf(aiRequestRewriteDefinition, { prompt: 'p', provider: 'invalid-provider', auth }, 'route')).toBe(
       'property "provider" validation failed: matches none of the enum values',
@@ -76,9 +94,15 @@ describe('ai-request-rewrite schema', () => {
   it('requires override.endpoint for openai-compatible before anything else', () => {
     const msg = 'override.endpoint is required for openai-compatible provider';
     expect(checkPluginConf(aiRequestRewriteDefinition, { provider: 'openai-compatible' }, 'route')).toBe(msg);
-    expect(checkPluginConf(aiRequestRewriteDefinition, { prompt: 'p', provider: 'openai-compatible', auth: {} }, 'route')).toBe(msg);
+    expect(checkPluginConf(aiRequestRewriteDefinition, { prompt: 'p', provider: 'openai-compatible', auth: {} }, 'route')).toBe(
+      msg,
+    );
     expect(
-      checkPluginConf(aiRequestRewriteDefinition, { prompt: 'p', provider: 'openai-compatible', auth: {}, override: { endpoint: 'http://x/v1' } }, 'route'),
+      checkPluginConf(
+        aiRequestRewriteDefinition,
+        { prompt: 'p', provider: 'openai-compatible', auth: {}, override: { endpoint: 'http://x/v1' } },
+        'route',
+      ),
     ).toBeUndefined();
   });
 });
@@ -109,7 +133,10 @@ describe('ai-request-rewrite access', () => {
 
   it('authenticates with auth.query merged into the endpoint query', async () => {
     const before = mock.requests.length;
-    const r = await run({ ...base(), auth: { query: { api_key: KEY } }, override: { endpoint: `${mock.url}/custom/path?v=1` } }, 'x');
+    const r = await run(
+      { ...base(), auth: { query: { api_key: KEY } }, override: { endpoint: `${mock.url}/custom/path?v=1` } },
+      'x',
+    );
     expect(r.reply).toBeUndefined();
     expect(mock.requests[before]!.path).toBe('/custom/path');
     expect(mock.requests[before]!.query).toEqual({ api_key: KEY, v: '1' });

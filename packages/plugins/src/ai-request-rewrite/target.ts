@@ -27,7 +27,7 @@ const DROPPED = new Set(['host', 'content-length', 'accept-encoding']);
 export function resolveTarget(conf: AiRequestRewriteConf): RewriteTarget | { error: string } {
   const endpointText = conf.override?.endpoint;
   const endpoint = endpointText === undefined ? undefined : parseEndpoint(endpointText);
-  if (endpointText !== undefined && endpoint === undefined) return { error: `invalid override.endpoint: ${endpointText}` };
+  if (endpointText !== undefined && endpoint === undefined) return { error: 'override.endpoint is not an absolute http(s) URL' };
 
   let wire: WireProtocol = 'openai-chat';
   let removeModel = false;
@@ -53,7 +53,10 @@ export function resolveTarget(conf: AiRequestRewriteConf): RewriteTarget | { err
   const path = endpoint?.path ?? defPath;
   if (host === undefined) return { error: `provider ${conf.provider} has no default host: set override.endpoint` };
   if (path === undefined) {
-    return { error: 'could not resolve upstream path: ensure the route or request body specifies a model, or that override.endpoint includes a path' };
+    return {
+      error:
+        'could not resolve upstream path: ensure the route or request body specifies a model, or that override.endpoint includes a path',
+    };
   }
   const port = endpoint?.port ?? (scheme === 'https' ? 443 : 80);
   const auth = prepareAuth(conf.auth);

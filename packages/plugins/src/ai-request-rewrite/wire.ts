@@ -57,7 +57,8 @@ export function extractText(wire: WireProtocol, res: unknown): string | undefine
   if (!Array.isArray(res.choices) || res.choices.length === 0) return undefined;
   const texts: string[] = [];
   for (const choice of res.choices) {
-    if (isObject(choice) && isObject(choice.message) && typeof choice.message.content === 'string') texts.push(choice.message.content);
+    if (isObject(choice) && isObject(choice.message) && typeof choice.message.content === 'string')
+      texts.push(choice.message.content);
   }
   return texts.join(' ');
 }
