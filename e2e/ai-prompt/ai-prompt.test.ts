@@ -142,6 +142,39 @@ beforeAll(async () => {
   );
   await putAndWait(
     apps,
+    '/apisix/admin/routes/rewrite-compatible',
+    `{
+    "uri": "/anything-compatible",
+    "plugins": {
+      "ai-request-rewrite": {
+        "prompt": ${JSON.stringify(REDACT_PROMPT)},
+        "provider": "openai-compatible",
+        "auth": {
+          "header": {
+            "Authorization": "Bearer ${OPENAI_API_KEY}"
+          }
+        },
+        "options": {
+          "model": "qwen-plus",
+          "max_tokens": 1024,
+          "temperature": 1
+        },
+        "override": {
+          "endpoint": "${rewriter.url}/compatible-mode/v1/chat/completions"
+        }
+      }
+    },
+    "upstream": {
+      "type": "roundrobin",
+      "nodes": {
+        "${echo.node}": 1
+      }
+    }
+  }`,
+    { uri: '/anything-compatible' },
+  );
+  await putAndWait(
+    apps,
     '/apisix/admin/routes/rewrite-bad-key',
     {
       uri: '/rewrite-bad-key',
@@ -380,6 +413,25 @@ describe('ai-request-rewrite (doc: Redact Sensitive Information)', () => {
       ],
       stream: false,
       model: 'gpt-4',
+    });
+  });
+
+  it('calls an openai-compatible endpoint with the configured options (doc: Send Request to an OpenAI-Compatible LLM)', async () => {
+    const res = await postJson(`${dp}/anything-compatible`, { content: 'card 4111 1111 1111 1111' });
+    expect(res.status).toBe(200);
+    expect((res.json() as { body: string }).body).toBe(REWRITTEN);
+    const seen = rewriter.requests.at(-1)!;
+    expect(seen.path).toBe('/compatible-mode/v1/chat/completions');
+    expect(seen.headers.authorization).toBe(`Bearer ${OPENAI_API_KEY}`);
+    expect(seen.json).toEqual({
+      messages: [
+        { role: 'system', content: REDACT_PROMPT },
+        { role: 'user', content: '{"content":"card 4111 1111 1111 1111"}' },
+      ],
+      stream: false,
+      model: 'qwen-plus',
+      max_tokens: 1024,
+      temperature: 1,
     });
   });
 
