@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { checkPluginConf } from '@portico/schemas';
-import { startMockLlm, type MockLlm } from '@portico/testkit';
+import { createTestCa, startMockLlm, type MockLlm, type TestCa } from '@portico/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeContext } from '../testing/fake-context.js';
 import { aiRequestRewrite } from './index.js';
@@ -13,6 +13,8 @@ const REWRITTEN = '{"content":"John said his debit card number is **** **** ****
 let mock: MockLlm;
 let bedrock: Server;
 let bedrockSeen: { url: string; body: unknown }[];
+let ca: TestCa;
+let tlsMock: MockLlm;
 
 beforeAll(async () => {
   mock = await startMockLlm({ apiKey: KEY, content: REWRITTEN });
@@ -27,10 +29,14 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((r) => bedrock.listen(0, '127.0.0.1', r));
+  ca = createTestCa();
+  tlsMock = await startMockLlm({ apiKey: KEY, content: REWRITTEN, tls: ca.issue({ cn: 'localhost', dns: ['localhost'] }) });
 });
 afterAll(async () => {
   await mock?.close();
   await new Promise<void>((r) => bedrock.close(() => r()));
+  await tlsMock?.close();
+  ca?.cleanup();
 });
 
 function prepared(conf: Record<string, unknown>) {
@@ -158,6 +164,16 @@ describe('ai-request-rewrite access', () => {
     } finally {
       mock.setBehavior(undefined);
     }
+  });
+
+  it('verifies the LLM certificate unless ssl_verify is false', async () => {
+    const endpoint = `https://localhost:${tlsMock.port}`;
+    const verified = await run({ ...base(), override: { endpoint } }, 'x');
+    expect(verified.reply).toEqual({ status: 500 });
+    expect(verified.logs.some((l) => l.level === 'error' && l.msg?.startsWith('failed to request LLM: '))).toBe(true);
+    const unverified = await run({ ...base(), override: { endpoint }, ssl_verify: false }, 'x');
+    expect(unverified.reply).toBeUndefined();
+    expect(unverified.body).toBe(REWRITTEN);
   });
 
   it('answers a bodyless 400 for an empty or oversized client body without calling the LLM', async () => {
