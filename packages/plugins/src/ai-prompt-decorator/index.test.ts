@@ -17,9 +17,14 @@ function prepared(conf: Record<string, unknown> = DOC_CONF) {
 }
 
 async function run(body: string, uri = '/openai-chat', conf?: Record<string, unknown>) {
-  const ctx = fakeContext({ body, uri, headers: { 'content-type': 'application/json' } });
+  const ctx = fakeContext({
+    body,
+    uri,
+    headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+  });
   const reply = await aiPromptDecorator.rewrite!(ctx, prepared(conf));
-  return { reply, body: (await ctx.readBody()).toString() };
+  const out = (await ctx.readBody()).toString();
+  return { reply, body: out, contentLength: ctx.headers['content-length'] };
 }
 
 describe('ai-prompt-decorator schema', () => {

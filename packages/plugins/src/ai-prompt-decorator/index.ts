@@ -4,7 +4,7 @@
  * shape of the detected client protocol, and hand the new body to later plugins (ai-proxy).
  */
 import { definePlugin } from '@portico/plugin-helpers';
-import { isJsonObject } from '../ai-prompt-shared/body.js';
+import { isJsonObject, replaceBody } from '../ai-prompt-shared/body.js';
 import { isReply, readJsonBody } from '../ai-prompt-shared/json-body.js';
 import { addMessages, detectProtocol, type PromptMessage } from '../ai-prompt-shared/protocols.js';
 import { aiPromptDecoratorDefinition, type AiPromptDecoratorConf } from './schema.js';
@@ -28,7 +28,7 @@ export const aiPromptDecorator = definePlugin<AiPromptDecoratorConf, DecoratorSt
     // Like APISIX, append detects the protocol again, on the body as prepend left it.
     const prepended = addMessages(detectProtocol(body, ctx.uri), body, s.prepend, 'prepend');
     const appended = addMessages(detectProtocol(body, ctx.uri), body, s.append, 'append');
-    if (prepended || appended) ctx.setBody(JSON.stringify(body));
+    if (prepended || appended) replaceBody(ctx, JSON.stringify(body));
     return undefined;
   },
 });

@@ -44,3 +44,13 @@ export type JsonObject = Record<string, unknown>;
 export function isJsonObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/**
+ * `ngx.req.set_body_data(text)`: the new body for later plugins and the upstream, with
+ * Content-Length updated as lua-nginx-module does (later `get_body(max)` checks read it).
+ */
+export function replaceBody(ctx: RequestContext, text: string): void {
+  const buf = Buffer.from(text, 'utf8');
+  ctx.setBody(buf);
+  ctx.headers['content-length'] = String(buf.length);
+}

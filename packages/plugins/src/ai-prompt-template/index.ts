@@ -6,6 +6,7 @@
  */
 import { definePlugin } from '@portico/plugin-helpers';
 import type { Reply } from '@portico/plugin-sdk';
+import { replaceBody } from '../ai-prompt-shared/body.js';
 import { isReply, readJsonBody } from '../ai-prompt-shared/json-body.js';
 import { luaNumber } from './lua-text.js';
 import { compileTemplate, renderTemplate, TemplateRenderError, type CompiledTemplate } from './render.js';
@@ -54,7 +55,7 @@ export const aiPromptTemplate = definePlugin<AiPromptTemplateConf, TemplateState
       if (e instanceof TemplateRenderError) return { status: 503, body: { message: `request template rendering: ${e.message}` } };
       throw e;
     }
-    ctx.setBody(rendered);
+    replaceBody(ctx, rendered);
     return undefined;
   },
 });

@@ -7,7 +7,7 @@
  */
 import { definePlugin } from '@portico/plugin-helpers';
 import type { Reply } from '@portico/plugin-sdk';
-import { readBodyLimited } from '../ai-prompt-shared/body.js';
+import { readBodyLimited, replaceBody } from '../ai-prompt-shared/body.js';
 import { createLlmClient, type LlmClient } from './client.js';
 import { aiRequestRewriteDefinition, type AiRequestRewriteConf } from './schema.js';
 import { resolveTarget, type RewriteTarget } from './target.js';
@@ -81,7 +81,7 @@ export const aiRequestRewrite = definePlugin<AiRequestRewriteConf, RewriteState>
       ctx.logger.error({ plugin: PLUGIN }, 'failed to extract text from LLM response');
       return INTERNAL_ERROR;
     }
-    ctx.setBody(content);
+    replaceBody(ctx, content);
     return undefined;
   },
 });
