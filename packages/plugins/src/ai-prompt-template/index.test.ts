@@ -77,6 +77,20 @@ describe('ai-prompt-template rewrite', () => {
     expect((await run('')).reply).toEqual({ status: 400, body: { message: 'could not get body: request body is empty' } });
   });
 
+  it('uses the first of two templates with the same name', async () => {
+    const conf = {
+      templates: [
+        { name: 'dup', template: { messages: [{ role: 'user', content: 'first {{x}}' }] } },
+        { name: 'dup', template: { messages: [{ role: 'user', content: 'second {{x}}' }] } },
+      ],
+    };
+    expect(checkPluginConf(aiPromptTemplateDefinition, conf, 'route')).toBeUndefined();
+    const s = aiPromptTemplate.prepare!(conf as unknown as AiPromptTemplateConf, {} as never);
+    const ctx = fakeContext({ body: '{"template_name":"dup","x":1}' });
+    expect(await aiPromptTemplate.rewrite!(ctx, s)).toBeUndefined();
+    expect(JSON.parse((await ctx.readBody()).toString())).toEqual({ messages: [{ role: 'user', content: 'first 1' }] });
+  });
+
   it('answers 503 like body-transformer when the template cannot be compiled', async () => {
     const { reply } = await run({ template_name: 'broken' });
     expect(reply).toMatchObject({ status: 503 });
