@@ -9,7 +9,9 @@ import { adminRequest, dumpLogsOnFailure, startEchoUpstream, type Upstream } fro
 import { postJson, putAndWait } from '../ai/support.js';
 
 const OPENAI_API_KEY = 'sk-e2e-prompt-key';
-const REWRITTEN = '{"content":"John said his debit card number is **** **** **** 1111 and SIN is ***-**-***."}';
+// What the rewriting LLM answers: the client's chat body with the card number masked, so the
+// same answer serves an upstream (doc example) and ai-proxy behind the rewrite.
+const REWRITTEN = '{"messages":[{"role":"user","content":"John said his debit card number is **** **** **** 1111."}]}';
 const NGINX_500 =
   '<html>\r\n<head><title>500 Internal Server Error</title></head>\r\n<body>\r\n<center><h1>500 Internal Server Error</h1></center>\r\n' +
   '<hr><center>openresty</center>\r\n</body>\r\n</html>\r\n';
@@ -172,6 +174,34 @@ beforeAll(async () => {
     }
   }`,
     { uri: '/anything-compatible' },
+  );
+  await putAndWait(
+    apps,
+    '/apisix/admin/routes/rewrite-then-proxy',
+    {
+      uri: '/rewrite-then-proxy',
+      methods: ['POST'],
+      plugins: {
+        'ai-request-rewrite': {
+          prompt: 'Mask card numbers. Keep the JSON structure.',
+          provider: 'openai',
+          auth: { header: { Authorization: `Bearer ${OPENAI_API_KEY}` } },
+          override: { endpoint: rewriter.url },
+        },
+        'ai-proxy': aiProxy({ model: 'gpt-4' }),
+      },
+    },
+    { uri: '/rewrite-then-proxy' },
+  );
+  await putAndWait(
+    apps,
+    '/apisix/admin/routes/guard-plain',
+    {
+      uri: '/guard-plain',
+      plugins: { 'ai-prompt-guard': { match_all_roles: true, deny_patterns: ['badword'] } },
+      upstream: { type: 'roundrobin', nodes: { [echo.node]: 1 } },
+    },
+    { uri: '/guard-plain' },
   );
   await putAndWait(
     apps,
@@ -389,6 +419,15 @@ describe('ai-prompt-guard (doc: Implement Allow and Deny Patterns)', () => {
     expect(ok.status).toBe(200);
   });
 
+  it('lets non-AI traffic through to the upstream by default and still checks chat bodies (t/plugin/ai-prompt-guard.t TEST 31)', async () => {
+    const plain = await postJson(`${dp}/guard-plain`, { foo: 'badword' });
+    expect(plain.status).toBe(200);
+    expect((plain.json() as { body: string }).body).toBe('{"foo":"badword"}');
+    const chat = await postJson(`${dp}/guard-plain`, { messages: [{ role: 'user', content: 'a badword here' }] });
+    expect(chat.status).toBe(400);
+    expect(chat.json()).toEqual({ message: 'Request contains prohibited content' });
+  });
+
   it('sees the messages ai-prompt-decorator added in the rewrite phase', async () => {
     const res = await postJson(`${dp}/combo`, { messages: [user('hello')] });
     expect(res.status).toBe(400);
@@ -432,6 +471,18 @@ describe('ai-request-rewrite (doc: Redact Sensitive Information)', () => {
       model: 'qwen-plus',
       max_tokens: 1024,
       temperature: 1,
+    });
+  });
+
+  it('runs before ai-proxy in the access phase: the LLM behind ai-proxy gets the rewritten messages', async () => {
+    const res = await postJson(`${dp}/rewrite-then-proxy`, {
+      messages: [{ role: 'user', content: 'John said his debit card number is 4111 1111 1111 1111.' }],
+    });
+    expect(res.status).toBe(200);
+    expect(res.json()).toMatchObject({ object: 'chat.completion' });
+    expect(lastChat(llm)).toEqual({
+      messages: [{ role: 'user', content: 'John said his debit card number is **** **** **** 1111.' }],
+      model: 'gpt-4',
     });
   });
 
