@@ -20,7 +20,10 @@ export interface LlmClient {
 }
 
 export function createLlmClient(conf: AiRequestRewriteConf): LlmClient {
-  const keepAlive = conf.keepalive_timeout ?? 60000;
+  // keepalive_timeout is documented but not in the Lua schema: any value passes the check, so
+  // only a positive number is used (else lua_socket_keepalive_timeout's 60 s).
+  const kt = conf.keepalive_timeout;
+  const keepAlive = typeof kt === 'number' && Number.isFinite(kt) && kt > 0 ? kt : 60000;
   const agent = new Agent({
     keepAliveTimeout: keepAlive,
     keepAliveMaxTimeout: Math.max(keepAlive, 1000),

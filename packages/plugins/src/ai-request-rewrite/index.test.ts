@@ -176,6 +176,12 @@ describe('ai-request-rewrite access', () => {
     expect(unverified.body).toBe(REWRITTEN);
   });
 
+  it('accepts an undeclared keepalive_timeout of any type, as the Lua schema does', async () => {
+    const r = await run({ ...base(), keepalive_timeout: 'soon' }, 'x');
+    expect(r.reply).toBeUndefined();
+    expect(r.body).toBe(REWRITTEN);
+  });
+
   it('answers a bodyless 400 for an empty or oversized client body without calling the LLM', async () => {
     const before = mock.requests.length;
     expect((await run(base(), '')).reply).toEqual({ status: 400 });

@@ -80,7 +80,7 @@ export interface AiRequestRewriteConf {
   keepalive: boolean;
   keepalive_pool: number;
   /** Documented (default 60000) though not in the Lua schema; accepted as any extra field is. */
-  keepalive_timeout?: number;
+  keepalive_timeout?: unknown;
   ssl_verify: boolean;
   override?: { endpoint?: string };
 }
