@@ -41,6 +41,12 @@ import { limitCountDefinition } from './limit-count/schema.js';
 import { limitReqDefinition } from './limit-req/schema.js';
 // ai budgets (issue 15)
 import { aiBudgetDefinition } from './ai-budget/schema.js';
+// AI prompt plugins (issue 14, branch ai-prompt)
+import { aiPromptDecoratorDefinition } from './ai-prompt-decorator/schema.js';
+import { aiPromptGuardDefinition } from './ai-prompt-guard/schema.js';
+import { aiPromptTemplateDefinition } from './ai-prompt-template/schema.js';
+import { aiRequestRewriteDefinition } from './ai-request-rewrite/schema.js';
+// --- end AI prompt plugins ---
 
 /** Every plugin definition Portico ships, in no particular order. */
 export const allDefinitions: readonly PluginDefinition[] = [
@@ -77,6 +83,11 @@ export const allDefinitions: readonly PluginDefinition[] = [
   limitConnDefinition,
   // ai budgets (issue 15)
   aiBudgetDefinition,
+  // AI prompt plugins (issue 14, branch ai-prompt)
+  aiPromptDecoratorDefinition,
+  aiPromptTemplateDefinition,
+  aiPromptGuardDefinition,
+  aiRequestRewriteDefinition,
 ];
 
 const byName = indexPlugins(allDefinitions);

@@ -41,6 +41,12 @@ import { limitCount } from './limit-count/index.js';
 import { limitReq } from './limit-req/index.js';
 // ai budgets (issue 15)
 import { aiBudget } from './ai-budget/index.js';
+// AI prompt plugins (issue 14, branch ai-prompt)
+import { aiPromptDecorator } from './ai-prompt-decorator/index.js';
+import { aiPromptGuard } from './ai-prompt-guard/index.js';
+import { aiPromptTemplate } from './ai-prompt-template/index.js';
+import { aiRequestRewrite } from './ai-request-rewrite/index.js';
+// --- end AI prompt plugins ---
 
 /** Every plugin Portico ships, in no particular order (the pipeline sorts by priority). */
 export const allPlugins: readonly PluginModule[] = [
@@ -77,6 +83,11 @@ export const allPlugins: readonly PluginModule[] = [
   limitConn,
   // ai budgets (issue 15)
   aiBudget,
+  // AI prompt plugins (issue 14, branch ai-prompt)
+  aiPromptDecorator,
+  aiPromptTemplate,
+  aiPromptGuard,
+  aiRequestRewrite,
 ];
 
 const byName = indexPlugins(allPlugins);
