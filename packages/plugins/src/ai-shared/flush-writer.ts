@@ -6,13 +6,14 @@ import type { BodySink } from '@portico/plugin-sdk';
  * APISIX 3.17+ prints every chunk into nginx's buffer and a background thread flushes it every
  * N ms (0: flush each chunk inline). Here a chunk that arrives when nothing was written in the
  * last N ms goes out at once (the first chunk never waits); chunks arriving within N ms of a
- * write are held and written together when the interval ends, as one socket write.
+ * write are held and written together when the interval ends, as one socket write. A steady
+ * stream slower than N ms per chunk never arms a timer.
  */
 export class FlushWriter {
   private pending: Buffer[] | undefined;
   private timer: NodeJS.Timeout | undefined;
-  /** A write happened less than `intervalMs` ago: later chunks wait for the timer. */
-  private windowOpen = false;
+  /** performance.now() of the last write to the sink (-Infinity: none yet). */
+  private lastWrite = Number.NEGATIVE_INFINITY;
   private closed = false;
 
   /**
@@ -35,30 +36,34 @@ export class FlushWriter {
   write(chunk: Buffer): void {
     if (this.closed) return;
     if (this.intervalMs <= 0) {
-      if (!this.sink.write(chunk)) this.onFull();
+      this.out(chunk);
       return;
     }
-    if (this.windowOpen) {
-      (this.pending ??= []).push(chunk);
+    const now = performance.now();
+    if (now - this.lastWrite >= this.intervalMs) {
+      // The interval since the last write is over (a late timer must not hold this chunk).
+      const p = this.pending;
+      if (p !== undefined) {
+        this.pending = undefined;
+        this.clearTimer();
+        p.push(chunk);
+        this.out(Buffer.concat(p));
+      } else this.out(chunk);
+      this.lastWrite = now;
       return;
     }
-    this.windowOpen = true;
-    this.arm();
+    (this.pending ??= []).push(chunk);
+    this.timer ??= setTimeout(() => this.onTick(), this.lastWrite + this.intervalMs - now);
+  }
+
+  private out(chunk: Buffer): void {
     if (!this.sink.write(chunk)) this.onFull();
   }
 
-  private arm(): void {
-    if (this.timer) this.timer.refresh();
-    else this.timer = setTimeout(() => this.onTick(), this.intervalMs);
-  }
-
   private onTick(): void {
+    this.timer = undefined;
     if (this.closed) return;
-    if (!this.flushPending()) {
-      this.windowOpen = false;
-      return;
-    }
-    this.arm();
+    if (this.flushPending()) this.lastWrite = performance.now();
   }
 
   /** Write what is held; false when nothing was. */
@@ -66,12 +71,11 @@ export class FlushWriter {
     const p = this.pending;
     if (p === undefined || p.length === 0) return false;
     this.pending = undefined;
-    if (!this.sink.write(p.length === 1 ? p[0]! : Buffer.concat(p))) this.onFull();
+    this.out(p.length === 1 ? p[0]! : Buffer.concat(p));
     return true;
   }
 
-  private close(): void {
-    this.closed = true;
+  private clearTimer(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }
@@ -80,7 +84,8 @@ export class FlushWriter {
   end(): void {
     if (this.closed) return;
     this.flushPending();
-    this.close();
+    this.closed = true;
+    this.clearTimer();
     this.sink.end();
   }
 
@@ -88,7 +93,8 @@ export class FlushWriter {
   destroy(err: Error): void {
     if (this.closed) return;
     this.flushPending();
-    this.close();
+    this.closed = true;
+    this.clearTimer();
     this.sink.destroy(err);
   }
 }
