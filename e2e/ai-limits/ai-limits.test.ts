@@ -87,22 +87,35 @@ beforeAll(async () => {
     route('stall-head', '/stall-head', { 'ai-proxy': aiProxy(`${r}/stall-head`, { timeout: 400 }) }),
     route('stall-body', '/stall-body', { 'ai-proxy': aiProxy(`${r}/stall-body`, { timeout: 400 }) }),
     route('stall-stream', '/stall-stream', { 'ai-proxy': aiProxy(`${r}/stall-stream`, { timeout: 400 }) }),
-    route('no-connect', '/no-connect', { 'ai-proxy': aiProxy(`https://127.0.0.1:${silent.port}/v1/chat/completions`, { timeout: 400 }) }),
+    route('no-connect', '/no-connect', {
+      'ai-proxy': aiProxy(`https://127.0.0.1:${silent.port}/v1/chat/completions`, { timeout: 400 }),
+    }),
     route('disconnect', '/disconnect', { 'ai-proxy': aiProxy(`${r}/runaway?interval=30`) }),
     route('disconnect-head', '/disconnect-head', { 'ai-proxy': aiProxy(`${r}/stall-head`) }),
-    route('burst-100', '/burst-100', { 'ai-proxy': aiProxy(`${r}/burst?events=20&interval=10`, { streaming_flush_interval_ms: 100 }) }),
+    route('burst-100', '/burst-100', {
+      'ai-proxy': aiProxy(`${r}/burst?events=20&interval=10`, { streaming_flush_interval_ms: 100 }),
+    }),
     route('burst-0', '/burst-0', { 'ai-proxy': aiProxy(`${r}/burst?events=20&interval=25`, { streaming_flush_interval_ms: 0 }) }),
     route('usage', '/usage', {
       'ai-proxy': aiProxy(`${r}/usage`, { logging: { summaries: true } }),
       'http-logger': {
         uri: collector.uri,
         batch_max_size: 1,
-        log_format: { uri: '$request_uri', total: '$llm_total_tokens', reasoning: '$llm_reasoning_tokens', stream: '$llm_stream' },
+        log_format: {
+          uri: '$request_uri',
+          total: '$llm_total_tokens',
+          reasoning: '$llm_reasoning_tokens',
+          stream: '$llm_stream',
+        },
       },
     }),
     route('usage-stream', '/usage-stream', {
       'ai-proxy-multi': { instances: [{ name: 'u', weight: 1, ...aiProxy(`${r}/usage-stream`) }], logging: { summaries: true } },
-      'http-logger': { uri: collector.uri, batch_max_size: 1, log_format: { uri: '$request_uri', cached: '$llm_cache_read_input_tokens' } },
+      'http-logger': {
+        uri: collector.uri,
+        batch_max_size: 1,
+        log_format: { uri: '$request_uri', cached: '$llm_cache_read_input_tokens' },
+      },
     }),
   ]);
 });
@@ -117,11 +130,27 @@ dumpLogsOnFailure(() => apps);
 
 describe('schema (both plugins, APISIX bounds)', () => {
   it.each([
-    ['ai-proxy', { max_stream_duration_ms: 0 }, 'property "max_stream_duration_ms" validation failed: expected 0 to be at least 1'],
+    [
+      'ai-proxy',
+      { max_stream_duration_ms: 0 },
+      'property "max_stream_duration_ms" validation failed: expected 0 to be at least 1',
+    ],
     ['ai-proxy', { max_response_bytes: 0 }, 'property "max_response_bytes" validation failed: expected 0 to be at least 1'],
-    ['ai-proxy', { streaming_flush_interval_ms: -1 }, 'property "streaming_flush_interval_ms" validation failed: expected -1 to be at least 0'],
-    ['ai-proxy', { max_response_bytes: 1.5 }, 'property "max_response_bytes" validation failed: wrong type: expected integer, got number'],
-    ['ai-proxy-multi', { max_stream_duration_ms: 0 }, 'property "max_stream_duration_ms" validation failed: expected 0 to be at least 1'],
+    [
+      'ai-proxy',
+      { streaming_flush_interval_ms: -1 },
+      'property "streaming_flush_interval_ms" validation failed: expected -1 to be at least 0',
+    ],
+    [
+      'ai-proxy',
+      { max_response_bytes: 1.5 },
+      'property "max_response_bytes" validation failed: wrong type: expected integer, got number',
+    ],
+    [
+      'ai-proxy-multi',
+      { max_stream_duration_ms: 0 },
+      'property "max_stream_duration_ms" validation failed: expected 0 to be at least 1',
+    ],
   ])('%s rejects %j', async (plugin, extra, err) => {
     const conf =
       plugin === 'ai-proxy'
@@ -191,7 +220,9 @@ describe('max_stream_duration_ms and max_response_bytes', () => {
     expect(rec.aborted).toBe(true);
     expect(rec.written).toBeLessThan(10);
     await eventually(async () =>
-      expect(warnings().some((m) => /^aborting AI response: body size exceeds max_response_bytes 1024 \(read \d+ bytes\)$/.test(m))).toBe(true),
+      expect(
+        warnings().some((m) => /^aborting AI response: body size exceeds max_response_bytes 1024 \(read \d+ bytes\)$/.test(m)),
+      ).toBe(true),
     );
   });
 });
@@ -338,7 +369,13 @@ describe('llm_* variables and llm_summary (3.18)', () => {
       return e!;
     });
     expect(entry.cached).toBe('100');
-    expect(entry.llm_summary).toMatchObject({ stream: 'true', has_tool_calls: 'true', tool_count: 0, end_user_id: 'sid-9', total_tokens: 160 });
+    expect(entry.llm_summary).toMatchObject({
+      stream: 'true',
+      has_tool_calls: 'true',
+      tool_count: 0,
+      end_user_id: 'sid-9',
+      total_tokens: 160,
+    });
   });
 
   it('a request that never reached an LLM logs the nginx defaults', async () => {

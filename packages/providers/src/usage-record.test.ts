@@ -71,7 +71,12 @@ describe('mergeUsage', () => {
 describe('usageVars', () => {
   it('names every count after its APISIX variable', () => {
     expect(
-      usageVars(usageRecord({ prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 }, { reasoning_tokens: 4, cache_read_input_tokens: 5, cache_creation_input_tokens: 6 })),
+      usageVars(
+        usageRecord(
+          { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 },
+          { reasoning_tokens: 4, cache_read_input_tokens: 5, cache_creation_input_tokens: 6 },
+        ),
+      ),
     ).toEqual({
       llm_prompt_tokens: 1,
       llm_completion_tokens: 2,
@@ -85,7 +90,10 @@ describe('usageVars', () => {
 
 describe('request facts and tool calls', () => {
   it('counts tools and prefers safety_identifier over user for the end user', () => {
-    expect(openAiChatRequestFacts({ tools: [{}, {}], user: 'u1', safety_identifier: 's1' })).toEqual({ toolCount: 2, endUserId: 's1' });
+    expect(openAiChatRequestFacts({ tools: [{}, {}], user: 'u1', safety_identifier: 's1' })).toEqual({
+      toolCount: 2,
+      endUserId: 's1',
+    });
     expect(openAiChatRequestFacts({ user: 'u1' })).toEqual({ toolCount: 0, endUserId: 'u1' });
     expect(openAiChatRequestFacts({ tools: {}, user: 7 })).toEqual({ toolCount: 0, endUserId: undefined });
   });

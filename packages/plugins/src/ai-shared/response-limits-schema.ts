@@ -15,6 +15,6 @@ export const responseLimitProperties: Record<string, JsonSchema> = {
 export interface ResponseLimitsConf {
   max_stream_duration_ms?: number;
   max_response_bytes?: number;
-  /** Default 10; 0 writes every chunk at once. */
-  streaming_flush_interval_ms: number;
+  /** Schema default 10 (also when absent, e.g. a conf built in code); 0 writes every chunk at once. */
+  streaming_flush_interval_ms?: number;
 }

@@ -56,9 +56,9 @@ describe('stream caps on the AsyncIterable body', () => {
     expect(body.toString()).not.toContain('[DONE]');
     const rec = await mock.closed(n);
     expect(rec.aborted).toBe(true);
-    expect(ctx.logs.some((l) => l.level === 'warn' && String(l.msg).startsWith('aborting AI stream: max_response_bytes exceeded;'))).toBe(
-      true,
-    );
+    expect(
+      ctx.logs.some((l) => l.level === 'warn' && String(l.msg).startsWith('aborting AI stream: max_response_bytes exceeded;')),
+    ).toBe(true);
   });
 
   it('max_stream_duration_ms ends the iteration near the deadline', async () => {
@@ -100,9 +100,15 @@ describe('stream caps on the PushBody', () => {
 
 describe('usage, tool and request variables', () => {
   it('non-stream: sets the 3.18 variables and llm_summary from the OpenAI usage details', async () => {
-    const { ctx, reply } = await run(conf('/usage', { logging: { summaries: true } }), { ...chat, tools: [{}, {}, {}], user: 'u-1' });
+    const { ctx, reply } = await run(conf('/usage', { logging: { summaries: true } }), {
+      ...chat,
+      tools: [{}, {}, {}],
+      user: 'u-1',
+    });
     expect(reply.status).toBe(200);
-    expect(Object.fromEntries([...ctx.varValues].filter(([k]) => k.startsWith('llm_') && k !== 'llm_time_to_first_token'))).toEqual({
+    expect(
+      Object.fromEntries([...ctx.varValues].filter(([k]) => k.startsWith('llm_') && k !== 'llm_time_to_first_token')),
+    ).toEqual({
       llm_stream: 'false',
       llm_tool_count: 3,
       llm_end_user_id: 'u-1',
