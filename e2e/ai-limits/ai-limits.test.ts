@@ -32,7 +32,8 @@ import {
 const ACCESS_LOG_FORMAT =
   '$request_uri $status tt=$llm_total_tokens rt=$llm_reasoning_tokens cr=$llm_cache_read_input_tokens ' +
   'cc=$llm_cache_creation_input_tokens st=$llm_stream tc=$llm_has_tool_calls n=$llm_tool_count ' +
-  'eu="$llm_end_user_id" pt=$llm_prompt_tokens ct=$llm_completion_tokens';
+  'eu="$llm_end_user_id" pt=$llm_prompt_tokens ct=$llm_completion_tokens ' +
+  'ttft=$llm_time_to_first_token aurt=$apisix_upstream_response_time';
 
 const AUTH = { header: { Authorization: 'Bearer sk-limits' } };
 /** One runaway SSE chunk as the mock writes it. */
@@ -96,6 +97,7 @@ beforeAll(async () => {
       'ai-proxy': aiProxy(`${r}/burst?events=20&interval=10`, { streaming_flush_interval_ms: 100 }),
     }),
     route('burst-0', '/burst-0', { 'ai-proxy': aiProxy(`${r}/burst?events=20&interval=25`, { streaming_flush_interval_ms: 0 }) }),
+    route('error-503', '/error-503', { 'ai-proxy': aiProxy(`${r}/error?status=503&delay=150`) }),
     route('usage', '/usage', {
       'ai-proxy': aiProxy(`${r}/usage`, { logging: { summaries: true } }),
       'http-logger': {
@@ -332,7 +334,9 @@ describe('llm_* variables and llm_summary (3.18)', () => {
     const res = await postJson(`${dpUrl}/usage?v=1`, { ...chat, tools, user: 'end-user-7' });
     expect(res.status).toBe(200);
     const line = await waitForLine(apps.dataPlanes[0]!.accessLog, '/usage?v=1 200 ');
-    expect(line).toBe('/usage?v=1 200 tt=160 rt=32 cr=100 cc=7 st=false tc=true n=2 eu="end-user-7" pt=120 ct=40');
+    expect(line).toMatch(
+      /^\/usage\?v=1 200 tt=160 rt=32 cr=100 cc=7 st=false tc=true n=2 eu="end-user-7" pt=120 ct=40 ttft=\d+ aurt=\d+$/,
+    );
     const entry = await eventually(async () => {
       const e = collector.entries.find((x) => x.uri === '/usage?v=1');
       expect(e).toBeDefined();
@@ -362,7 +366,9 @@ describe('llm_* variables and llm_summary (3.18)', () => {
     expect(res.status).toBe(200);
     expect(res.events.at(-1)!.data).toBe('[DONE]');
     const line = await waitForLine(apps.dataPlanes[0]!.accessLog, '/usage-stream?v=2 200 ');
-    expect(line).toBe('/usage-stream?v=2 200 tt=160 rt=32 cr=100 cc=7 st=true tc=true n=0 eu="sid-9" pt=120 ct=40');
+    expect(line).toMatch(
+      /^\/usage-stream\?v=2 200 tt=160 rt=32 cr=100 cc=7 st=true tc=true n=0 eu="sid-9" pt=120 ct=40 ttft=\d+ aurt=\d+$/,
+    );
     const entry = await eventually(async () => {
       const e = collector.entries.find((x) => x.uri === '/usage-stream?v=2');
       expect(e).toBeDefined();
@@ -384,6 +390,30 @@ describe('llm_* variables and llm_summary (3.18)', () => {
     await res.arrayBuffer();
     expect(res.status).toBe(400);
     const line = await waitForLine(apps.dataPlanes[0]!.accessLog, '/usage?v=3 400 ');
-    expect(line).toBe('/usage?v=3 400 tt=0 rt=0 cr=0 cc=0 st=false tc=false n=0 eu="" pt=0 ct=0');
+    expect(line).toMatch(/^\/usage\?v=3 400 tt=0 rt=0 cr=0 cc=0 st=false tc=false n=0 eu="" pt=0 ct=0 ttft=0 aurt=\S*$/);
+  });
+
+  it('an upstream 503 records the time until it arrived in ms as both ttft and apisix_upstream_response_time', async () => {
+    const res = await postJson(`${dpUrl}/error-503?v=4`, chat);
+    expect(res.status).toBe(503);
+    expect(res.text).toBe('{"error":{"message":"mock failure","type":"server_error"}}');
+    const line = await waitForLine(apps.dataPlanes[0]!.accessLog, '/error-503?v=4 503 ');
+    const m = / ttft=(\d+) aurt=(\d+)$/.exec(line);
+    expect(m, line).not.toBeNull();
+    // Milliseconds (an integer ≥ the mock's 150 ms delay), not nginx's seconds.
+    expect(Number(m![1])).toBeGreaterThanOrEqual(150);
+    expect(Number(m![1])).toBeLessThan(5000);
+    expect(Number(m![2])).toBeGreaterThanOrEqual(Number(m![1]));
+  });
+
+  it('a transport error records apisix_upstream_response_time in ms and leaves ttft 0', async () => {
+    const res = await postJson(`${dpUrl}/stall-head?v=5`, chat);
+    expect(res.status).toBe(504);
+    const line = await waitForLine(apps.dataPlanes[0]!.accessLog, '/stall-head?v=5 504 ');
+    const m = / ttft=(\d+) aurt=(\d+)$/.exec(line);
+    expect(m, line).not.toBeNull();
+    expect(m![1]).toBe('0');
+    expect(Number(m![2])).toBeGreaterThanOrEqual(390);
+    expect(Number(m![2])).toBeLessThan(5000);
   });
 });

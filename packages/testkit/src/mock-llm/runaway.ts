@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
  * - `/stall-body` — JSON head (Content-Length 1000) and 10 bytes, then nothing.
  * - `/stall-stream` — SSE head and two events, then nothing.
  * - `/burst?events=20&interval=10` — that many SSE events `interval` ms apart, then `[DONE]`.
+ * - `/error?status=503&delay=150` — after `delay` ms, that status with an OpenAI error body.
  * - `/usage`, `/usage-stream` — a chat answer (JSON or SSE) with a tool call and usage details
  *   (cached 100, cache creation 7, reasoning 32 tokens).
  *
@@ -177,6 +178,19 @@ export async function startRunawayLlm(): Promise<RunawayLlm> {
           });
           return;
         }
+        case '/error': {
+          const t = setTimeout(
+            () => {
+              timers.delete(t);
+              if (!live()) return;
+              res.writeHead(num(u, 'status', 500), { 'content-type': 'application/json' });
+              res.end('{"error":{"message":"mock failure","type":"server_error"}}');
+            },
+            num(u, 'delay', 1),
+          );
+          timers.add(t);
+          return;
+        }
         case '/usage':
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end(usageAnswer());
@@ -209,7 +223,7 @@ export async function startRunawayLlm(): Promise<RunawayLlm> {
     },
     close: () =>
       new Promise<void>((r) => {
-        for (const t of timers) clearInterval(t);
+        for (const t of timers) clearTimeout(t);
         server.closeAllConnections();
         server.close(() => r());
       }),
