@@ -71,7 +71,16 @@ describe('FlushWriter', () => {
     w2.write(b('b'));
     w2.destroy(new Error('upstream broke'));
     expect(r2.writes).toEqual(['a', 'b']);
+    // The abort waits a turn so the corked bytes reach the socket first.
+    expect(r2.events).toEqual([]);
+    vi.runAllTimers();
     expect(r2.events).toEqual(['destroy:upstream broke']);
+
+    const r3 = recordingSink();
+    const w3 = new FlushWriter(r3.sink, 10, () => undefined);
+    w3.write(b('a'));
+    w3.destroy(new Error('nothing held'));
+    expect(r3.events).toEqual(['destroy:nothing held']);
   });
 
   it('reports a full client buffer so the upstream can be paused', () => {

@@ -89,12 +89,17 @@ export class FlushWriter {
     this.sink.end();
   }
 
-  /** Write what is held, then abort the client connection. */
+  /**
+   * Write what is held, then abort the client connection. After a write the abort waits one
+   * turn of the event loop: node's http response corks the socket until the next tick, and a
+   * destroy in the same tick would drop the bytes just written.
+   */
   destroy(err: Error): void {
     if (this.closed) return;
-    this.flushPending();
+    const wrote = this.flushPending();
     this.closed = true;
     this.clearTimer();
-    this.sink.destroy(err);
+    if (wrote) setImmediate(() => this.sink.destroy(err));
+    else this.sink.destroy(err);
   }
 }
