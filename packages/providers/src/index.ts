@@ -17,6 +17,7 @@ export { amzDate, signingKey, signRequest, type AwsCredentials, type SignInput }
 export {
   openAiChatUsage,
   usageRecord,
+  usageDetailsOf,
   mergeUsage,
   usageVars,
   openAiChatRequestFacts,

@@ -5,6 +5,7 @@ import {
   mergeUsage,
   openAiChatRequestFacts,
   openAiChatUsage,
+  usageDetailsOf,
   usageRecord,
   usageVars,
 } from './usage-record.js';
@@ -104,5 +105,34 @@ describe('request facts and tool calls', () => {
     expect(chunkHasToolCalls({ choices: [{ delta: { tool_calls: [{ index: 0 }] } }] })).toBe(true);
     expect(chunkHasToolCalls({ choices: [{ delta: { content: 'x' } }] })).toBe(false);
     expect(chunkHasToolCalls('x')).toBe(false);
+  });
+});
+
+describe('usageDetailsOf', () => {
+  it('reads cache and reasoning counts from OpenAI chat, Anthropic and Responses usage shapes', () => {
+    expect(
+      usageDetailsOf({ prompt_tokens_details: { cached_tokens: 4 }, completion_tokens_details: { reasoning_tokens: 2 } }),
+    ).toEqual({
+      cache_read_input_tokens: 4,
+      cache_creation_input_tokens: 0,
+      reasoning_tokens: 2,
+    });
+    expect(usageDetailsOf({ input_tokens: 9, cache_read_input_tokens: 5, cache_creation_input_tokens: 3 })).toEqual({
+      cache_read_input_tokens: 5,
+      cache_creation_input_tokens: 3,
+      reasoning_tokens: 0,
+    });
+    expect(
+      usageDetailsOf({ input_tokens_details: { cached_tokens: 6 }, output_tokens_details: { reasoning_tokens: 7 } }),
+    ).toEqual({
+      cache_read_input_tokens: 6,
+      cache_creation_input_tokens: 0,
+      reasoning_tokens: 7,
+    });
+    expect(usageDetailsOf(undefined)).toEqual({
+      cache_read_input_tokens: 0,
+      cache_creation_input_tokens: 0,
+      reasoning_tokens: 0,
+    });
   });
 });

@@ -51,6 +51,29 @@ export function openAiChatUsage(usage: unknown): UsageRecord | undefined {
   };
 }
 
+/**
+ * Cache and reasoning counts of a raw `usage` object in any of the shapes APISIX 3.18 reads:
+ * OpenAI chat (`prompt_tokens_details.cached_tokens`, `completion_tokens_details.reasoning_tokens`),
+ * DeepSeek (`prompt_cache_hit_tokens`), Anthropic (`cache_read_input_tokens`,
+ * `cache_creation_input_tokens`) and OpenAI Responses (`input_tokens_details.cached_tokens`,
+ * `output_tokens_details.reasoning_tokens`). Absent counts are 0.
+ */
+export function usageDetailsOf(
+  usage: unknown,
+): Pick<UsageRecord, 'cache_read_input_tokens' | 'cache_creation_input_tokens' | 'reasoning_tokens'> {
+  const u = obj(usage) ?? {};
+  const pd = obj(u.prompt_tokens_details);
+  const cd = obj(u.completion_tokens_details);
+  const id = obj(u.input_tokens_details);
+  const od = obj(u.output_tokens_details);
+  return {
+    cache_read_input_tokens:
+      num(pd?.cached_tokens) ?? num(u.prompt_cache_hit_tokens) ?? num(u.cache_read_input_tokens) ?? num(id?.cached_tokens) ?? 0,
+    cache_creation_input_tokens: num(pd?.cache_creation_input_tokens) ?? num(u.cache_creation_input_tokens) ?? 0,
+    reasoning_tokens: num(cd?.reasoning_tokens) ?? num(od?.reasoning_tokens) ?? 0,
+  };
+}
+
 /** A record from bare token counts (providers that report no cache or reasoning details). */
 export function usageRecord(u: TokenUsage, details: Partial<UsageRecord> = {}): UsageRecord {
   return {

@@ -1,5 +1,5 @@
 import type { RequestContext } from '@portico/plugin-sdk';
-import { usageRecord, usageVars, type TokenUsage, type UsageRecord } from '@portico/providers';
+import { usageDetailsOf, usageRecord, usageVars, type TokenUsage, type UsageRecord } from '@portico/providers';
 import type { AiRequest } from './types.js';
 
 /**
@@ -53,10 +53,12 @@ export function setPickedInstance(ctx: RequestContext, name: string, conf: unkno
 
 /**
  * Publish token usage to vars and shared keys as soon as it is known: the six llm_* token
- * variables of APISIX 3.18 (cache and reasoning counts 0 when `usage` has none).
+ * variables of APISIX 3.18 (cache and reasoning counts from `raw` when `usage` is a bare
+ * TokenUsage, 0 when absent).
  */
 export function publishUsage(ctx: RequestContext, state: AiRunState, usage: TokenUsage | UsageRecord, raw: unknown): void {
-  const rec = 'reasoning_tokens' in usage ? usage : usageRecord(usage);
+  // A bare TokenUsage (a protocol adapter without its own record) takes its details from `raw`.
+  const rec = 'reasoning_tokens' in usage ? usage : usageRecord(usage, usageDetailsOf(raw));
   state.usage = rec;
   state.promptTokens = rec.prompt_tokens;
   state.completionTokens = rec.completion_tokens;
