@@ -160,6 +160,19 @@ export class Vars implements VarStore {
       case 'llm_prompt_tokens':
       case 'llm_completion_tokens':
         return '0';
+      // 3.18 additions (ngx_tpl.lua); set by ai-proxy / ai-proxy-multi (ai-shared/llm-vars.ts).
+      case 'llm_total_tokens':
+      case 'llm_tool_count':
+      case 'llm_cache_read_input_tokens':
+      case 'llm_cache_creation_input_tokens':
+      case 'llm_reasoning_tokens':
+        return '0';
+      case 'llm_stream':
+      case 'llm_has_tool_calls':
+        return 'false';
+      case 'llm_end_user_id':
+      case 'llm_content_risk_level':
+        return '';
     }
     if (name.startsWith('http_')) return header(c, httpHeaderName(name));
     if (name.startsWith('arg_')) return this.arg(name.slice(4));

@@ -13,3 +13,15 @@ export type { FetchLike, GcpTokenSourceOptions } from './gcp/oauth.js';
 export { signRs256Jwt } from './gcp/jwt.js';
 export { toVertexPredict, fromVertexPredict } from './descriptors/vertex-embeddings.js';
 export { amzDate, signingKey, signRequest, type AwsCredentials, type SignInput } from './aws/sigv4.js';
+// Usage records and request facts for the llm_* variables (APISIX 3.18; ai-limits).
+export {
+  openAiChatUsage,
+  usageRecord,
+  usageDetailsOf,
+  mergeUsage,
+  usageVars,
+  openAiChatRequestFacts,
+  chatHasToolCalls,
+  chunkHasToolCalls,
+} from './usage-record.js';
+export type { UsageRecord, UsageVars, RequestFacts } from './usage-record.js';

@@ -109,7 +109,14 @@ describe('ai-proxy chat', () => {
     expect(ctx.varValues.get('upstream_uri')).toBe('/v1/chat/completions');
     expect(typeof ctx.varValues.get('llm_time_to_first_token')).toBe('number');
     expect(ctx.shared.get('picked_ai_instance_name')).toBe('ai-proxy-openai');
-    expect(ctx.shared.get('ai_token_usage')).toEqual({ prompt_tokens: 23, completion_tokens: 8, total_tokens: 31 });
+    expect(ctx.shared.get('ai_token_usage')).toEqual({
+      prompt_tokens: 23,
+      completion_tokens: 8,
+      total_tokens: 31,
+      cache_read_input_tokens: 0,
+      cache_creation_input_tokens: 0,
+      reasoning_tokens: 0,
+    });
   });
 
   it('overrides the client Authorization with the configured one', async () => {
@@ -209,7 +216,14 @@ describe('ai-proxy streaming', () => {
     expect(parts.length).toBeGreaterThan(3);
     expect(mock.requests[0]!.json).toMatchObject({ stream: true, stream_options: { include_usage: true } });
     expect(ctx.varValues.get('request_type')).toBe('ai_stream');
-    expect(ctx.shared.get('ai_token_usage')).toEqual({ prompt_tokens: 23, completion_tokens: 8, total_tokens: 31 });
+    expect(ctx.shared.get('ai_token_usage')).toEqual({
+      prompt_tokens: 23,
+      completion_tokens: 8,
+      total_tokens: 31,
+      cache_read_input_tokens: 0,
+      cache_creation_input_tokens: 0,
+      reasoning_tokens: 0,
+    });
     expect(ctx.varValues.get('llm_time_to_first_token')).toBeLessThan(
       ctx.varValues.get('apisix_upstream_response_time') as number,
     );

@@ -1,5 +1,13 @@
 import type { Dispatcher } from 'undici';
 
+/** The body grew past the cap given to {@link LlmExchange.collect}; `bytes` were read. */
+export class BodyTooLargeError extends Error {
+  constructor(readonly bytes: number) {
+    super('max_response_bytes exceeded');
+    this.name = 'BodyTooLargeError';
+  }
+}
+
 /** Response head of one LLM exchange. */
 export interface ExchangeHead {
   statusCode: number;
@@ -149,12 +157,28 @@ export class LlmExchange implements Dispatcher.DispatchHandler {
     }
   }
 
-  /** The whole body (call once, after `head`). */
-  collect(): Promise<Buffer> {
+  /**
+   * The whole body (call once, after `head`). With `maxBytes`, the upstream is cancelled as soon
+   * as more than that many bytes arrived and the promise rejects with {@link BodyTooLargeError}.
+   */
+  collect(maxBytes?: number): Promise<Buffer> {
     return new Promise<Buffer>((resolve, reject) => {
       const parts: Buffer[] = [];
+      let total = 0;
+      let over = false;
       this.pipe({
-        data: (c) => parts.push(c),
+        data: (c) => {
+          if (over) return;
+          total += c.length;
+          if (maxBytes !== undefined && total > maxBytes) {
+            over = true;
+            const err = new BodyTooLargeError(total);
+            reject(err);
+            this.abort(err);
+            return;
+          }
+          parts.push(c);
+        },
         end: () => resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts)),
         error: reject,
       });

@@ -1,5 +1,5 @@
 import type { RequestContext } from '@portico/plugin-sdk';
-import type { TokenUsage } from '@portico/providers';
+import { usageDetailsOf, usageRecord, usageVars, type TokenUsage, type UsageRecord } from '@portico/providers';
 import type { AiRequest } from './types.js';
 
 /**
@@ -27,13 +27,17 @@ export interface AiRunState {
   model: string | undefined;
   ttftMs?: number;
   upstreamMs?: number;
-  usage?: TokenUsage;
+  usage?: UsageRecord;
   /** Values of the llm_prompt_tokens / llm_completion_tokens vars once set. */
   promptTokens?: number;
   completionTokens?: number;
   responseText?: string;
   /** `messages` of the final body sent (after options merge). */
   messages?: unknown;
+  // APISIX 3.18 log fields (llm_tool_count, llm_end_user_id, llm_has_tool_calls), see llm-vars.ts.
+  toolCount?: number;
+  endUserId?: string;
+  hasToolCalls?: boolean;
 }
 
 /** The state stored by validateAiRequest, if the access phase ran. */
@@ -47,15 +51,21 @@ export function setPickedInstance(ctx: RequestContext, name: string, conf: unkno
   ctx.shared.set(SHARED.picked, conf);
 }
 
-/** Publish token usage to vars and shared keys as soon as it is known. */
-export function publishUsage(ctx: RequestContext, state: AiRunState, usage: TokenUsage, raw: unknown): void {
-  state.usage = usage;
-  state.promptTokens = usage.prompt_tokens;
-  state.completionTokens = usage.completion_tokens;
-  ctx.shared.set(SHARED.usage, usage);
+/**
+ * Publish token usage to vars and shared keys as soon as it is known: the six llm_* token
+ * variables of APISIX 3.18 (cache and reasoning counts from `raw` when `usage` is a bare
+ * TokenUsage, 0 when absent).
+ */
+export function publishUsage(ctx: RequestContext, state: AiRunState, usage: TokenUsage | UsageRecord, raw: unknown): void {
+  // A bare TokenUsage (a protocol adapter without its own record) takes its details from `raw`.
+  const rec = 'reasoning_tokens' in usage ? usage : usageRecord(usage, usageDetailsOf(raw));
+  state.usage = rec;
+  state.promptTokens = rec.prompt_tokens;
+  state.completionTokens = rec.completion_tokens;
+  ctx.shared.set(SHARED.usage, rec);
   ctx.shared.set(SHARED.rawUsage, raw);
-  ctx.vars.set('llm_prompt_tokens', usage.prompt_tokens);
-  ctx.vars.set('llm_completion_tokens', usage.completion_tokens);
+  const vars = usageVars(rec);
+  for (const k in vars) ctx.vars.set(k, vars[k as keyof typeof vars]);
 }
 
 /**

@@ -1,17 +1,24 @@
 import type { BodySink, PushBody, Reply, RequestContext } from '@portico/plugin-sdk';
 import {
+  chatHasToolCalls,
+  chunkHasToolCalls,
   deltaTexts,
+  mergeUsage,
   messageTexts,
-  normaliseUsage,
+  openAiChatUsage,
   rawUsageOf,
   SseDecoder,
   type Capability,
   type ProviderDescriptor,
   type SseEvent,
 } from '@portico/providers';
-import type { ExchangeHead, LlmExchange } from './exchange.js';
+import { BodyTooLargeError, type ExchangeHead, type LlmExchange } from './exchange.js';
 import { classifyTransportError } from './errors.js';
+import { FlushWriter } from './flush-writer.js';
 import { publishUsage, recordUpstreamTime, type AiRunState } from './keys.js';
+import { markToolCalls, publishNoUsage } from './llm-vars.js';
+import type { ResponseLimitsConf } from './response-limits-schema.js';
+import { StreamGuard, type StreamLimit } from './stream-guard.js';
 import type { AttemptResult } from './types.js';
 import { AiProxyError } from './types.js';
 
@@ -44,20 +51,25 @@ function observeEvent(ctx: RequestContext, state: AiRunState, ev: SseEvent, text
     return;
   }
   texts.push(...deltaTexts(data));
+  if (chunkHasToolCalls(data)) markToolCalls(ctx, state);
   const raw = rawUsageOf(data);
-  const usage = normaliseUsage(raw);
+  const usage = openAiChatUsage(raw);
   if (usage) {
-    publishUsage(ctx, state, usage, raw);
+    // Split reports (one event with input, a later one with output) add up (merge_usage).
+    publishUsage(ctx, state, mergeUsage(state.usage, usage), raw);
     state.responseText = texts.join('');
   }
 }
 
 /**
- * Stream an SSE response: every upstream chunk goes to the client as soon as it arrives,
- * untouched; events are decoded on the side (across chunk boundaries) for usage, response
- * text and time to first token. The body is a PushBody (the data plane's fast path, no
- * promise per chunk) that is also AsyncIterable. Stopping the iteration cancels the upstream;
- * an upstream read error is reported as AiProxyError (the client connection is then aborted).
+ * Stream an SSE response: upstream chunks go to the client untouched, bursts coalesced within
+ * `streaming_flush_interval_ms` (the first chunk is never held); events are decoded on the side
+ * (across chunk boundaries) for usage, response text, tool calls and time to first token. The
+ * body is a PushBody (the data plane's fast path, no promise per chunk) that is also
+ * AsyncIterable. Stopping the iteration cancels the upstream; an upstream read error is reported
+ * as AiProxyError (the client connection is then aborted). `max_stream_duration_ms` and
+ * `max_response_bytes` cancel the upstream and end the client's response normally after the
+ * chunk that crossed them (APISIX: no terminating `[DONE]` reaches the client).
  */
 export function streamReply(
   ctx: RequestContext,
@@ -66,14 +78,20 @@ export function streamReply(
   head: ExchangeHead,
   startNs: bigint,
   release: () => void,
+  limits: ResponseLimitsConf,
 ): Reply {
-  return { status: head.statusCode, headers: responseHeaders(head), body: new SseBody(ctx, state, ex, startNs, release) };
+  return {
+    status: head.statusCode,
+    headers: responseHeaders(head),
+    body: new SseBody(ctx, state, ex, startNs, release, limits),
+  };
 }
 
 /** The client-facing SSE body: observes each chunk, then hands it on unchanged. */
 class SseBody implements PushBody, AsyncIterable<Uint8Array> {
   private readonly decoder = new SseDecoder();
   private readonly texts: string[] = [];
+  private readonly guard: StreamGuard;
   private first = true;
   private used = false;
   private done = false;
@@ -84,9 +102,13 @@ class SseBody implements PushBody, AsyncIterable<Uint8Array> {
     private readonly ex: LlmExchange,
     private readonly startNs: bigint,
     private readonly release: () => void,
-  ) {}
+    private readonly limits: ResponseLimitsConf,
+  ) {
+    this.guard = new StreamGuard(limits, startNs);
+  }
 
   private observe(chunk: Buffer): void {
+    this.guard.count(chunk);
     // Only a number per chunk; the vars are published once when the stream ends.
     const ms = elapsedMs(this.startNs);
     this.state.upstreamMs = ms;
@@ -101,12 +123,25 @@ class SseBody implements PushBody, AsyncIterable<Uint8Array> {
   private finish(ok: boolean): void {
     if (this.done) return;
     this.done = true;
+    this.guard.stop();
     if (ok) for (const ev of this.decoder.end()) observeEvent(this.ctx, this.state, ev, this.texts);
     this.ex.close();
     this.release();
     const st = this.state;
     if (st.upstreamMs !== undefined) recordUpstreamTime(this.ctx, st, st.upstreamMs);
     st.responseText = this.texts.join('');
+  }
+
+  /** A cap was crossed: cancel the upstream (its error is ignored: `done` is set first). */
+  private stopAtLimit(limit: StreamLimit): void {
+    if (this.done) return;
+    this.state.upstreamMs = elapsedMs(this.startNs);
+    this.ctx.logger.warn(
+      { requestId: this.ctx.requestId, bytes: this.guard.bytesRead, durationMs: this.state.upstreamMs },
+      `aborting AI stream: ${limit} exceeded; bytes=${this.guard.bytesRead} duration_ms=${this.state.upstreamMs} ` +
+        `route_id=${this.ctx.vars.get('route_id') ?? ''}`,
+    );
+    this.finish(false);
   }
 
   private fail(err: Error): AiProxyError {
@@ -130,20 +165,34 @@ class SseBody implements PushBody, AsyncIterable<Uint8Array> {
       paused = false;
       ex.resume();
     };
+    const out = new FlushWriter(sink, this.limits.streaming_flush_interval_ms ?? 10, () => {
+      if (paused) return;
+      paused = true;
+      ex.pause();
+      sink.onDrain(onDrain);
+    });
+    const stop = (limit: StreamLimit): void => {
+      this.stopAtLimit(limit);
+      out.end();
+    };
+    this.guard.start(stop);
     ex.pipe({
       data: (chunk) => {
+        if (this.done) return;
         this.observe(chunk);
-        if (!sink.write(chunk) && !paused) {
-          paused = true;
-          ex.pause();
-          sink.onDrain(onDrain);
-        }
+        out.write(chunk);
+        const limit = this.guard.afterForward();
+        if (limit) stop(limit);
       },
       end: () => {
+        if (this.done) return;
         this.finish(true);
-        sink.end();
+        out.end();
       },
-      error: (err) => sink.destroy(this.fail(err)),
+      error: (err) => {
+        if (this.done) return;
+        out.destroy(this.fail(err));
+      },
     });
   }
 
@@ -158,18 +207,29 @@ class SseBody implements PushBody, AsyncIterable<Uint8Array> {
       waiter = undefined;
       w?.();
     };
+    const stop = (limit: StreamLimit): void => {
+      this.stopAtLimit(limit);
+      ended = true;
+      wake();
+    };
+    this.guard.start(stop);
     this.ex.pipe({
       data: (chunk) => {
+        if (this.done) return;
         this.observe(chunk);
         queue.push(chunk);
+        const limit = this.guard.afterForward();
+        if (limit) stop(limit);
         wake();
       },
       end: () => {
+        if (this.done) return;
         this.finish(true);
         ended = true;
         wake();
       },
       error: (err) => {
+        if (this.done) return;
         failure = this.fail(err);
         wake();
       },
@@ -196,6 +256,17 @@ class SseBody implements PushBody, AsyncIterable<Uint8Array> {
   }
 }
 
+/** The 502 APISIX answers when a non-stream body passes max_response_bytes (plain string body). */
+function tooLarge(res: ExchangeHead): AttemptResult {
+  return {
+    ok: false,
+    status: 502,
+    body: Buffer.from('max_response_bytes exceeded'),
+    headers: responseHeaders(res),
+    error: new AiProxyError('AI_RESPONSE_LIMIT', 'max_response_bytes exceeded'),
+  };
+}
+
 /**
  * Read a non-stream response whole, extract usage and text, and forward the raw bytes
  * (re-encoded only when the provider converts the body, i.e. vertex-ai embeddings).
@@ -208,11 +279,33 @@ export async function bufferedReply(
   startNs: bigint,
   descriptor: ProviderDescriptor,
   capability: Capability,
+  limits: ResponseLimitsConf,
 ): Promise<AttemptResult> {
+  const maxBytes = limits.max_response_bytes;
+  if (maxBytes !== undefined) {
+    const cl = Number(firstHeader(res.headers['content-length']));
+    if (cl > maxBytes) {
+      ctx.logger.warn(
+        { requestId: ctx.requestId },
+        `aborting AI response: Content-Length ${cl} exceeds max_response_bytes ${maxBytes}`,
+      );
+      ex.close();
+      recordUpstreamTime(ctx, state, elapsedMs(startNs));
+      return tooLarge(res);
+    }
+  }
   let raw: Buffer;
   try {
-    raw = await ex.collect();
+    raw = await ex.collect(maxBytes);
   } catch (err) {
+    if (err instanceof BodyTooLargeError) {
+      ctx.logger.warn(
+        { requestId: ctx.requestId },
+        `aborting AI response: body size exceeds max_response_bytes ${maxBytes} (read ${err.bytes} bytes)`,
+      );
+      recordUpstreamTime(ctx, state, elapsedMs(startNs));
+      return tooLarge(res);
+    }
     const c = classifyTransportError(err, ex.clientGone || ctx.signal.aborted, ex.timedOut);
     ctx.logger.warn({ requestId: ctx.requestId, code: c.error.code }, `failed to read response body: ${c.error.message}`);
     return { ok: false, status: c.status, error: c.error };
@@ -239,14 +332,10 @@ export async function bufferedReply(
     out = Buffer.from(JSON.stringify(parsed));
   }
   const rawUsage = rawUsageOf(parsed);
-  const usage = normaliseUsage(rawUsage);
+  const usage = openAiChatUsage(rawUsage);
   if (usage) publishUsage(ctx, state, usage, rawUsage);
-  else {
-    state.promptTokens = 0;
-    state.completionTokens = 0;
-    ctx.vars.set('llm_prompt_tokens', 0);
-    ctx.vars.set('llm_completion_tokens', 0);
-  }
+  else publishNoUsage(ctx, state);
+  if (chatHasToolCalls(parsed)) markToolCalls(ctx, state);
   const texts = messageTexts(parsed);
   if (texts.length > 0) state.responseText = texts.join(' ');
   return { ok: true, reply: { status: res.statusCode, headers: responseHeaders(res), body: out } };

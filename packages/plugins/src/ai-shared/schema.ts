@@ -1,5 +1,6 @@
 import type { JsonSchema } from '@portico/plugin-sdk';
 import { PROVIDER_NAMES } from '@portico/providers/types';
+import { responseLimitProperties } from './response-limits-schema.js';
 
 // Schema pieces of apisix/plugins/ai-proxy/schema.lua (3.16), shared by ai-proxy and ai-proxy-multi.
 
@@ -55,6 +56,8 @@ const transportProperties: Record<string, JsonSchema> = {
   keepalive_timeout: { type: 'integer', minimum: 1000, default: 60000 },
   keepalive_pool: { type: 'integer', minimum: 1, default: 30 },
   ssl_verify: { type: 'boolean', default: true },
+  // 3.17–3.18 response caps and SSE flush interval (ai-limits).
+  ...responseLimitProperties,
 };
 
 /** Building blocks for ai-proxy / ai-proxy-multi schemas. Treat as read-only. */

@@ -1,4 +1,5 @@
 import type { Reply, RequestContext } from '@portico/plugin-sdk';
+import { openAiChatRequestFacts } from '@portico/providers';
 import { trackLlmActive } from '../prometheus/active.js';
 import { buildBody } from './body.js';
 import { classifyTransportError } from './errors.js';
@@ -6,6 +7,7 @@ import { LlmExchange, type ExchangeHead } from './exchange.js';
 import { buildUpstreamHeaders } from './headers.js';
 import { resolveTarget, type PreparedInstance } from './instance.js';
 import { getRunState, recordUpstreamTime, SHARED, type AiRunState } from './keys.js';
+import { publishRequestFacts } from './llm-vars.js';
 import type { AiPool } from './pool.js';
 import { bufferedReply, elapsedMs, isEventStream, responseHeaders, streamReply } from './response.js';
 import { AiProxyError, type AiRequest, type AttemptResult } from './types.js';
@@ -59,6 +61,7 @@ export async function sendToInstance(
   state.messages = built.body.messages;
   ctx.vars.set('request_type', built.stream ? 'ai_stream' : 'ai_chat');
   if (built.model !== undefined) ctx.vars.set('llm_model', built.model);
+  publishRequestFacts(ctx, state, built.stream, openAiChatRequestFacts(built.body));
   // prometheus llm_active_connections +1 (APISIX ai-proxy/base.lua before do_request).
   trackLlmActive(ctx);
 
@@ -132,7 +135,12 @@ export async function sendToInstance(
     } finally {
       release();
     }
-    recordUpstreamTime(ctx, state, elapsedMs(startNs));
+    // The error answer is all the upstream produced: its arrival is the time to first token
+    // (ai-proxy/base.lua set_error_latency_vars, 3.18).
+    const ms = elapsedMs(startNs);
+    state.ttftMs = ms;
+    ctx.vars.set('llm_time_to_first_token', ms);
+    recordUpstreamTime(ctx, state, ms);
     return {
       ok: false,
       status: head.statusCode,
@@ -140,9 +148,9 @@ export async function sendToInstance(
       headers: responseHeaders(head),
     };
   }
-  if (isEventStream(head)) return { ok: true, reply: streamReply(ctx, state, ex, head, startNs, release) };
+  if (isEventStream(head)) return { ok: true, reply: streamReply(ctx, state, ex, head, startNs, release, pool.conf) };
   try {
-    return await bufferedReply(ctx, state, ex, head, startNs, inst.descriptor, built.capability);
+    return await bufferedReply(ctx, state, ex, head, startNs, inst.descriptor, built.capability, pool.conf);
   } finally {
     release();
   }

@@ -1,5 +1,6 @@
 import type { Reply } from '@portico/plugin-sdk';
 import type { AuthConf, JsonObject, ProviderConf, ProviderName } from '@portico/providers';
+import type { ResponseLimitsConf } from './response-limits-schema.js';
 
 /** The provider part of an ai-proxy conf or of one ai-proxy-multi instance. */
 export interface AiInstanceConf {
@@ -11,7 +12,7 @@ export interface AiInstanceConf {
 }
 
 /** Connection settings shared by ai-proxy and ai-proxy-multi (plugin top level). */
-export interface TransportConf {
+export interface TransportConf extends ResponseLimitsConf {
   timeout: number;
   keepalive: boolean;
   keepalive_timeout: number;
@@ -61,6 +62,8 @@ export type AiErrorCode =
   | 'AI_GCP_AUTH'
   | 'AI_REQUEST_CONVERSION'
   | 'AI_RESPONSE_CONVERSION'
+  /** max_response_bytes passed before anything reached the client (502). */
+  | 'AI_RESPONSE_LIMIT'
   | 'AI_INTERNAL';
 
 /** Typed AI transport error; `message` never contains credentials. */
