@@ -84,7 +84,7 @@ describe('Admin API', () => {
     const inst = (s.properties.instances as { items: { properties: Record<string, unknown> } }).items.properties;
     expect(inst.models).toBeDefined();
     expect(inst.first_token_timeout_ms).toBeDefined();
-    const algo = ((s.properties.balancer as { properties: Record<string, { enum: string[] }> }).properties.algorithm!).enum;
+    const algo = (s.properties.balancer as { properties: Record<string, { enum: string[] }> }).properties.algorithm!.enum;
     expect(algo).toEqual(expect.arrayContaining(['least_latency', 'least_busy']));
   });
 
@@ -95,7 +95,8 @@ describe('Admin API', () => {
     });
     expect(r.status).toBe(400);
     expect(r.json()).toEqual({
-      error_msg: "failed to check the configuration of plugin ai-proxy-multi err: duplicate instance name 'a' at instances[1] and instances[3]",
+      error_msg:
+        "failed to check the configuration of plugin ai-proxy-multi err: duplicate instance name 'a' at instances[1] and instances[3]",
     });
   });
 
@@ -108,6 +109,50 @@ describe('Admin API', () => {
     expect((r.json() as { error_msg: string }).error_msg).toBe(
       'failed to check the configuration of plugin ai-proxy-multi err: property "cooldown" validation failed: property "max_fails" validation failed: expected 0 to be at least 1',
     );
+  });
+});
+
+describe('3.17+ retry fields through the data plane', () => {
+  it('falls back after a fast failure, returns a slow one as it is, and keeps the body intact', async () => {
+    const [url] = await route('retry', {
+      instances: [
+        instance('faulty', faulty, { priority: 1, options: { model: 'model-a', temperature: 0.1 } }),
+        instance('healthy', healthy),
+      ],
+      fallback_strategy: ['http_5xx'],
+      retry_on_failure_within_ms: 300,
+    });
+    faulty.configure({ fallback: { kind: 'status', status: 500 } });
+    const h0 = healthy.requests.length;
+    const fast = await chatRequest(url!, chat(false));
+    expect(fast.status).toBe(200);
+    expect(healthy.requests.length - h0).toBe(1);
+    expect(JSON.parse(faulty.requests.at(-1)!.body)).toMatchObject({ model: 'model-a', temperature: 0.1 });
+    expect(JSON.parse(healthy.requests.at(-1)!.body)).toEqual(chat(false));
+    faulty.configure({ fallback: { kind: 'status', status: 500, delayMs: 700 } });
+    const slow = await chatRequest(url!, chat(false));
+    expect(slow.status).toBe(500);
+    expect(JSON.parse(slow.raw)).toEqual({ error: { message: 'mock fault: status 500', type: 'mock_error', code: 500 } });
+    expect(healthy.requests.length - h0).toBe(1);
+    await eventually(async () => {
+      expect(apps.logs(400)).toMatch(/ai instance failed after \d+ms, exceeding retry_on_failure_within_ms 300, not retrying/);
+    });
+  });
+
+  it('answers 502 with the last upstream error body when every instance fails', async () => {
+    const [url] = await route('all-fail', {
+      instances: [instance('a', faulty, { priority: 1 }), instance('b', faulty)],
+      fallback_strategy: ['http_429', 'http_5xx'],
+    });
+    faulty.configure({
+      script: [
+        { kind: 'status', status: 500 },
+        { kind: 'status', status: 429 },
+      ],
+    });
+    const r = await chatRequest(url!, chat(false));
+    expect(r.status).toBe(502);
+    expect(JSON.parse(r.raw)).toEqual({ error: { message: 'mock fault: status 429', type: 'mock_error', code: 429 } });
   });
 });
 
@@ -136,19 +181,30 @@ describe('failover under load from 3 data planes', () => {
       stream_failover: {},
       timeout: 10_000,
     });
+    const healthyOnly = await route('load-healthy', { instances: [instance('healthy', healthy)] });
+    // The healthy instance's TTFT through the gateway under the same load (the machine is shared).
+    const base = await chatLoad({ urls: healthyOnly, total: 180, concurrency: 18, body: () => chat(true), expectText: ANSWER });
+    expect(base.failures).toEqual([]);
     const f0 = faulty.requests.length;
-    const load = await chatLoad({ urls, total: 240, concurrency: 24, body: () => chat(true), expectText: ANSWER });
-    const faultsSeen = faulty.counts();
+    const load = await chatLoad({ urls, total: 180, concurrency: 18, body: () => chat(true), expectText: ANSWER });
+    const faultsSeen = faulty.requests.slice(f0).filter((r) => r.fault !== 'ok').length;
     expect(load.failures.map((f) => ({ status: f.status, raw: f.raw.slice(0, 200) }))).toEqual([]);
-    expect(load.results).toHaveLength(240);
-    expect(faulty.requests.length - f0).toBe(240);
-    expect(faultsSeen.status + faultsSeen.reset + faultsSeen.error_event + faultsSeen.truncate + faultsSeen.slow_first_token).toBeGreaterThan(100);
-    // Generous margin for a slow shared CI box on top of timeout + healthy TTFT.
-    expect(load.ttft.p99).toBeLessThan(FIRST_TOKEN_TIMEOUT_MS + HEALTHY_TTFT_MS + 1500);
+    expect(load.results).toHaveLength(180);
+    expect(faulty.requests.length - f0).toBe(180);
+    expect(faultsSeen).toBeGreaterThan(70);
+    // Bound: first-token timeout + the healthy instance's p99 TTFT, plus a generous margin for a
+    // slow shared CI box (both figures measured under the same load, moments apart).
+    expect(load.ttft.p99).toBeLessThan(FIRST_TOKEN_TIMEOUT_MS + Math.max(base.ttft.p99, HEALTHY_TTFT_MS) + 2000);
   }, 120_000);
 
   it('non-streaming requests fail over too (fallback_strategy)', async () => {
-    faulty.configure({ seed: 3, random: [{ fault: { kind: 'status', status: 502 }, p: 0.5 }, { fault: { kind: 'reset' }, p: 0.3 }] });
+    faulty.configure({
+      seed: 3,
+      random: [
+        { fault: { kind: 'status', status: 502 }, p: 0.5 },
+        { fault: { kind: 'reset' }, p: 0.3 },
+      ],
+    });
     const urls = await route('load-json', {
       instances: [instance('faulty', faulty, { priority: 1 }), instance('healthy', healthy)],
       fallback_strategy: ['http_429', 'http_5xx'],
@@ -181,10 +237,7 @@ describe('model routing', () => {
   it("routes by the client's model and tries its ordered models list", async () => {
     faulty.configure({});
     const urls = await route('models', {
-      instances: [
-        instance('gpt', faulty, { models: ['gpt-4o*'] }),
-        instance('llama', healthy, { models: ['llama-*', 'cheap'] }),
-      ],
+      instances: [instance('gpt', faulty, { models: ['gpt-4o*'] }), instance('llama', healthy, { models: ['llama-*', 'cheap'] })],
       model_routing: { allow_client_models: true },
       fallback_strategy: ['http_5xx'],
     });
@@ -231,6 +284,8 @@ describe('streams through the data plane', () => {
     expect(r.status).toBe(200);
     expect(r.aborted).toBe(false);
     expect(r.errorEvent).toBe(true);
-    expect(r.raw).toMatch(/\n\nevent: error\ndata: \{"error":\{"message":"[^"]*","type":"upstream_error","code":"AI_UPSTREAM_CONNECT"\}\}\n\n$/);
+    expect(r.raw).toMatch(
+      /\n\nevent: error\ndata: \{"error":\{"message":"[^"]*","type":"upstream_error","code":"AI_UPSTREAM_CONNECT"\}\}\n\n$/,
+    );
   });
 });

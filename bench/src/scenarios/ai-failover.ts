@@ -70,7 +70,8 @@ export async function aiFailover(ctx: Ctx): Promise<void> {
   const urls = (path: string) => portico.dataPlanes.map((d) => `${d.url}${path}`);
   const body = () => ({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'What is 1+1?' }] });
   const total = ctx.cfg.quick ? 150 : 1500;
-  const run = (path: string): Promise<ChatLoad> => chatLoad({ urls: urls(path), total, concurrency: 32, body, expectText: ANSWER });
+  const run = (path: string): Promise<ChatLoad> =>
+    chatLoad({ urls: urls(path), total, concurrency: 32, body, expectText: ANSWER });
   await run('/ai-healthy-only'); // warm-up
   const base = await run('/ai-healthy-only');
   const f0 = faulty.requests.length;
@@ -84,7 +85,12 @@ export async function aiFailover(ctx: Ctx): Promise<void> {
   );
   const s = 'ai-failover';
   const R = ctx.results;
-  R.measure(s, `healthy instance only, ${total} streams c=32 over ${DATA_PLANES} data planes: throughput`, (total / base.elapsedMs) * 1000, 'req/s');
+  R.measure(
+    s,
+    `healthy instance only, ${total} streams c=32 over ${DATA_PLANES} data planes: throughput`,
+    (total / base.elapsedMs) * 1000,
+    'req/s',
+  );
   R.measure(s, 'healthy instance only: TTFT p50', base.ttft.p50, 'ms');
   R.measure(s, 'healthy instance only: TTFT p99', base.ttft.p99, 'ms');
   R.measure(s, 'fault instance first + healthy: throughput', (total / fail.elapsedMs) * 1000, 'req/s');

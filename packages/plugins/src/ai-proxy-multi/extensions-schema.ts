@@ -59,8 +59,7 @@ export const instanceExtensionProperties: Record<string, JsonSchema> = {
   first_token_timeout_ms: {
     type: 'integer',
     minimum: 1,
-    description:
-      'Portico extension: fail over to the next instance when no first token arrived within this many ms.',
+    description: 'Portico extension: fail over to the next instance when no first token arrived within this many ms.',
   },
 };
 

@@ -53,7 +53,9 @@ function prepare(raw: Record<string, unknown>): { conf: AiProxyMultiConf; state:
 }
 
 /** Collect a Reply body (PushBody, async iterable, bytes or JSON), with each write's arrival time. */
-async function collect(reply: Reply | undefined): Promise<{ text: string; writes: { at: number; s: string }[]; destroyed: boolean }> {
+async function collect(
+  reply: Reply | undefined,
+): Promise<{ text: string; writes: { at: number; s: string }[]; destroyed: boolean }> {
   const b = reply?.body;
   const writes: { at: number; s: string }[] = [];
   if (b === undefined) return { text: '', writes, destroyed: false };
@@ -114,7 +116,11 @@ const warned = (r: { ctx: { logs: { level: string; msg: string }[] } }, s: strin
 describe('retry_on_failure_within_ms and max_retries (APISIX 3.17+)', () => {
   it('falls back after a fast failure within retry_on_failure_within_ms', async () => {
     a.configure({ fallback: { kind: 'status', status: 500 } });
-    const p = prepare({ instances: [inst('a', a, { priority: 1 }), inst('b', b)], fallback_strategy: ['http_5xx'], retry_on_failure_within_ms: 5000 });
+    const p = prepare({
+      instances: [inst('a', a, { priority: 1 }), inst('b', b)],
+      fallback_strategy: ['http_5xx'],
+      retry_on_failure_within_ms: 5000,
+    });
     const r = await run(p);
     expect(r.status).toBe(200);
     expect(r.text).toContain('from b');
@@ -123,7 +129,11 @@ describe('retry_on_failure_within_ms and max_retries (APISIX 3.17+)', () => {
 
   it('returns a slow failure to the client with its body instead of falling back', async () => {
     a.configure({ fallback: { kind: 'status', status: 500, delayMs: 400 } });
-    const p = prepare({ instances: [inst('a', a, { priority: 1 }), inst('b', b)], fallback_strategy: ['http_5xx'], retry_on_failure_within_ms: 200 });
+    const p = prepare({
+      instances: [inst('a', a, { priority: 1 }), inst('b', b)],
+      fallback_strategy: ['http_5xx'],
+      retry_on_failure_within_ms: 200,
+    });
     const before = b.requests.length;
     const r = await run(p);
     expect(r.status).toBe(500);
@@ -134,10 +144,34 @@ describe('retry_on_failure_within_ms and max_retries (APISIX 3.17+)', () => {
 
   it('max_retries: 0 returns the first failure as it is (status and body)', async () => {
     a.configure({ fallback: { kind: 'status', status: 401 } });
-    const p = prepare({ instances: [inst('a', a, { priority: 1 }), inst('b', b)], fallback_http_statuses: [401, 402], max_retries: 0 });
+    const p = prepare({
+      instances: [inst('a', a, { priority: 1 }), inst('b', b)],
+      fallback_http_statuses: [401, 402],
+      max_retries: 0,
+    });
     const r = await run(p);
     expect(r.status).toBe(401);
     expect(warned(r, 'reached max_retries 0, not retrying')).toBe(true);
+  });
+
+  it("keeps the request body intact across fallbacks: instance A's options never reach instance B", async () => {
+    a.configure({ fallback: { kind: 'status', status: 500 } });
+    const p = prepare({
+      instances: [inst('a', a, { priority: 1, options: { model: 'model-a', temperature: 0.1, max_tokens: 5 } }), inst('b', b)],
+      fallback_strategy: ['http_5xx'],
+    });
+    const raw = '{"model":"client-model",  "messages":[{"role":"user","content":"What is 1+1?"}], "top_p": 0.5}';
+    const r = await run(p, raw);
+    expect(r.status).toBe(200);
+    expect(JSON.parse(a.requests.at(-1)!.body)).toEqual({
+      ...JSON.parse(raw),
+      model: 'model-a',
+      temperature: 0.1,
+      max_tokens: 5,
+    });
+    // B changes nothing, so it gets the client's bytes exactly as sent.
+    expect(b.requests.at(-1)!.body).toBe(raw);
+    expect(r.ctx.vars.get('request_llm_model')).toBe('client-model');
   });
 
   it('answers 502 with the last upstream error body when every instance fails', async () => {
@@ -289,7 +323,9 @@ describe('stream failover', () => {
     const r = await run(p, streamChat);
     expect(r.status).toBe(200);
     expect(r.text.startsWith(': keep-alive\n\n')).toBe(true);
-    expect(r.text).toMatch(/event: error\ndata: \{"error":\{"message":".*mock fault: status 500.*","type":"upstream_error","code":"502"\}\}\n\n$/s);
+    expect(r.text).toMatch(
+      /event: error\ndata: \{"error":\{"message":".*mock fault: status 500.*","type":"upstream_error","code":"502"\}\}\n\n$/s,
+    );
   });
 
   it('without stream_failover a stream is handed to the client at its head (APISIX behaviour)', async () => {
@@ -376,7 +412,11 @@ describe('least_busy and least_latency', () => {
 
   it('least_busy falls back like the other balancers', async () => {
     a.configure({ fallback: { kind: 'reset' } });
-    const p = prepare({ instances: [inst('a', a, { priority: 1 }), inst('b', b)], balancer: { algorithm: 'least_busy' }, fallback_strategy: ['http_5xx'] });
+    const p = prepare({
+      instances: [inst('a', a, { priority: 1 }), inst('b', b)],
+      balancer: { algorithm: 'least_busy' },
+      fallback_strategy: ['http_5xx'],
+    });
     const r = await run(p);
     expect(r.status).toBe(200);
     expect(r.picked).toBe('b');

@@ -21,7 +21,10 @@ export interface ModelStep {
 }
 
 function globToRegExp(glob: string): RegExp {
-  const src = glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  const src = glob
+    .split('*')
+    .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
   return new RegExp(`^${src}$`, 's');
 }
 
@@ -81,7 +84,8 @@ export class ModelRouter {
     const steps: ModelStep[] = [];
     for (const w of wanted) {
       const candidates = this.serving(w.model, w.provider);
-      if (candidates.size > 0) steps.push({ model: w.model, candidates, request: requestFor(req, w.model, clientList !== undefined) });
+      if (candidates.size > 0)
+        steps.push({ model: w.model, candidates, request: requestFor(req, w.model, clientList !== undefined) });
     }
     if (steps.length > 0) return steps;
     const names = wanted.map((w) => w.model).join(', ');

@@ -71,7 +71,15 @@ describe('PodCooldowns (worker side)', () => {
   it('reports to the primary and skips an instance once the broadcast arrives', () => {
     const sent: unknown[] = [];
     let deliver: (m: unknown) => void = () => undefined;
-    const store = new PodCooldowns({ send: (m) => (sent.push(m), true), onMessage: (fn) => (deliver = fn) });
+    const store = new PodCooldowns({
+      send: (m) => {
+        sent.push(m);
+        return true;
+      },
+      onMessage: (fn) => {
+        deliver = fn;
+      },
+    });
     const rules = { maxFails: 2, failWindowMs: 1000, durationMs: 1000 };
     store.report('r#a', rules);
     expect(isCooldownReport(sent[0])).toBe(true);

@@ -139,7 +139,8 @@ export function prepareMulti(
     picker: undefined,
     unhealthy: new Set(),
     // least_* picks from load figures, not from a sequence.
-    sequences: single || conf.balancer?.algorithm === 'least_busy' || conf.balancer?.algorithm === 'least_latency' ? undefined : sequences,
+    sequences:
+      single || conf.balancer?.algorithm === 'least_busy' || conf.balancer?.algorithm === 'least_latency' ? undefined : sequences,
     sequenced: undefined,
     sequenceKey: `${env.resourceKey}:${confId(conf)}:`,
   };

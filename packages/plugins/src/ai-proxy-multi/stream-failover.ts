@@ -187,7 +187,8 @@ export class KeepAliveStream implements PushBody {
           (b as PushBody).pushTo(sink);
           return;
         }
-        const text = b === undefined ? '' : typeof b === 'string' || b instanceof Uint8Array ? Buffer.from(b).toString() : JSON.stringify(b);
+        const text =
+          b === undefined ? '' : typeof b === 'string' || b instanceof Uint8Array ? Buffer.from(b).toString() : JSON.stringify(b);
         if (reply.status < 300) sink.write(Buffer.from(`data: ${text}\n\n`));
         else sink.write(sseErrorEvent(text || `upstream status ${reply.status}`, String(reply.status)));
         sink.end();

@@ -27,7 +27,18 @@ export function chatRequest(url: string, body: Record<string, unknown>, timeoutM
   const payload = JSON.stringify(body);
   const t0 = performance.now();
   return new Promise((resolve) => {
-    const out: ChatResult = { status: 0, ttftMs: -1, totalMs: 0, text: '', aborted: false, errorEvent: false, done: false, comments: 0, raw: '', stream: body.stream === true };
+    const out: ChatResult = {
+      status: 0,
+      ttftMs: -1,
+      totalMs: 0,
+      text: '',
+      aborted: false,
+      errorEvent: false,
+      done: false,
+      comments: 0,
+      raw: '',
+      stream: body.stream === true,
+    };
     let settled = false;
     const finish = (aborted: boolean): void => {
       if (settled) return;
@@ -45,7 +56,15 @@ export function chatRequest(url: string, body: Record<string, unknown>, timeoutM
       resolve(out);
     };
     const req = request(
-      { host: u.hostname, port: u.port, path: u.pathname + u.search, method: 'POST', headers: { 'content-type': 'application/json' } },
+      // A connection per request (agent: false): a data plane's workers share them as they share clients.
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname + u.search,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        agent: false,
+      },
       (res) => {
         out.status = res.statusCode ?? 0;
         let pending = '';

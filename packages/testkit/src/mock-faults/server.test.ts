@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededRandom, startMockFaults, type MockFaults } from './server.js';
+import { seededRandom, startMockFaults } from './server.js';
+import type { MockFaults } from './types.js';
 
 let m: MockFaults;
 beforeAll(async () => {
@@ -8,20 +9,31 @@ beforeAll(async () => {
 afterAll(async () => m?.close());
 
 const post = (body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${m.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  fetch(`${m.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 const chat = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
 
 describe('mock-faults', () => {
   it('answers a healthy JSON chat and a healthy stream ending with [DONE]', async () => {
     m.configure({});
     const r = await post(chat);
-    expect(((await r.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toBe('one two three four');
+    expect(((await r.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toBe(
+      'one two three four',
+    );
     const s = await (await post({ ...chat, stream: true })).text();
     expect(s.trimEnd().endsWith('data: [DONE]')).toBe(true);
   });
 
   it('plays a script in order: 429 with Retry-After, 503, then the fallback', async () => {
-    m.configure({ script: [{ kind: 'status', status: 429, retryAfter: '7' }, { kind: 'status', status: 503 }] });
+    m.configure({
+      script: [
+        { kind: 'status', status: 429, retryAfter: '7' },
+        { kind: 'status', status: 503 },
+      ],
+    });
     const r1 = await post(chat);
     expect(r1.status).toBe(429);
     expect(r1.headers.get('retry-after')).toBe('7');

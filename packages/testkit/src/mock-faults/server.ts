@@ -47,7 +47,13 @@ export class FaultPlan {
 const ID = 'chatcmpl-faults';
 
 function chunkEvent(model: string, delta: Record<string, unknown>, finish: string | null = null): string {
-  const c = { id: ID, object: 'chat.completion.chunk', created: 1700000000, model, choices: [{ index: 0, delta, finish_reason: finish }] };
+  const c = {
+    id: ID,
+    object: 'chat.completion.chunk',
+    created: 1700000000,
+    model,
+    choices: [{ index: 0, delta, finish_reason: finish }],
+  };
   return `data: ${JSON.stringify(c)}\n\n`;
 }
 
@@ -104,7 +110,9 @@ export async function startMockFaults(opts: MockFaultsOptions = {}): Promise<Moc
         h['x-ratelimit-remaining-tokens'] = '0';
       }
       res.writeHead(fault.status, h);
-      res.end(JSON.stringify({ error: { message: `mock fault: status ${fault.status}`, type: 'mock_error', code: fault.status } }));
+      res.end(
+        JSON.stringify({ error: { message: `mock fault: status ${fault.status}`, type: 'mock_error', code: fault.status } }),
+      );
       return;
     }
     const firstDelay = fault.kind === 'ok' || fault.kind === 'slow_first_token' ? (fault.delayMs ?? 0) : 0;
@@ -133,11 +141,16 @@ export async function startMockFaults(opts: MockFaultsOptions = {}): Promise<Moc
     res.flushHeaders();
     if (firstDelay > 0) await sleep(firstDelay);
     if (fault.kind === 'error_event' && !fault.afterEvents) {
-      res.end(`data: ${JSON.stringify({ error: { message: 'mock fault: overloaded', type: 'server_error', code: 'overloaded' } })}\n\n`);
+      res.end(
+        `data: ${JSON.stringify({ error: { message: 'mock fault: overloaded', type: 'server_error', code: 'overloaded' } })}\n\n`,
+      );
       return;
     }
     const parts = pieces(content, chunks);
-    const events = [chunkEvent(model, { role: 'assistant', content: '' }), ...parts.map((p) => chunkEvent(model, { content: p }))];
+    const events = [
+      chunkEvent(model, { role: 'assistant', content: '' }),
+      ...parts.map((p) => chunkEvent(model, { content: p })),
+    ];
     for (const [i, ev] of events.entries()) {
       if (fault.kind === 'truncate' && i >= fault.afterEvents) {
         // Cut mid-event: half an event, then the connection goes (after the bytes left).
