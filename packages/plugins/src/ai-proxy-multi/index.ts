@@ -38,8 +38,9 @@ type Outcome = { reply: Reply; failure?: undefined } | { failure: Failure; reply
 
 const BUSY = 'ai_proxy_multi.busy';
 
-/** Count `name` in flight for this request (least_busy), replacing the previous attempt's. */
+/** Count `name` in flight for this request (least_* only), replacing the previous attempt's. */
 function markBusy(ctx: RequestContext, state: MultiState, name: string | undefined): void {
+  if (!state.ext.least) return;
   const prev = ctx.shared.get(BUSY) as string | undefined;
   if (prev !== undefined) state.ext.stats.end(prev);
   if (name !== undefined) state.ext.stats.begin(name);
@@ -85,7 +86,7 @@ async function attempts(ctx: RequestContext, state: MultiState, base: AiRequest)
     }
     if (r.ok) return { reply: r.reply };
     const elapsed = Date.now() - startMs;
-    if (r.status !== 499) ext.stats.penalise(name, elapsed);
+    if (ext.least && r.status !== 499) ext.stats.penalise(name, elapsed);
     markBusy(ctx, state, undefined);
     if (state.single || r.error?.code === 'AI_CLIENT_ABORTED') return { failure: r };
     triedSet(ctx).add(name);

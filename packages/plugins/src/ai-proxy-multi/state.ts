@@ -45,7 +45,7 @@ export interface MultiState {
 export interface MultiExtState {
   /** least_busy / least_latency picker (replaces `picker`). */
   least: LeastPicker | undefined;
-  /** In-flight and TTFT figures (kept for every conf: cheap, and least_* read them). */
+  /** In-flight and TTFT figures (maintained only with least_*). */
   stats: LoadStats;
   router: ModelRouter | undefined;
   cooldowns: { store: CooldownStore; rules: CooldownRules; honorRetryAfter: boolean; key: string } | undefined;
