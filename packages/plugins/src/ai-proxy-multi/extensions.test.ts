@@ -113,6 +113,44 @@ function said(text: string): string {
 const warned = (r: { ctx: { logs: { level: string; msg: string }[] } }, s: string) =>
   r.ctx.logs.some((l) => l.level === 'warn' && l.msg.includes(s));
 
+describe('an APISIX configuration', () => {
+  it('turns every extension off and keeps the schema defaults it had', () => {
+    const p = prepare({ instances: [inst('a', a), inst('b', b)], fallback_strategy: ['http_5xx'] });
+    expect(p.state.ext.least).toBeUndefined();
+    expect(p.state.ext.router).toBeUndefined();
+    expect(p.state.ext.cooldowns).toBeUndefined();
+    expect(p.state.ext.streamFailover).toBe(false);
+    expect(p.state.ext.keepaliveMs).toBeUndefined();
+    for (const k of ['model_routing', 'stream_failover', 'cooldown', 'retry_on_failure_within_ms'])
+      expect(p.conf).not.toHaveProperty(k);
+    expect(p.conf.instances[0]).not.toHaveProperty('models');
+    expect(p.conf.instances[0]).not.toHaveProperty('first_token_timeout_ms');
+  });
+
+  it('fills the extension defaults only when the extension is configured', () => {
+    const p = prepare({ instances: [inst('a', a)], model_routing: {}, cooldown: {} });
+    expect(p.conf.model_routing).toEqual({ allow_client_models: false, on_no_match: 'reject' });
+    expect(p.conf.cooldown).toEqual({ max_fails: 3, fail_timeout: 10, duration: 30, honor_retry_after: true });
+  });
+
+  it.each([
+    [
+      { stream_failover: { keepalive_interval_ms: 50 } },
+      'property "stream_failover" validation failed: property "keepalive_interval_ms" validation failed: expected 50 to be at least 100',
+    ],
+    [
+      { model_routing: { on_no_match: 'first' } },
+      'property "model_routing" validation failed: property "on_no_match" validation failed: matches none of the enum values',
+    ],
+    [
+      { balancer: { algorithm: 'fastest' } },
+      'property "balancer" validation failed: property "algorithm" validation failed: matches none of the enum values',
+    ],
+  ])('rejects %j with the schema message', (extra, msg) => {
+    expect(checkPluginConf(aiProxyMulti, { instances: [inst('a', a)], ...extra }, 'route')).toBe(msg);
+  });
+});
+
 describe('retry_on_failure_within_ms and max_retries (APISIX 3.17+)', () => {
   it('falls back after a fast failure within retry_on_failure_within_ms', async () => {
     a.configure({ fallback: { kind: 'status', status: 500 } });
