@@ -342,6 +342,17 @@ describe('stream failover', () => {
     expect(r.picked).toBe('a');
   });
 
+  it('ends a stream whose upstream closed cleanly in the middle of an event with an SSE error event', async () => {
+    a.configure({ fallback: { kind: 'truncate', afterEvents: 2, graceful: true } });
+    const p = prepare(failover());
+    const r = await run(p, streamChat);
+    expect(r.status).toBe(200);
+    expect(r.destroyed).toBe(false);
+    expect(r.text).toMatch(
+      /\n\nevent: error\ndata: \{"error":\{"message":"upstream closed the stream in the middle of an event","type":"upstream_error","code":"AI_UPSTREAM_CONNECT"\}\}\n\n$/,
+    );
+  });
+
   it('sends keep-alive comments while waiting for a slow first token, then the stream', async () => {
     a.configure({ fallback: { kind: 'slow_first_token', delayMs: 900 } });
     const p = prepare(failover({ stream_failover: { keepalive_interval_ms: 200 } }));

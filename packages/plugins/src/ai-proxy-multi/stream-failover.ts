@@ -149,18 +149,27 @@ export class ContinuedStream implements PushBody {
         this.note(n.value);
         await write(sink, n.value);
       }
-      sink.end();
+      // A clean end in the middle of a line is a truncated stream all the same (a last event
+      // ended by a single newline is left alone: some servers end that way).
+      if (!this.tail.endsWith('\n'))
+        this.endWithError(sink, 'upstream closed the stream in the middle of an event', 'AI_UPSTREAM_CONNECT');
+      else sink.end();
     } catch (err) {
       const e = err instanceof AiProxyError ? err : new AiProxyError('AI_INTERNAL', (err as Error).message);
       if (e.code === 'AI_CLIENT_ABORTED' || this.ctx.signal.aborted) {
         sink.destroy(e);
         return;
       }
-      this.ctx.logger.warn(`ai stream failed after the first token, ending it with an SSE error event: ${e.message}`);
-      if (!this.tail.endsWith('\n\n')) sink.write(Buffer.from(this.tail.endsWith('\n') ? '\n' : '\n\n'));
-      sink.write(sseErrorEvent(e.message, e.code));
-      sink.end();
+      this.endWithError(sink, e.message, e.code);
     }
+  }
+
+  /** Close a cut event with a blank line, then one SSE error event, then a clean end. */
+  private endWithError(sink: BodySink, message: string, code: string): void {
+    this.ctx.logger.warn(`ai stream failed after the first token, ending it with an SSE error event: ${message}`);
+    if (!this.tail.endsWith('\n\n')) sink.write(Buffer.from(this.tail.endsWith('\n') ? '\n' : '\n\n'));
+    sink.write(sseErrorEvent(message, code));
+    sink.end();
   }
 }
 

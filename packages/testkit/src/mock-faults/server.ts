@@ -156,7 +156,8 @@ export async function startMockFaults(opts: MockFaultsOptions = {}): Promise<Moc
         // Cut mid-event: half an event, then the connection goes (after the bytes left).
         res.write(ev.slice(0, Math.floor(ev.length / 2)));
         await sleep(20);
-        req.socket.destroy();
+        if (fault.graceful) res.end();
+        else req.socket.destroy();
         return;
       }
       if (fault.kind === 'error_event' && fault.afterEvents !== undefined && i >= fault.afterEvents) {

@@ -15,8 +15,11 @@ export type Fault =
     }
   /** Destroy the connection before any response byte (a TCP reset as the client sees it). */
   | { kind: 'reset'; delayMs?: number }
-  /** SSE: send `afterEvents` content events, then cut the connection (no [DONE]). */
-  | { kind: 'truncate'; afterEvents: number }
+  /**
+   * SSE: send `afterEvents` content events and half of the next, then cut the connection (no
+   * [DONE]); with `graceful` the response ends normally instead (a clean end mid-event).
+   */
+  | { kind: 'truncate'; afterEvents: number; graceful?: boolean }
   /** SSE: a 200 head, then an error event (`data: {"error": …}`) before any token. */
   | { kind: 'error_event'; afterEvents?: number }
   /** A 200 head at once, the first token only after `delayMs` (SSE), or the body after it (JSON). */
