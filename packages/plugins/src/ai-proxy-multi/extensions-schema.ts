@@ -9,6 +9,8 @@ export interface ModelRoutingConf {
   allow_client_models: boolean;
   /** No instance serves the requested model: answer 400 (`reject`) or use every instance (`any`). */
   on_no_match: 'reject' | 'any';
+  /** A name the client may ask for → the ordered models it stands for (tried in turn). */
+  aliases?: Record<string, string[]>;
 }
 
 /** Stream failover (plugin level). */
@@ -69,6 +71,14 @@ export const pluginExtensionProperties: Record<string, JsonSchema> = {
     properties: {
       allow_client_models: { type: 'boolean', default: false },
       on_no_match: { type: 'string', enum: ['reject', 'any'], default: 'reject' },
+      aliases: {
+        type: 'object',
+        patternProperties: {
+          '^.+$': { type: 'array', minItems: 1, items: { type: 'string', minLength: 1, maxLength: 256 } },
+        },
+        additionalProperties: false,
+        description: 'A model name the client may send → the ordered list of models it stands for, tried in turn.',
+      },
     },
     additionalProperties: false,
     description: 'Portico extension: pick the instance from the model the client asks for.',

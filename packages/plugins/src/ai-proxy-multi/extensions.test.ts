@@ -278,6 +278,19 @@ describe('model routing', () => {
     expect(JSON.parse(a.requests.at(-1)!.body).model).toBe('gpt-4o');
   });
 
+  it('expands a configured alias into its ordered models and tries them in turn', async () => {
+    a.configure({ fallback: { kind: 'status', status: 429 } });
+    const p = prepare(
+      routed({ model_routing: { aliases: { best: ['gpt-4o', 'unknown-model', 'llama-3'] } }, fallback_strategy: ['http_429'] }),
+    );
+    const r = await run(p, { ...chat, model: 'best' });
+    expect(r.status).toBe(200);
+    expect(r.picked).toBe('local');
+    expect(JSON.parse(a.requests.at(-1)!.body).model).toBe('gpt-4o');
+    expect(JSON.parse(c.requests.at(-1)!.body).model).toBe('llama-3');
+    expect(r.ctx.vars.get('request_llm_model')).toBe('best');
+  });
+
   it('rejects a malformed models list with 400', async () => {
     const p = prepare(routed({ model_routing: { allow_client_models: true } }));
     const r = await run(p, { messages: chat.messages, models: [42] });

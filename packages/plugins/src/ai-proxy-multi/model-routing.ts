@@ -65,6 +65,7 @@ export class ModelRouter {
    * request names no model (routing does not apply).
    */
   plan(req: AiRequest): ModelStep[] | Reply | undefined {
+    // (`aliases` of the conf expand a requested name into its ordered models first.)
     const body = req.body;
     const wanted: { model: string; provider?: string }[] = [];
     const clientList = this.conf.allow_client_models ? body.models : undefined;
@@ -80,6 +81,17 @@ export class ModelRouter {
       }
     } else if (typeof body.model === 'string') wanted.push({ model: body.model });
     else return undefined;
+    const aliases = this.conf.aliases;
+    if (aliases !== undefined) {
+      // One level of expansion: an alias stands for its ordered models (the provider stays).
+      const expanded: typeof wanted = [];
+      for (const w of wanted) {
+        const list = Object.hasOwn(aliases, w.model) ? aliases[w.model] : undefined;
+        if (list) for (const m of list) expanded.push({ ...w, model: m });
+        else expanded.push(w);
+      }
+      wanted.splice(0, wanted.length, ...expanded);
+    }
 
     const steps: ModelStep[] = [];
     for (const w of wanted) {
