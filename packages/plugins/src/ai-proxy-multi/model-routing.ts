@@ -16,6 +16,8 @@ interface InstanceModels {
 export interface ModelStep {
   model: string;
   candidates: ReadonlySet<string>;
+  /** Every other instance (what picking skips for this step); undefined when none. */
+  others: ReadonlySet<string> | undefined;
   /** The request as sent for this step (model set, `models` removed). */
   request: AiRequest;
 }
@@ -28,9 +30,18 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${src}$`, 's');
 }
 
-/** Compiled matchers of every instance (prepare time). */
+/** Distinct (provider, model) answers kept per conf; the cache is dropped when it is full. */
+const CACHE_SIZE = 1024;
+
+interface Served {
+  candidates: ReadonlySet<string>;
+  others: ReadonlySet<string> | undefined;
+}
+
+/** Compiled matchers of every instance (prepare time), with the answers cached per model. */
 export class ModelRouter {
   private readonly instances: InstanceModels[];
+  private readonly cache = new Map<string, Served>();
 
   constructor(
     readonly conf: ModelRoutingConf,
@@ -56,6 +67,20 @@ export class ModelRouter {
       if (i.exact.has(model) || i.patterns.some((p) => p.test(model))) out.add(i.name);
     }
     return out;
+  }
+
+  /** `serving` plus its complement, cached (model names repeat across requests). */
+  private served(model: string, provider: string | undefined): Served {
+    const key = provider === undefined ? model : `${provider}\u0000${model}`;
+    let hit = this.cache.get(key);
+    if (hit === undefined) {
+      const candidates = this.serving(model, provider);
+      const others = new Set(this.instances.map((i) => i.name).filter((n) => !candidates.has(n)));
+      hit = { candidates, others: others.size > 0 ? others : undefined };
+      if (this.cache.size >= CACHE_SIZE) this.cache.clear();
+      this.cache.set(key, hit);
+    }
+    return hit;
   }
 
   /**
@@ -95,9 +120,10 @@ export class ModelRouter {
 
     const steps: ModelStep[] = [];
     for (const w of wanted) {
-      const candidates = this.serving(w.model, w.provider);
-      if (candidates.size > 0)
-        steps.push({ model: w.model, candidates, request: requestFor(req, w.model, clientList !== undefined) });
+      const { candidates, others } = this.served(w.model, w.provider);
+      if (candidates.size > 0) {
+        steps.push({ model: w.model, candidates, others, request: requestFor(req, w.model, clientList !== undefined) });
+      }
     }
     if (steps.length > 0) return steps;
     const names = wanted.map((w) => w.model).join(', ');
@@ -105,7 +131,8 @@ export class ModelRouter {
       return { status: 400, body: { message: `no ai instance serves the requested model: ${names}` } };
     }
     const all = new Set(this.instances.map((i) => i.name));
-    return [{ model: wanted[0]!.model, candidates: all, request: requestFor(req, wanted[0]!.model, clientList !== undefined) }];
+    const first = wanted[0]!.model;
+    return [{ model: first, candidates: all, others: undefined, request: requestFor(req, first, clientList !== undefined) }];
   }
 }
 

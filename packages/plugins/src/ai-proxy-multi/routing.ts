@@ -55,8 +55,7 @@ export async function pickRouted(ctx: RequestContext, state: MultiState): Promis
   let last: { error: string } = { error: 'all servers tried' };
   for (; plan.index < plan.steps.length; plan.index++) {
     const step = plan.steps[plan.index]!;
-    const others = new Set([...state.instances.keys()].filter((n) => !step.candidates.has(n)));
-    const r = await pickCooled(ctx, state, others.size > 0 ? others : undefined);
+    const r = await pickCooled(ctx, state, step.others);
     if (typeof r === 'string') return r;
     last = r;
   }
