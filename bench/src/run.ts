@@ -27,6 +27,7 @@ const SCENARIOS = {
   scale,
   prometheus: prometheusCost,
   'plugin-stack': pluginStack,
+  'ai-failover': (await import('./scenarios/ai-failover.js')).aiFailover, // ai-routing (issue 15)
 } as const;
 type Name = keyof typeof SCENARIOS;
 

@@ -7,3 +7,5 @@
 export { hostSharedCounters, type SharedCountersHost } from './ai-rate-limiting/store/ipc-host.js';
 export { hostSharedSequences, type SharedSequencesHost } from './pod-shared/sequence-host.js';
 export { hostSharedLimits, type SharedLimitsHost } from './limit-shared/ipc-host.js';
+// ai-routing: pod-wide ai-proxy-multi cooldowns (docs/extensions.md).
+export { hostSharedCooldowns, type SharedCooldownsHost } from './pod-shared/cooldown-host.js';

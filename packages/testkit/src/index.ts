@@ -16,3 +16,5 @@ export { startVault, type VaultServer } from './vault.js';
 export { createTestCa, type TestCa } from './pki.js';
 export { startKafka, kafkaLibs, type KafkaProcess, type StartKafkaOptions } from './kafka.js';
 export { startRedisSentinel, type RedisSentinel, type StartRedisSentinelOptions } from './redis-sentinel.js';
+// ai-routing: fault-injecting mock provider (issue 15).
+export * from './mock-faults/index.js';

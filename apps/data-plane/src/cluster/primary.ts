@@ -64,6 +64,7 @@ export async function runPrimary(conf: PorticoConf, logger: Logger, opts: Primar
     plugins.hostSharedCounters();
     plugins.hostSharedSequences();
     plugins.hostSharedLimits();
+    plugins.hostSharedCooldowns(); // ai-routing: ai-proxy-multi cooldowns, one per pod
   }
   // prometheus: the pod's metric totals and the exporter on plugin_attr.prometheus.export_addr.
   const exporter =

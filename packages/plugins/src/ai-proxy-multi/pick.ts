@@ -57,20 +57,26 @@ async function nextFromBalancer(
 }
 
 /**
- * Pick the next instance (ai-proxy-multi.lua pick_target): skip tried and unhealthy ones,
- * and with a rate_limiting strategy dry-check ai-rate-limiting, marking exhausted instances
- * tried. Returns the name, or `{error}` with the picker's exhaustion string.
+ * Pick the next instance (ai-proxy-multi.lua pick_target): skip tried and unhealthy ones (and
+ * `exclude`, from the Portico extensions), and with a rate_limiting strategy dry-check
+ * ai-rate-limiting, marking exhausted instances tried. Returns the name, or `{error}` with the
+ * picker's exhaustion string.
  */
-export async function pickInstance(ctx: RequestContext, state: MultiState): Promise<string | { error: string }> {
+export async function pickInstance(
+  ctx: RequestContext,
+  state: MultiState,
+  exclude?: ReadonlySet<string>,
+): Promise<string | { error: string }> {
   const first = state.instances.keys().next().value as string;
-  if (state.single || !state.picker) return first;
-  const picker = state.picker;
+  const least = state.ext.least;
+  if (state.single || (!state.picker && !least)) return first;
   const tried = triedSet(ctx);
   const key = hashKey(ctx, state);
   for (;;) {
-    const skip = state.unhealthy.size === 0 ? tried : new Set([...tried, ...state.unhealthy]);
-    const name = await nextFromBalancer(ctx, state, picker, skip, key);
-    if (name === undefined) return { error: picker.exhaustedError };
+    let skip: ReadonlySet<string> = tried;
+    if (state.unhealthy.size > 0 || exclude !== undefined) skip = new Set([...tried, ...state.unhealthy, ...(exclude ?? [])]);
+    const name = least ? least.pick(skip) : await nextFromBalancer(ctx, state, state.picker!, skip, key);
+    if (name === undefined) return { error: least ? least.exhaustedError : state.picker!.exhaustedError };
     if (!state.checkRateLimit || (await checkInstanceStatus(ctx, name))) return name;
     ctx.logger.info(`ai instance: ${name} is not available, try to pick another one`);
     tried.add(name);

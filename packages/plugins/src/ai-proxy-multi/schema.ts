@@ -4,9 +4,16 @@ import { checkAiProxyConf } from '../ai-proxy/schema.js';
 import { aiSharedSchemas as s } from '../ai-shared/schema.js';
 import type { AiInstanceConf, LoggingConf, TransportConf } from '../ai-shared/types.js';
 import { healthCheckerActiveSchema, type ActiveCheckConf } from '../healthcheck/schema.js';
+import {
+  EXTENSION_ALGORITHMS,
+  instanceExtensionProperties,
+  pluginExtensionProperties,
+  type InstanceExtensions,
+  type MultiExtensions,
+} from './extensions-schema.js';
 
 /** One `instances[]` entry after schema defaults. */
-export interface MultiInstanceConf extends AiInstanceConf {
+export interface MultiInstanceConf extends AiInstanceConf, InstanceExtensions {
   name: string;
   priority: number;
   weight: number;
@@ -20,16 +27,17 @@ export type FallbackStrategy =
   | ('rate_limiting' | 'http_429' | 'http_5xx')[];
 
 /** ai-proxy-multi conf after schema defaults. */
-export interface AiProxyMultiConf extends TransportConf {
+export interface AiProxyMultiConf extends TransportConf, MultiExtensions {
   instances: MultiInstanceConf[];
   balancer: {
-    algorithm?: 'roundrobin' | 'chash';
+    algorithm?: 'roundrobin' | 'chash' | (typeof EXTENSION_ALGORITHMS)[number];
     hash_on?: 'vars' | 'header' | 'cookie' | 'consumer' | 'vars_combinations';
     key?: string;
   };
   fallback_strategy?: FallbackStrategy;
   fallback_http_statuses?: number[];
   max_retries?: number;
+  retry_on_failure_within_ms?: number;
   logging?: LoggingConf;
 }
 
@@ -48,6 +56,8 @@ const instanceSchema: JsonSchema = {
       properties: { active: healthCheckerActiveSchema },
       required: ['active'],
     },
+    // Portico extensions (docs/extensions.md).
+    ...instanceExtensionProperties,
   },
   required: ['name', 'provider', 'auth', 'weight'],
   if: { properties: { provider: { enum: ['vertex-ai'] } } },
@@ -69,7 +79,8 @@ const instanceSchema: JsonSchema = {
 
 /**
  * `_M.ai_proxy_multi_schema` of apisix/plugins/ai-proxy/schema.lua (3.16) plus the 3.17+
- * `fallback_http_statuses` and `max_retries`. Key order follows the Lua source.
+ * `fallback_http_statuses`, `max_retries` and `retry_on_failure_within_ms`, plus Portico's
+ * optional extensions (extensions-schema.ts). Key order follows the Lua source.
  */
 export const aiProxyMultiSchema: JsonSchema = {
   type: 'object',
@@ -77,7 +88,7 @@ export const aiProxyMultiSchema: JsonSchema = {
     balancer: {
       type: 'object',
       properties: {
-        algorithm: { type: 'string', enum: ['chash', 'roundrobin'] },
+        algorithm: { type: 'string', enum: ['chash', 'roundrobin', ...EXTENSION_ALGORITHMS] },
         hash_on: { type: 'string', default: 'vars', enum: ['vars', 'header', 'cookie', 'consumer', 'vars_combinations'] },
         key: { description: 'the key of chash for dynamic load balancing', type: 'string' },
       },
@@ -98,7 +109,10 @@ export const aiProxyMultiSchema: JsonSchema = {
       items: { type: 'integer', minimum: 400, maximum: 599 },
     },
     max_retries: { type: 'integer', minimum: 0 },
+    retry_on_failure_within_ms: { type: 'integer', minimum: 1 },
     ...s.transportProperties,
+    // Portico extensions (docs/extensions.md).
+    ...pluginExtensionProperties,
   },
   required: ['instances'],
 };

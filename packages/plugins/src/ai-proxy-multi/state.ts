@@ -6,7 +6,11 @@ import { ActiveHealthChecker } from '../healthcheck/checker.js';
 import { resolveActiveCheck } from '../healthcheck/schema.js';
 import { confId } from '../pod-shared/conf-id.js';
 import { podSequences, type PodSequences } from '../pod-shared/sequence-client.js';
+import { podCooldowns, type CooldownStore } from '../pod-shared/cooldown-client.js';
+import type { CooldownRules } from './cooldown-tracker.js';
 import { checksRateLimit } from './fallback.js';
+import { LeastPicker, LoadStats } from './least.js';
+import { ModelRouter } from './model-routing.js';
 import type { AiProxyMultiConf, MultiInstanceConf } from './schema.js';
 
 /** Derived once per config revision; `picker` is rebuilt when an instance's health flips. */
@@ -18,6 +22,8 @@ export interface MultiState {
   /** One instance: no balancer, no health checks, no fallback (ai-proxy-multi.lua). */
   single: boolean;
   algorithm: 'roundrobin' | 'chash';
+  /** Portico extensions (docs/extensions.md); all undefined for an APISIX conf. */
+  ext: MultiExtState;
   checkRateLimit: boolean;
   checkers: ReadonlyMap<string, ActiveHealthChecker>;
   /** Current picker (undefined when single). */
@@ -33,6 +39,49 @@ export interface MultiState {
   sequenced: SequencedRoundRobin | undefined;
   /** `<resource key>:<conf id>:` — prefix of this conf's sequence keys (plus the group's priority). */
   sequenceKey: string;
+}
+
+/** Derived state of the Portico extensions (undefined parts are off). */
+export interface MultiExtState {
+  /** least_busy / least_latency picker (replaces `picker`). */
+  least: LeastPicker | undefined;
+  /** In-flight and TTFT figures (maintained only with least_*). */
+  stats: LoadStats;
+  router: ModelRouter | undefined;
+  cooldowns: { store: CooldownStore; rules: CooldownRules; honorRetryAfter: boolean; key: string } | undefined;
+  /** Streams wait for their first token before reaching the client (stream_failover set). */
+  streamFailover: boolean;
+  /** First-token timeout per instance (ms), when one applies. */
+  firstTokenMs: ReadonlyMap<string, number>;
+  keepaliveMs: number | undefined;
+}
+
+function prepareExt(conf: AiProxyMultiConf, key: string, cooldowns: () => CooldownStore): MultiExtState {
+  const sf = conf.stream_failover;
+  const firstTokenMs = new Map<string, number>();
+  for (const i of conf.instances) {
+    const ms = i.first_token_timeout_ms ?? sf?.first_token_timeout_ms;
+    if (ms !== undefined) firstTokenMs.set(i.name, ms);
+  }
+  const algo = conf.balancer?.algorithm;
+  const stats = new LoadStats();
+  const cd = conf.cooldown;
+  return {
+    least: algo === 'least_busy' || algo === 'least_latency' ? new LeastPicker(conf.instances, algo, stats) : undefined,
+    stats,
+    router: conf.model_routing ? new ModelRouter(conf.model_routing, conf.instances) : undefined,
+    cooldowns: cd
+      ? {
+          store: cooldowns(),
+          rules: { maxFails: cd.max_fails, failWindowMs: cd.fail_timeout * 1000, durationMs: cd.duration * 1000 },
+          honorRetryAfter: cd.honor_retry_after,
+          key: `${key}#`,
+        }
+      : undefined,
+    streamFailover: sf !== undefined || firstTokenMs.size > 0,
+    firstTokenMs,
+    keepaliveMs: sf?.keepalive_interval_ms,
+  };
 }
 
 /**
@@ -52,6 +101,11 @@ function rebuild(state: MultiState, logger: Logger): void {
     nodes = all.filter((n) => !down.has(n.name));
     skip = new Set();
   }
+  if (state.ext.least) {
+    // least_*: one picker over every instance; unhealthy ones are skipped at pick time.
+    state.unhealthy = down.size === all.length ? new Set() : down;
+    return;
+  }
   // chash (3.18): the ring always holds every instance, so health changes do not remap keys.
   state.picker = createPicker(nodes, state.algorithm);
   state.sequenced =
@@ -67,6 +121,7 @@ export function prepareMulti(
   conf: AiProxyMultiConf,
   env: PrepareEnv,
   sequences: PodSequences | undefined = podSequences(),
+  cooldowns: () => CooldownStore = podCooldowns,
 ): MultiState {
   const instances = new Map<string, { prepared: PreparedInstance; conf: MultiInstanceConf }>();
   for (const i of conf.instances) instances.set(i.name, { prepared: prepareInstance(i.name, i), conf: i });
@@ -77,12 +132,15 @@ export function prepareMulti(
     pool: createPool(conf),
     instances,
     single,
-    algorithm: conf.balancer?.algorithm ?? 'roundrobin',
+    algorithm: conf.balancer?.algorithm === 'chash' ? 'chash' : 'roundrobin',
+    ext: prepareExt(conf, `${env.resourceKey}:${confId(conf)}`, cooldowns),
     checkRateLimit: checksRateLimit(conf.fallback_strategy),
     checkers,
     picker: undefined,
     unhealthy: new Set(),
-    sequences: single ? undefined : sequences,
+    // least_* picks from load figures, not from a sequence.
+    sequences:
+      single || conf.balancer?.algorithm === 'least_busy' || conf.balancer?.algorithm === 'least_latency' ? undefined : sequences,
     sequenced: undefined,
     sequenceKey: `${env.resourceKey}:${confId(conf)}:`,
   };

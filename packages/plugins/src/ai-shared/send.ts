@@ -146,6 +146,7 @@ export async function sendToInstance(
       status: head.statusCode,
       ...(body.length > 0 ? { body } : {}),
       headers: responseHeaders(head),
+      upstreamHeaders: head.headers,
     };
   }
   if (isEventStream(head)) return { ok: true, reply: streamReply(ctx, state, ex, head, startNs, release, pool.conf) };

@@ -49,6 +49,8 @@ export type AttemptResult =
       body?: Buffer;
       /** Upstream headers worth forwarding with `body` (content-type). */
       headers?: Record<string, string>;
+      /** All upstream response headers of a 429/5xx (Retry-After, x-ratelimit-*: cooldowns). */
+      upstreamHeaders?: Record<string, string | string[] | undefined>;
       /** Set when the failure is not an upstream HTTP status. */
       error?: AiProxyError;
     };

@@ -14,3 +14,5 @@ export {
   type PodSequences,
   type SharedSequenceErrorCode,
 } from './sequence-client.js';
+export { hostSharedCooldowns, type SharedCooldownsHost } from './cooldown-host.js';
+export { podCooldowns, LocalCooldowns, PodCooldowns, type CooldownStore } from './cooldown-client.js';
