@@ -10,6 +10,7 @@ import { fallsBackOn } from './fallback.js';
 import { pickInstance, triedSet } from './pick.js';
 import { aiProxyMultiDefinition, type AiProxyMultiConf } from './schema.js';
 import { destroyMulti, prepareMulti, type MultiState } from './state.js';
+import { destroySemantic, pickSemantic, semanticRouter, withSemantic } from './semantic-hook.js';
 
 /**
  * sendToInstance reports only 429/5xx as failures; a status listed in
@@ -39,13 +40,17 @@ const MAX_LOGGED_ERROR_BODY = 1024;
  * fallback runs out of instances the client gets 502 with the last upstream error body.
  */
 export const aiProxyMulti = definePlugin<AiProxyMultiConf, MultiState>(aiProxyMultiDefinition, {
-  prepare: prepareMulti,
-  destroy: destroyMulti,
+  prepare: (conf, env) => withSemantic(prepareMulti(conf, env)),
+  destroy: (state) => {
+    destroySemantic(state);
+    destroyMulti(state);
+  },
 
   async access(ctx, state) {
     const v = await validateAiRequest(ctx);
     if (isReply(v)) return v;
-    const picked = await pickInstance(ctx, state);
+    const semantic = semanticRouter(state);
+    const picked = semantic ? await pickSemantic(ctx, semantic) : await pickInstance(ctx, state);
     if (typeof picked !== 'string') {
       ctx.logger.info('picked instance: nil');
       return { status: 503, body: picked.error };
@@ -69,7 +74,8 @@ export const aiProxyMulti = definePlugin<AiProxyMultiConf, MultiState>(aiProxyMu
       // The body is rebuilt from the validated request on every attempt (sendToInstance).
       const r = asFailure(await sendToInstance(ctx, state.pool, inst.prepared, req), conf.fallback_http_statuses);
       if (r.ok) return r.reply;
-      if (state.single || r.error?.code === 'AI_CLIENT_ABORTED') return failureReply(r);
+      // The semantic balancer takes no part in fallback: the picked instance's failure is the answer.
+      if (state.single || semanticRouter(state) || r.error?.code === 'AI_CLIENT_ABORTED') return failureReply(r);
       triedSet(ctx).add(name);
       if (!fallsBackOn(conf.fallback_strategy, conf.fallback_http_statuses, r.status)) return failureReply(r);
       if (conf.max_retries !== undefined && ++retries > conf.max_retries) {

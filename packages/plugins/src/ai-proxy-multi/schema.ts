@@ -4,6 +4,7 @@ import { checkAiProxyConf } from '../ai-proxy/schema.js';
 import { aiSharedSchemas as s } from '../ai-shared/schema.js';
 import type { AiInstanceConf, LoggingConf, TransportConf } from '../ai-shared/types.js';
 import { healthCheckerActiveSchema, type ActiveCheckConf } from '../healthcheck/schema.js';
+import { checkSemantic, isSemantic, semanticInstanceProperties, semanticOptsSchema, type SemanticOpts } from './semantic-schema.js';
 
 /** One `instances[]` entry after schema defaults. */
 export interface MultiInstanceConf extends AiInstanceConf {
@@ -11,6 +12,9 @@ export interface MultiInstanceConf extends AiInstanceConf {
   priority: number;
   weight: number;
   checks?: { active: ActiveCheckConf };
+  /** semantic balancer (3.18) */
+  examples?: string[];
+  threshold?: number;
 }
 
 export type FallbackStrategy =
@@ -23,6 +27,7 @@ export type FallbackStrategy =
 export interface AiProxyMultiConf extends TransportConf {
   instances: MultiInstanceConf[];
   balancer: {
+    /** Also 'semantic' (3.18), read through isSemantic(): the pickers only know these two. */
     algorithm?: 'roundrobin' | 'chash';
     hash_on?: 'vars' | 'header' | 'cookie' | 'consumer' | 'vars_combinations';
     key?: string;
@@ -31,6 +36,8 @@ export interface AiProxyMultiConf extends TransportConf {
   fallback_http_statuses?: number[];
   max_retries?: number;
   logging?: LoggingConf;
+  /** semantic balancer (3.18) */
+  semantic_opts?: SemanticOpts;
 }
 
 const instanceSchema: JsonSchema = {
@@ -48,6 +55,7 @@ const instanceSchema: JsonSchema = {
       properties: { active: healthCheckerActiveSchema },
       required: ['active'],
     },
+    ...semanticInstanceProperties,
   },
   required: ['name', 'provider', 'auth', 'weight'],
   if: { properties: { provider: { enum: ['vertex-ai'] } } },
@@ -77,13 +85,14 @@ export const aiProxyMultiSchema: JsonSchema = {
     balancer: {
       type: 'object',
       properties: {
-        algorithm: { type: 'string', enum: ['chash', 'roundrobin'] },
+        algorithm: { type: 'string', enum: ['chash', 'roundrobin', 'semantic'] },
         hash_on: { type: 'string', default: 'vars', enum: ['vars', 'header', 'cookie', 'consumer', 'vars_combinations'] },
         key: { description: 'the key of chash for dynamic load balancing', type: 'string' },
       },
       default: { algorithm: 'roundrobin' },
     },
     instances: { type: 'array', minItems: 1, items: instanceSchema },
+    semantic_opts: semanticOptsSchema,
     logging: s.logging,
     fallback_strategy: {
       anyOf: [
@@ -145,6 +154,7 @@ export function checkAiProxyMultiConf(conf: AiProxyMultiConf): string | undefine
       if (err !== undefined) return `invalid configuration: ${err}`;
     }
   }
+  if (isSemantic(conf)) return checkSemantic(conf.semantic_opts, conf.instances);
   return undefined;
 }
 
