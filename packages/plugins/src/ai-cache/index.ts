@@ -20,6 +20,7 @@ export const AI_CACHE_SHARED = {
 } as const;
 
 const STATUS_HEADER = 'X-AI-Cache-Status';
+const STATUS_LOWER = STATUS_HEADER.toLowerCase();
 const REQ = 'ai_cache.req';
 
 /** Per-request state of a MISS that may be written back. */
@@ -74,7 +75,7 @@ function failOpen(ctx: RequestContext, what: string, err: unknown): undefined {
  */
 export const aiCache = definePlugin<AiCacheConf, AiCacheState>(aiCacheDefinition, {
   prepare(conf, env) {
-    if (conf.semantic && !conf.layers.includes('semantic')) {
+    if (conf.semantic && !(conf.layers ?? []).includes('semantic')) {
       env.services.logger.warn(
         "ai-cache: 'semantic' is configured but not listed in 'layers'; the semantic (L2) cache is inactive",
       );
@@ -162,7 +163,10 @@ export const aiCache = definePlugin<AiCacheConf, AiCacheState>(aiCacheDefinition
 
   headerFilter(ctx, state, res) {
     const status = ctx.shared.get(AI_CACHE_SHARED.status) as CacheStatus | undefined;
-    if (status !== undefined && state.conf.cache_headers) res.headers[STATUS_HEADER] = status;
+    if (status !== undefined && state.conf.cache_headers) {
+      for (const k of Object.keys(res.headers)) if (k.toLowerCase() === STATUS_LOWER) delete res.headers[k];
+      res.headers[STATUS_HEADER] = status;
+    }
     if (status !== 'MISS') return;
     const miss = ctx.shared.get(REQ) as MissState | undefined;
     const ct = res.headers['content-type'] ?? res.headers['Content-Type'];

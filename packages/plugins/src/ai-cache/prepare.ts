@@ -42,8 +42,50 @@ function prepareSemantic(sem: AiCacheSemanticConf): SemanticState {
   return { conf: sem, client, docPrefix: `${index}:l2:${id}:`, setPrefix: `${index}:idx:${id}:` };
 }
 
+/**
+ * The conf with every default in place. The validator inserts an object's `default: {}` without
+ * filling that object's own defaults (api7/jsonschema does the same, hence APISIX's
+ * `(conf.exact and conf.exact.ttl) or DEFAULT_TTL`), so they are completed here, once.
+ */
+export function withDefaults(c: AiCacheConf): AiCacheConf {
+  const ck: Partial<AiCacheConf['cache_key']> = c.cache_key ?? {};
+  const sem = c.semantic;
+  const m: Partial<AiCacheSemanticConf['match']> = sem?.match ?? {};
+  return {
+    ...c,
+    exact: { ttl: c.exact?.ttl ?? 3600 },
+    cache_key: {
+      share_across_routes: ck.share_across_routes ?? false,
+      include_consumer: ck.include_consumer ?? false,
+      include_vars: ck.include_vars ?? [],
+    },
+    max_cache_body_size: c.max_cache_body_size ?? 1048576,
+    cache_headers: c.cache_headers ?? true,
+    fail_mode: c.fail_mode ?? 'skip',
+    layers: c.layers ?? ['exact'],
+    ...(sem
+      ? {
+          semantic: {
+            ...sem,
+            similarity_threshold: sem.similarity_threshold ?? 0.95,
+            top_k: sem.top_k ?? 1,
+            ttl: sem.ttl ?? 86400,
+            match: {
+              message_countback: m.message_countback ?? 1,
+              ignore_system_prompts: m.ignore_system_prompts ?? true,
+              ignore_assistant_prompts: m.ignore_assistant_prompts ?? true,
+              ignore_tool_prompts: m.ignore_tool_prompts ?? true,
+            },
+            vector_search: { redis: { index: sem.vector_search?.redis?.index ?? 'ai-cache' } },
+          },
+        }
+      : {}),
+  };
+}
+
 /** Once per config revision: the Redis handle, bypass rules and the semantic layer (when listed in `layers`). */
-export function prepareAiCache(conf: AiCacheConf): AiCacheState {
+export function prepareAiCache(raw: AiCacheConf): AiCacheState {
+  const conf = withDefaults(raw);
   return {
     conf,
     store: new CacheStore(conf),
