@@ -113,7 +113,8 @@ describe('ai-cache admin validation', () => {
     const noExact = await put({ layers: ['semantic'], semantic: semanticConf(0.9) });
     expect(noExact.status).toBe(400);
     expect(noExact.json()).toEqual({
-      error_msg: 'failed to check the configuration of plugin ai-cache err: property "layers" validation failed: failed to check contains',
+      error_msg:
+        'failed to check the configuration of plugin ai-cache err: property "layers" validation failed: failed to check contains',
     });
     const noSemantic = await put({ layers: ['exact', 'semantic'] });
     expect(noSemantic.status).toBe(400);
@@ -126,7 +127,9 @@ describe('ai-cache admin validation', () => {
     });
     expect(noHost.status).toBe(400);
     // The redis fields are checked in an if/then (apisix/utils/redis-schema.lua), hence APISIX's terse message.
-    expect(noHost.json()).toEqual({ error_msg: 'failed to check the configuration of plugin ai-cache err: then clause did not match' });
+    expect(noHost.json()).toEqual({
+      error_msg: 'failed to check the configuration of plugin ai-cache err: then clause did not match',
+    });
   });
 });
 
@@ -269,7 +272,9 @@ describe('ai-cache prometheus metrics', () => {
       .filter((l) => l.startsWith('apisix_ai_cache_embedding_latency_count{') && l.includes('route_id="semantic"'))
       .reduce((s, l) => s + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
     expect(count).toBeGreaterThanOrEqual(4);
-    expect(text).toMatch(/apisix_ai_cache_embedding_latency_bucket\{route="route-semantic",route_id="semantic",.*,le="1000"\} \d+/);
+    expect(text).toMatch(
+      /apisix_ai_cache_embedding_latency_bucket\{route="route-semantic",route_id="semantic",.*,le="1000"\} \d+/,
+    );
   });
 });
 
@@ -304,7 +309,10 @@ describe('ai-proxy-multi semantic balancer', () => {
   it('rejects an instance without examples with APISIX message', async () => {
     const conf = multi({});
     delete (conf.instances[1] as { examples?: unknown }).examples;
-    const r = await adminRequest(apps, 'PUT', '/apisix/admin/routes/sem-bad', { uri: '/sem-bad', plugins: { 'ai-proxy-multi': conf } });
+    const r = await adminRequest(apps, 'PUT', '/apisix/admin/routes/sem-bad', {
+      uri: '/sem-bad',
+      plugins: { 'ai-proxy-multi': conf },
+    });
     expect(r.status).toBe(400);
     expect(r.json()).toEqual({
       error_msg:
@@ -315,7 +323,8 @@ describe('ai-proxy-multi semantic balancer', () => {
       plugins: { 'ai-proxy-multi': multi({ fallback: 'nope' }) },
     });
     expect(unknown.json()).toEqual({
-      error_msg: "failed to check the configuration of plugin ai-proxy-multi err: `semantic_opts.fallback` names unknown instance 'nope'",
+      error_msg:
+        "failed to check the configuration of plugin ai-proxy-multi err: `semantic_opts.fallback` names unknown instance 'nope'",
     });
   });
 
@@ -323,7 +332,11 @@ describe('ai-proxy-multi semantic balancer', () => {
     await putAndWait(
       apps,
       '/apisix/admin/routes/sem',
-      { uri: '/sem', methods: ['POST'], plugins: { 'ai-proxy-multi': multi({ debugging: true, threshold: 0.3, fallback: 'math' }) } },
+      {
+        uri: '/sem',
+        methods: ['POST'],
+        plugins: { 'ai-proxy-multi': multi({ debugging: true, threshold: 0.3, fallback: 'math' }) },
+      },
       { uri: '/sem' },
     );
     const math = await postJson(`${dp()}/sem`, ask('What is 9 times 7?'));
@@ -342,7 +355,9 @@ describe('ai-proxy-multi semantic balancer', () => {
     expect(none.headers.get('x-ai-semantic-picked-instance')).toBe('fallback');
     expect(none.text).toContain('math instance answer');
     // The examples were embedded once, in one batch.
-    const batches = embeddings.requests.filter((r) => Array.isArray((r.json as { input?: unknown }).input) && (r.json as { input: unknown[] }).input.length === 4);
+    const batches = embeddings.requests.filter(
+      (r) => Array.isArray((r.json as { input?: unknown }).input) && (r.json as { input: unknown[] }).input.length === 4,
+    );
     expect(batches).toHaveLength(1);
   });
 

@@ -73,10 +73,18 @@ describe('ai-cache schema (apisix/plugins/ai-cache/schema.lua)', () => {
     [{ layers: ['exact', 'semantic'] }, 'allOf 1 failed: then clause did not match'],
     [{ policy: 'redis-cluster' }, 'property "policy" validation failed: matches none of the enum values'],
     [{ exact: { ttl: 0 } }, 'property "exact" validation failed: property "ttl" validation failed: expected 0 to be at least 1'],
-    [{ bypass_on: [{ header: 'x' }] }, 'property "bypass_on" validation failed: failed to validate item 1: property "equals" is required'],
+    [
+      { bypass_on: [{ header: 'x' }] },
+      'property "bypass_on" validation failed: failed to validate item 1: property "equals" is required',
+    ],
     [{ fail_mode: 'loud' }, 'property "fail_mode" validation failed: matches none of the enum values'],
     [
-      { semantic: { embedding: { openai: { model: 'm', api_key: 'k' }, azure_openai: { endpoint: 'e', api_key: 'k' } }, vector_search: { redis: {} } } },
+      {
+        semantic: {
+          embedding: { openai: { model: 'm', api_key: 'k' }, azure_openai: { endpoint: 'e', api_key: 'k' } },
+          vector_search: { redis: {} },
+        },
+      },
       'property "semantic" validation failed: property "embedding" validation failed: value should match only one schema, but matches both schemas 1 and 2',
     ],
   ])('rejects %j', (conf, err) => {
@@ -96,7 +104,11 @@ describe('ai-cache schema (apisix/plugins/ai-cache/schema.lua)', () => {
       redis_timeout: 1000,
     });
     expect(aiCache.priority).toBe(1035);
-    expect(aiCache.encryptFields).toEqual(['redis_password', 'semantic.embedding.openai.api_key', 'semantic.embedding.azure_openai.api_key']);
+    expect(aiCache.encryptFields).toEqual([
+      'redis_password',
+      'semantic.embedding.openai.api_key',
+      'semantic.embedding.azure_openai.api_key',
+    ]);
   });
 });
 
@@ -109,7 +121,11 @@ describe('ai-cache exact layer', () => {
     const head = respond(ctx, s, 200, '{"answer":4}');
     expect(head.headers['X-AI-Cache-Status']).toBe('MISS');
     const { ctx: hitCtx, reply } = await untilHit(s, 'what is 2+2?');
-    expect(reply).toMatchObject({ status: 200, body: '{"answer":4}', headers: { 'Content-Type': 'application/json', 'X-AI-Cache-Age': '0' } });
+    expect(reply).toMatchObject({
+      status: 200,
+      body: '{"answer":4}',
+      headers: { 'Content-Type': 'application/json', 'X-AI-Cache-Age': '0' },
+    });
     expect(hitCtx.shared.get('ai_cache_status')).toBe('HIT');
     expect(hitCtx.shared.get('ai_cache_hit_layer')).toBe('exact');
   });
@@ -128,6 +144,18 @@ describe('ai-cache exact layer', () => {
     respond(fb, s, 200, '{}');
     await new Promise((r) => setTimeout(r, 100));
     for (const p of ['a', 'b', 'c']) expect(await aiCache.access!(aiCtx(p), s)).toBeUndefined();
+  });
+
+  it('does not store a body that never reached its end (stream cut by a limit or the client)', async () => {
+    const s = prepared({});
+    const ctx = aiCtx('cut');
+    await aiCache.access!(ctx, s);
+    ctx.status = 200;
+    aiCache.headerFilter!(ctx, s, { status: 200, headers: { 'content-type': 'application/json' } });
+    aiCache.bodyFilter!(ctx, s, Buffer.from('{"partial":'), false);
+    void aiCache.log!(ctx, s);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await aiCache.access!(aiCtx('cut'), s)).toBeUndefined();
   });
 
   it('bypasses on a matching header and rejects requests without ai-proxy when fail_mode is error', async () => {
@@ -150,7 +178,9 @@ describe('ai-cache exact layer', () => {
     const ctx = aiCtx('y');
     expect(await aiCache.access!(ctx, s)).toBeUndefined();
     expect(ctx.shared.get('ai_cache_status')).toBe('MISS');
-    expect(ctx.logs.some((l) => l.level === 'warn' && l.msg.startsWith('ai-cache: L1 lookup failed, fail-open as MISS'))).toBe(true);
+    expect(ctx.logs.some((l) => l.level === 'warn' && l.msg.startsWith('ai-cache: L1 lookup failed, fail-open as MISS'))).toBe(
+      true,
+    );
   });
 
   it('omits the cache headers when cache_headers is false', async () => {
@@ -182,7 +212,11 @@ describe('ai-cache semantic layer', () => {
     respond(ctx, s, 200, '{"a":"Paris"}');
     const { ctx: hit, reply } = await untilHit(s, 'France capital city');
     const expected = 2 / Math.sqrt(6);
-    expect(reply).toMatchObject({ status: 200, body: '{"a":"Paris"}', headers: { 'X-AI-Cache-Similarity': expected.toFixed(4) } });
+    expect(reply).toMatchObject({
+      status: 200,
+      body: '{"a":"Paris"}',
+      headers: { 'X-AI-Cache-Similarity': expected.toFixed(4) },
+    });
     expect(hit.shared.get('ai_cache_hit_layer')).toBe('semantic');
   });
 
@@ -203,7 +237,14 @@ describe('CacheStore.knn (plain-Redis replacement for FT.SEARCH KNN)', () => {
     const conf = { redis_host: '127.0.0.1', redis_port: redis.port, policy: 'redis' } as unknown as AiCacheConf;
     const store = new CacheStore(conf);
     try {
-      const doc = (fp: string, v: number[]) => ({ prefix: 'knn:l2:', setKey: 'knn:idx:p', partition: 'p', fingerprint: fp, embedding: v, ttl: 60 });
+      const doc = (fp: string, v: number[]) => ({
+        prefix: 'knn:l2:',
+        setKey: 'knn:idx:p',
+        partition: 'p',
+        fingerprint: fp,
+        embedding: v,
+        ttl: 60,
+      });
       const entry = (body: string) => ({ body, created_at: 1, format: 'json' as const });
       await store.write('knn:l1:a', entry('A'), 60, doc('a', [1, 0, 0]));
       await store.write('knn:l1:b', entry('B'), 60, doc('b', [0.6, 0.8, 0]));

@@ -32,6 +32,8 @@ interface MissState {
   capture: Capture;
   /** Response is an SSE stream (set in headerFilter). */
   sse: boolean;
+  /** The body reached its end (bodyFilter saw eof): not cut by a limit, an error or the client. */
+  ended: boolean;
   l2?: Omit<L2Doc, 'ttl'>;
 }
 
@@ -111,7 +113,14 @@ export const aiCache = definePlugin<AiCacheConf, AiCacheState>(aiCacheDefinition
     const fp = fingerprint(protocol, body, inst, messages, run.request.clientStream);
     const sc = scope(conf, ctx);
     const key = l1Key(sc, fp);
-    const miss: MissState = { key, fingerprint: fp, picked: inst, capture: new Capture(conf.max_cache_body_size), sse: false };
+    const miss: MissState = {
+      key,
+      fingerprint: fp,
+      picked: inst,
+      capture: new Capture(conf.max_cache_body_size),
+      sse: false,
+      ended: false,
+    };
     ctx.shared.set(REQ, miss);
 
     try {
@@ -149,7 +158,9 @@ export const aiCache = definePlugin<AiCacheConf, AiCacheState>(aiCacheDefinition
           const h = await state.store.knn(miss.l2.setKey, vec);
           if (h && h.similarity >= sem.conf.similarity_threshold) {
             // Best-effort backfill of L1 under this request's key.
-            state.store.setL1(key, h, conf.exact.ttl).catch((e: Error) => ctx.logger.warn(`ai-cache: L1 backfill SET failed: ${e.message}`));
+            state.store
+              .setL1(key, h, conf.exact.ttl)
+              .catch((e: Error) => ctx.logger.warn(`ai-cache: L1 backfill SET failed: ${e.message}`));
             return serveHit(conf, ctx, h, h.similarity);
           }
         } catch (e) {
@@ -170,19 +181,26 @@ export const aiCache = definePlugin<AiCacheConf, AiCacheState>(aiCacheDefinition
     if (status !== 'MISS') return;
     const miss = ctx.shared.get(REQ) as MissState | undefined;
     const ct = res.headers['content-type'] ?? res.headers['Content-Type'];
-    if (miss) miss.sse = String(ct ?? '').toLowerCase().startsWith('text/event-stream');
+    if (miss)
+      miss.sse = String(ct ?? '')
+        .toLowerCase()
+        .startsWith('text/event-stream');
   },
 
-  bodyFilter(ctx, _state, chunk) {
+  bodyFilter(ctx, _state, chunk, eof) {
     if (ctx.shared.get(AI_CACHE_SHARED.status) !== 'MISS') return undefined;
-    (ctx.shared.get(REQ) as MissState | undefined)?.capture.add(chunk);
+    const miss = ctx.shared.get(REQ) as MissState | undefined;
+    if (miss) {
+      miss.capture.add(chunk);
+      if (eof) miss.ended = true;
+    }
     return undefined;
   },
 
   log(ctx, state) {
     if (ctx.shared.get(AI_CACHE_SHARED.status) !== 'MISS') return;
     const miss = ctx.shared.get(REQ) as MissState | undefined;
-    if (!miss || ctx.status !== 200 || miss.capture.oversized || miss.capture.size === 0) return;
+    if (!miss?.ended || ctx.status !== 200 || miss.capture.oversized || miss.capture.size === 0) return;
     // A fallback instance's answer is not the answer to the request the key describes.
     if (ctx.shared.get(SHARED.picked) !== miss.picked) return;
     const text = miss.capture.text();

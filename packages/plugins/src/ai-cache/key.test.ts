@@ -35,7 +35,10 @@ describe('fingerprint (the effective upstream request)', () => {
 
   it('keeps the client model out when the instance forces one, and a text+image prompt apart from text only', () => {
     expect(fp(body('hi', { model: 'a' }))).toBe(fp(body('hi', { model: 'b' })));
-    const image = body([{ type: 'text', text: 'hi' }, { type: 'image_url', image_url: { url: 'http://i' } }]);
+    const image = body([
+      { type: 'text', text: 'hi' },
+      { type: 'image_url', image_url: { url: 'http://i' } },
+    ]);
     expect(fp(image)).not.toBe(fp(body('hi')));
   });
 });

@@ -8,7 +8,13 @@ const convo = canonicalMessages({
     { role: 'system', content: 'You are terse' },
     { role: 'user', content: 'first question' },
     { role: 'assistant', content: 'first answer' },
-    { role: 'user', content: [{ type: 'text', text: 'second' }, { type: 'text', text: 'question' }] },
+    {
+      role: 'user',
+      content: [
+        { type: 'text', text: 'second' },
+        { type: 'text', text: 'question' },
+      ],
+    },
   ],
 });
 

@@ -31,7 +31,10 @@ export function contextMessages(messages: readonly CanonicalMessage[], m: Semant
 }
 
 const nonText = (b: unknown): boolean =>
-  typeof b === 'object' && b !== null && (b as { type?: unknown }).type !== undefined && (b as { type?: unknown }).type !== 'text';
+  typeof b === 'object' &&
+  b !== null &&
+  (b as { type?: unknown }).type !== undefined &&
+  (b as { type?: unknown }).type !== 'text';
 const nonEmpty = (v: unknown): boolean =>
   typeof v === 'object' && v !== null && (Array.isArray(v) ? v.length > 0 : Object.keys(v).length > 0);
 

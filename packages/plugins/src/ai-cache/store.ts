@@ -111,12 +111,7 @@ export class CacheStore {
 
   /** Closest L2 entry of the partition set `setKey`, with its similarity. Throws on Redis errors. */
   async knn(setKey: string, vec: readonly number[]): Promise<SemanticHit | undefined> {
-    const r = await this.conn.eval<[string, string, string, string] | null>(
-      KNN_SCRIPT,
-      setKey,
-      packFloat32(vec),
-      vec.length,
-    );
+    const r = await this.conn.eval<[string, string, string, string] | null>(KNN_SCRIPT, setKey, packFloat32(vec), vec.length);
     if (!r) return undefined;
     const distance = Number(r[3]);
     if (!Number.isFinite(distance)) return undefined;

@@ -71,7 +71,12 @@ describe('EmbeddingsClient', () => {
 
 describe('parseEmbeddings (ai-proxy/embedding.lua checks)', () => {
   it('places vectors by their index', () => {
-    const raw = JSON.stringify({ data: [{ index: 1, embedding: [2] }, { index: 0, embedding: [1] }] });
+    const raw = JSON.stringify({
+      data: [
+        { index: 1, embedding: [2] },
+        { index: 0, embedding: [1] },
+      ],
+    });
     expect(parseEmbeddings(raw, 2)).toEqual([[1], [2]]);
   });
 

@@ -4,7 +4,13 @@ import { checkAiProxyConf } from '../ai-proxy/schema.js';
 import { aiSharedSchemas as s } from '../ai-shared/schema.js';
 import type { AiInstanceConf, LoggingConf, TransportConf } from '../ai-shared/types.js';
 import { healthCheckerActiveSchema, type ActiveCheckConf } from '../healthcheck/schema.js';
-import { checkSemantic, isSemantic, semanticInstanceProperties, semanticOptsSchema, type SemanticOpts } from './semantic-schema.js';
+import {
+  checkSemantic,
+  isSemantic,
+  semanticInstanceProperties,
+  semanticOptsSchema,
+  type SemanticOpts,
+} from './semantic-schema.js';
 
 /** One `instances[]` entry after schema defaults. */
 export interface MultiInstanceConf extends AiInstanceConf {

@@ -35,7 +35,10 @@ describe('semantic balancer schema and check (ai-proxy-semantic-schema.t)', () =
       semantic({ embeddings: { ...embeddings, provider: 'azure-openai', endpoint: 'https://r.openai.azure.com/' } }),
       '`semantic_opts.embeddings.endpoint` for azure-openai must include the full deployment path, e.g. https://{resource}.openai.azure.com/openai/deployments/{deployment}/embeddings?api-version=...',
     ],
-    [semantic({ embeddings }, [inst('a', ['x']), inst('b')]), "instance 'b': must configure non-empty `examples` for the semantic algorithm"],
+    [
+      semantic({ embeddings }, [inst('a', ['x']), inst('b')]),
+      "instance 'b': must configure non-empty `examples` for the semantic algorithm",
+    ],
     [semantic({ embeddings, fallback: 'c' }), "`semantic_opts.fallback` names unknown instance 'c'"],
     [
       semantic({ embeddings: { ...embeddings, auth: { aws: {} } } }),
@@ -49,7 +52,10 @@ describe('semantic balancer schema and check (ai-proxy-semantic-schema.t)', () =
       semantic({ embeddings }, [inst('a', ['x'], { threshold: 2 }), inst('b', ['y'])]),
       'property "instances" validation failed: failed to validate item 1: property "threshold" validation failed: expected 2 to be at most 1',
     ],
-    [semantic({ embeddings }, [inst('a', [])]), 'property "instances" validation failed: failed to validate item 1: property "examples" validation failed: expect array to have at least 1 items'],
+    [
+      semantic({ embeddings }, [inst('a', [])]),
+      'property "instances" validation failed: failed to validate item 1: property "examples" validation failed: expect array to have at least 1 items',
+    ],
   ])('rejects %j', (conf, err) => {
     expect(check(conf)).toBe(err);
   });
@@ -65,7 +71,14 @@ describe('semantic balancer schema and check (ai-proxy-semantic-schema.t)', () =
 describe('embeddingsUrl and lastUserText', () => {
   it('uses the endpoint path or /v1/embeddings, and appends auth.query', () => {
     const e = (endpoint?: string, query?: Record<string, string>) =>
-      embeddingsUrl({ provider: 'openai', model: 'm', auth: { ...(query ? { query } : {}) }, timeout: 1, ssl_verify: true, ...(endpoint ? { endpoint } : {}) });
+      embeddingsUrl({
+        provider: 'openai',
+        model: 'm',
+        auth: { ...(query ? { query } : {}) },
+        timeout: 1,
+        ssl_verify: true,
+        ...(endpoint ? { endpoint } : {}),
+      });
     expect(e()).toBe('https://api.openai.com/v1/embeddings');
     expect(e('http://127.0.0.1:9000')).toBe('http://127.0.0.1:9000/v1/embeddings');
     expect(e('https://r.azure.com/openai/deployments/d/embeddings?api-version=1', { k: 'v' })).toBe(
@@ -84,8 +97,13 @@ describe('embeddingsUrl and lastUserText', () => {
     };
     expect(lastUserText(body)).toBe('a b');
     expect(lastUserText({ input: 'responses prompt' })).toBe('responses prompt');
+    expect(lastUserText({ input: [{ role: 'user', content: [{ type: 'input_text', text: 'items prompt' }] }] })).toBe(
+      'items prompt',
+    );
     expect(lastUserText({ messages: [{ role: 'system', content: 'x' }] })).toBeUndefined();
-    expect(Buffer.byteLength(lastUserText({ messages: [{ role: 'user', content: 'x'.repeat(20000) }] })!)).toBe(MAX_EMBED_PROMPT_BYTES);
+    expect(Buffer.byteLength(lastUserText({ messages: [{ role: 'user', content: 'x'.repeat(20000) }] })!)).toBe(
+      MAX_EMBED_PROMPT_BYTES,
+    );
   });
 });
 
@@ -97,7 +115,14 @@ describe('SemanticRouter', () => {
   afterAll(() => emb.close());
 
   const opts = (extra: Partial<SemanticOpts> = {}): SemanticOpts => ({
-    embeddings: { provider: 'openai', model: 'm', endpoint: emb.url, auth: { header: { Authorization: 'Bearer e' } }, timeout: 2000, ssl_verify: true },
+    embeddings: {
+      provider: 'openai',
+      model: 'm',
+      endpoint: emb.url,
+      auth: { header: { Authorization: 'Bearer e' } },
+      timeout: 2000,
+      ssl_verify: true,
+    },
     threshold: 0,
     debugging: true,
     ...extra,
@@ -121,7 +146,10 @@ describe('SemanticRouter', () => {
       expect(geo.headers['X-AI-Semantic-Scores']).toBe('geo:0.5000,math:0.0000');
       // math scores 0.5 but its own threshold is 0.9: nothing clears, the fallback serves.
       const fb = await r.pick(ctxFor('multiply apples'));
-      expect(fb).toEqual({ name: 'math', headers: { 'X-AI-Semantic-Scores': 'math:0.5000,geo:0.0000', 'X-AI-Semantic-Picked-Instance': 'fallback' } });
+      expect(fb).toEqual({
+        name: 'math',
+        headers: { 'X-AI-Semantic-Scores': 'math:0.5000,geo:0.0000', 'X-AI-Semantic-Picked-Instance': 'fallback' },
+      });
     } finally {
       r.close();
     }
@@ -139,7 +167,9 @@ describe('SemanticRouter', () => {
       expect(ctx.logs.some((l) => l.msg === 'semantic routing: no user message found, falling back')).toBe(true);
       // After the failure the references are embedded again and routing works.
       expect((await r.pick(ctxFor('multiply numbers'))).name).toBe('math');
-      const batches = emb.requests.filter((q) => Array.isArray((q.json as { input?: unknown }).input) && (q.json as { input: unknown[] }).input.length === 4);
+      const batches = emb.requests.filter(
+        (q) => Array.isArray((q.json as { input?: unknown }).input) && (q.json as { input: unknown[] }).input.length === 4,
+      );
       expect(batches.length).toBeGreaterThanOrEqual(2);
     } finally {
       emb.setBehavior(undefined);

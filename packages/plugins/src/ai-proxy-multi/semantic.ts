@@ -30,8 +30,8 @@ export function embeddingsUrl(e: SemanticOpts['embeddings']): string {
 
 /**
  * The text the router embeds: the last user message with text (a string, or its text parts
- * joined by " "), cut to {@link MAX_EMBED_PROMPT_BYTES}. Chat `messages`, or a Responses-style
- * string `input`.
+ * joined by " "), cut to {@link MAX_EMBED_PROMPT_BYTES}. Chat / Anthropic `messages`, or an
+ * OpenAI Responses `input` (a string, or items with `input_text` parts).
  */
 export function lastUserText(body: Readonly<Record<string, unknown>>): string | undefined {
   const msgs = Array.isArray(body.messages)
@@ -49,7 +49,10 @@ export function lastUserText(body: Readonly<Record<string, unknown>>): string | 
       if (m.content !== '') text = m.content;
     } else if (Array.isArray(m.content)) {
       const parts = m.content
-        .filter((p): p is { type: string; text: string } => typeof p === 'object' && p !== null && p.type === 'text' && typeof p.text === 'string')
+        .filter(
+          (p): p is { type: string; text: string } =>
+            typeof p === 'object' && p !== null && (p.type === 'text' || p.type === 'input_text') && typeof p.text === 'string',
+        )
         .map((p) => p.text);
       if (parts.length > 0) text = parts.join(' ');
     }
@@ -156,7 +159,9 @@ export class SemanticRouter {
       let best = -Infinity;
       for (const r of rv) {
         if (r.length !== q.length) {
-          ctx.logger.warn(`semantic routing: embedding dimension mismatch (query ${q.length} vs reference ${r.length}), falling back`);
+          ctx.logger.warn(
+            `semantic routing: embedding dimension mismatch (query ${q.length} vs reference ${r.length}), falling back`,
+          );
           return { name: this.fallback(), headers };
         }
         best = Math.max(best, dot(q, r));

@@ -56,5 +56,6 @@ export function observeAiCache(
   } else if (status === 'BYPASS') {
     rec.inc(rec.counter(f.aiCacheBypasses, labels(f.aiCacheBypasses)), 1);
   }
-  if (typeof latency === 'number') rec.observe(rec.histogram(f.aiCacheEmbeddingLatency, labels(f.aiCacheEmbeddingLatency)), latency);
+  if (typeof latency === 'number')
+    rec.observe(rec.histogram(f.aiCacheEmbeddingLatency, labels(f.aiCacheEmbeddingLatency)), latency);
 }

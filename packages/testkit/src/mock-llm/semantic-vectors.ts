@@ -5,7 +5,27 @@
  * stop-word list, so "What is the capital of France?" and "Tell me France's capital city"
  * share most of their mass while unrelated prompts share little.
  */
-const STOP = new Set(['a', 'an', 'the', 'is', 'are', 'of', 'to', 'me', 'what', 'whats', 'please', 'tell', 'in', 'for', 'and', 'i', 'you', 'do', 'can']);
+const STOP = new Set([
+  'a',
+  'an',
+  'the',
+  'is',
+  'are',
+  'of',
+  'to',
+  'me',
+  'what',
+  'whats',
+  'please',
+  'tell',
+  'in',
+  'for',
+  'and',
+  'i',
+  'you',
+  'do',
+  'can',
+]);
 
 function words(text: string): string[] {
   return text
