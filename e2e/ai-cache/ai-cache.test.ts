@@ -239,6 +239,23 @@ describe('semantic cache (L2)', () => {
     expect(embeddings.requests.length).toBe(embedsBefore);
   });
 
+  it('replays a stream for a streamed paraphrase, kept apart from the JSON entries', async () => {
+    const first = await streamSse(url, ask('Who painted the Mona Lisa?', { stream: true }));
+    expect(first.headers['x-ai-cache-status']).toBe('MISS');
+    const hit = await eventually(async () => {
+      const r = await streamSse(url, ask('Mona Lisa painted by who?', { stream: true }));
+      expect(r.headers['x-ai-cache-status']).toBe('HIT');
+      return r;
+    });
+    expect(hit.headers['content-type']).toBe('text/event-stream');
+    expect(hit.headers['x-ai-cache-similarity']).toMatch(/^\d\.\d{4}$/);
+    expect(hit.raw).toBe(first.raw);
+    // The JSON form of the same question has its own partition: not served from the stream.
+    const json = await postJson(url, ask('Mona Lisa painted by who?'));
+    expect(json.headers.get('x-ai-cache-status')).toBe('MISS');
+    expect(json.headers.get('content-type')).toBe('application/json');
+  });
+
   it('misses on an unrelated prompt (below the similarity threshold)', async () => {
     const r = await postJson(url, ask('How do I fix a flat bicycle tire?'));
     expect(r.headers.get('x-ai-cache-status')).toBe('MISS');
@@ -253,6 +270,55 @@ describe('semantic cache (L2)', () => {
     } finally {
       embeddings.setBehavior(undefined);
     }
+  });
+});
+
+describe('ai-cache behind ai-proxy-multi', () => {
+  const instance = (name: string, m: MockLlm, priority: number) => ({
+    name,
+    provider: 'openai',
+    weight: 1,
+    priority,
+    auth: { header: { Authorization: `Bearer ${KEY}` } },
+    options: { model: 'gpt-4o' },
+    override: { endpoint: `${m.url}/v1/chat/completions` },
+  });
+
+  it("never stores a fallback instance's answer under the key of the instance picked first", async () => {
+    await putAndWait(
+      apps,
+      '/apisix/admin/routes/multi',
+      {
+        uri: '/multi',
+        methods: ['POST'],
+        plugins: {
+          'ai-proxy-multi': { fallback_strategy: ['http_5xx'], instances: [instance('primary', mathLlm, 10), instance('spare', geoLlm, 0)] },
+          'ai-cache': redisConf(),
+        },
+      },
+      { uri: '/multi' },
+    );
+    mathLlm.setBehavior({ status: 503 });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const r = await postJson(`${dp()}/multi`, ask('Where is the Louvre?'));
+        expect(r.status).toBe(200);
+        expect(r.text).toContain('geography instance answer');
+        expect(r.headers.get('x-ai-cache-status')).toBe('MISS');
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    } finally {
+      mathLlm.setBehavior(undefined);
+    }
+    // The primary answers itself: now it is stored and served.
+    const own = await postJson(`${dp()}/multi`, ask('Where is the Louvre?'));
+    expect(own.text).toContain('math instance answer');
+    const hit = await eventually(async () => {
+      const r = await postJson(`${dp()}/multi`, ask('Where is the Louvre?'));
+      expect(r.headers.get('x-ai-cache-status')).toBe('HIT');
+      return r;
+    });
+    expect(hit.text).toBe(own.text);
   });
 });
 
