@@ -292,7 +292,10 @@ describe('ai-cache behind ai-proxy-multi', () => {
         uri: '/multi',
         methods: ['POST'],
         plugins: {
-          'ai-proxy-multi': { fallback_strategy: ['http_5xx'], instances: [instance('primary', mathLlm, 10), instance('spare', geoLlm, 0)] },
+          'ai-proxy-multi': {
+            fallback_strategy: ['http_5xx'],
+            instances: [instance('primary', mathLlm, 10), instance('spare', geoLlm, 0)],
+          },
           'ai-cache': redisConf(),
         },
       },
