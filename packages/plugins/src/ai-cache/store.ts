@@ -1,7 +1,14 @@
-import { packFloat32 } from '../ai-embeddings/vector.js';
-import { RedisConnection, type RedisScript } from '../redis-policy/connection.js';
+import { normalize, packFloat32 } from '../ai-embeddings/vector.js';
+import { RedisConnection } from '../redis-policy/connection.js';
 import type { Redis } from 'ioredis';
 import type { AiCacheConf } from './schema.js';
+import { dotUnit, unitFromFloat32, VectorCache } from './vector-cache.js';
+
+/** Vectors of L2 entries held per process: 16M components (64 MiB). */
+const vectors = new VectorCache(16 * 1024 * 1024);
+
+/** Closest candidates tried when the best entry expired between SMEMBERS and its read. */
+const MAX_TRIES = 3;
 
 /** How a stored body is replayed: a JSON body or raw SSE frames. */
 export type CacheFormat = 'json' | 'sse';
@@ -23,59 +30,13 @@ export interface SemanticHit extends CacheEntry {
 export interface L2Doc {
   /** `<index>:l2:<embedding id>:<dim>:` */
   prefix: string;
-  /** The partition's member set (see {@link KNN_SCRIPT}). */
+  /** The partition's member set (see {@link CacheStore.knn}). */
   setKey: string;
   partition: string;
   fingerprint: string;
   embedding: readonly number[];
   ttl: number;
 }
-
-/**
- * Nearest neighbour in one partition, computed inside Redis. APISIX keeps L2 entries in a
- * RediSearch HNSW index (FT.CREATE / FT.SEARCH KNN with a partition TAG filter); plain Redis
- * has no such module, so each partition keeps a set of its entry keys and this script scans
- * it: cosine distance over the stored FLOAT32 vectors, expired members dropped on the way.
- * Returns {response, created_at, format, distance} of the closest entry, or nil.
- */
-export const KNN_SCRIPT: RedisScript = {
-  name: 'aiCacheKnn',
-  numberOfKeys: 1,
-  lua: `
-local dim = tonumber(ARGV[2])
-local qv = ARGV[1]
-if #qv ~= dim * 4 then return nil end
-local q, qn = {}, 0
-for i = 1, dim do
-  local x = struct.unpack('<f', qv, (i - 1) * 4 + 1)
-  q[i] = x
-  qn = qn + x * x
-end
-qn = math.sqrt(qn)
-local best, bestDist
-for _, k in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local e = redis.call('HGET', k, 'embedding')
-  if not e then
-    redis.call('SREM', KEYS[1], k)
-  elseif #e == dim * 4 then
-    local d, n = 0, 0
-    for i = 1, dim do
-      local x = struct.unpack('<f', e, (i - 1) * 4 + 1)
-      d = d + x * q[i]
-      n = n + x * x
-    end
-    local sim = 0
-    if n > 0 and qn > 0 then sim = d / (math.sqrt(n) * qn) end
-    local dist = 1 - sim
-    if bestDist == nil or dist < bestDist then best, bestDist = k, dist end
-  end
-end
-if not best then return nil end
-local f = redis.call('HMGET', best, 'response', 'created_at', 'format')
-if not f[1] then return nil end
-return {f[1], f[2] or '0', f[3] or 'json', string.format('%.17g', bestDist)}
-`,
-};
 
 function parseEntry(raw: string | null): CacheEntry | undefined {
   if (raw === null) return undefined;
@@ -92,8 +53,12 @@ function parseEntry(raw: string | null): CacheEntry | undefined {
 export class CacheStore {
   private readonly conn: RedisConnection;
 
+  /** Namespace of this Redis server's keys in the process-wide vector cache. */
+  private readonly ns: string;
+
   constructor(conf: AiCacheConf) {
     this.conn = RedisConnection.acquire(conf);
+    this.ns = `${conf.redis_host}:${conf.redis_port ?? 6379}/${conf.redis_database ?? 0}|`;
   }
 
   private get redis(): Redis {
@@ -109,13 +74,63 @@ export class CacheStore {
     await this.redis.set(key, JSON.stringify(entry), 'EX', ttl);
   }
 
-  /** Closest L2 entry of the partition set `setKey`, with its similarity. Throws on Redis errors. */
+  /**
+   * Closest L2 entry of the partition set `setKey`, with its similarity; throws on Redis errors.
+   *
+   * APISIX asks RediSearch (`FT.SEARCH … KNN` with a partition TAG filter); plain Redis has no
+   * vector index, so each partition keeps a SET of its entry keys: the members are read, vectors
+   * not yet known to this process are fetched once (`HGET embedding`, FLOAT32), the cosine
+   * similarity of each is computed here, and the best entry's response is read. Members whose
+   * entry expired are removed from the set.
+   */
   async knn(setKey: string, vec: readonly number[]): Promise<SemanticHit | undefined> {
-    const r = await this.conn.eval<[string, string, string, string] | null>(KNN_SCRIPT, setKey, packFloat32(vec), vec.length);
-    if (!r) return undefined;
-    const distance = Number(r[3]);
-    if (!Number.isFinite(distance)) return undefined;
-    return { body: r[0], created_at: Number(r[1]) || 0, format: r[2] === 'sse' ? 'sse' : 'json', similarity: 1 - distance };
+    const r = this.redis;
+    const members = await r.smembers(setKey);
+    if (members.length === 0) return undefined;
+    const dim = vec.length;
+    const ns = this.ns;
+    const q = new Float32Array(normalize(vec));
+    const scored: { key: string; sim: number }[] = [];
+    const missing: string[] = [];
+    for (const k of members) {
+      const v = vectors.get(ns + k);
+      if (v === undefined) missing.push(k);
+      else if (v.length === dim) scored.push({ key: k, sim: dotUnit(q, v) });
+    }
+    const gone: string[] = [];
+    if (missing.length > 0) {
+      const p = r.pipeline();
+      for (const k of missing) p.hgetBuffer(k, 'embedding');
+      const res = (await p.exec()) ?? [];
+      missing.forEach((k, i) => {
+        const [err, raw] = res[i] ?? [null, null];
+        if (err) throw err;
+        if (raw === null) {
+          gone.push(k);
+          return;
+        }
+        const v = unitFromFloat32(raw as Buffer, dim);
+        if (v === undefined) return;
+        vectors.set(ns + k, v);
+        scored.push({ key: k, sim: dotUnit(q, v) });
+      });
+    }
+    scored.sort((a, b) => b.sim - a.sim);
+    let hit: SemanticHit | undefined;
+    for (const c of scored.slice(0, MAX_TRIES)) {
+      const [body, created, format] = await r.hmget(c.key, 'response', 'created_at', 'format');
+      if (body === null || body === undefined) {
+        gone.push(c.key);
+        continue;
+      }
+      hit = { body, created_at: Number(created) || 0, format: format === 'sse' ? 'sse' : 'json', similarity: c.sim };
+      break;
+    }
+    if (gone.length > 0) {
+      for (const k of gone) vectors.delete(ns + k);
+      await r.srem(setKey, ...gone).catch(() => undefined);
+    }
+    return hit;
   }
 
   /** Store `entry` in L1 and, with `l2`, as an L2 document of its partition. */

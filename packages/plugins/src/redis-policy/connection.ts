@@ -35,7 +35,7 @@ export interface RedisScript {
   lua: string;
 }
 
-type ScriptRunner = (...args: (string | number | Buffer)[]) => Promise<unknown>;
+type ScriptRunner = (...args: (string | number)[]) => Promise<unknown>;
 
 interface Shared {
   client: Redis | Cluster;
@@ -178,7 +178,7 @@ export class RedisConnection {
   }
 
   /** Run `script` with its keys then arguments; one round trip (EVALSHA, EVAL on NOSCRIPT). */
-  eval<T>(script: RedisScript, ...args: (string | number | Buffer)[]): Promise<T> {
+  eval<T>(script: RedisScript, ...args: (string | number)[]): Promise<T> {
     const { client, defined } = this.shared;
     if (!defined.has(script.name)) {
       client.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
