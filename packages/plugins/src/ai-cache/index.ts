@@ -108,8 +108,8 @@ export const aiCache = definePlugin<AiCacheConf, AiCacheState>(aiCacheDefinition
     for (const r of state.bypass) if (header(ctx, r.header) === r.equals) return setStatus(ctx, 'BYPASS');
 
     const body = run.request.body as Readonly<Record<string, unknown>>;
-    const protocol = clientProtocol(ctx.shared, body);
-    const messages = canonicalMessages(body);
+    const protocol = clientProtocol(ctx.shared, body, ctx.uri);
+    const messages = canonicalMessages(protocol, body);
     const fp = fingerprint(protocol, body, inst, messages, run.request.clientStream);
     const sc = scope(conf, ctx);
     const key = l1Key(sc, fp);

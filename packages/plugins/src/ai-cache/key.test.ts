@@ -9,7 +9,7 @@ import type { AiCacheConf } from './schema.js';
 const inst = { provider: 'openai', options: { model: 'gpt-4o' } };
 const body = (content: unknown, extra: Record<string, unknown> = {}) => ({ messages: [{ role: 'user', content }], ...extra });
 const fp = (b: Record<string, unknown>, i: object = inst, stream = false) =>
-  fingerprint('openai-chat', b, i, canonicalMessages(b), stream);
+  fingerprint('openai-chat', b, i, canonicalMessages('openai-chat', b), stream);
 const conf = (cacheKey: Record<string, unknown> = {}) =>
   withDefaults({ redis_host: 'x', cache_key: cacheKey } as unknown as AiCacheConf);
 

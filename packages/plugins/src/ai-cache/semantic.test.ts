@@ -3,7 +3,7 @@ import { canonicalMessages } from './messages.js';
 import { contextMessages, embedText, hasNonText } from './semantic.js';
 
 const match = { message_countback: 1, ignore_system_prompts: true, ignore_assistant_prompts: true, ignore_tool_prompts: true };
-const convo = canonicalMessages({
+const convo = canonicalMessages('openai-chat', {
   messages: [
     { role: 'system', content: 'You are terse' },
     { role: 'user', content: 'first question' },
@@ -20,17 +20,17 @@ const convo = canonicalMessages({
 
 describe('semantic window', () => {
   it('embeds the last user message; the rest becomes partition context', () => {
-    expect(embedText(convo, match)).toBe('second\nquestion');
+    expect(embedText(convo, match)).toBe('second question');
     expect(contextMessages(convo, match).map((m) => m.role)).toEqual(['system', 'user', 'assistant']);
   });
 
   it('follows message_countback and the ignore_* switches', () => {
-    expect(embedText(convo, { ...match, message_countback: 2 })).toBe('first question\nsecond\nquestion');
+    expect(embedText(convo, { ...match, message_countback: 2 })).toBe('first question\nsecond question');
     expect(embedText(convo, { ...match, message_countback: 3, ignore_system_prompts: false })).toBe(
-      'You are terse\nfirst question\nsecond\nquestion',
+      'You are terse\nfirst question\nsecond question',
     );
     expect(embedText(convo, { ...match, message_countback: 2, ignore_assistant_prompts: false })).toBe(
-      'first answer\nsecond\nquestion',
+      'first answer\nsecond question',
     );
   });
 });

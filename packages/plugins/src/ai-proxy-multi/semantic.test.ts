@@ -95,15 +95,15 @@ describe('embeddingsUrl and lastUserText', () => {
         { role: 'user', content: '' },
       ],
     };
-    expect(lastUserText(body)).toBe('a b');
-    expect(lastUserText({ input: 'responses prompt' })).toBe('responses prompt');
-    expect(lastUserText({ input: [{ role: 'user', content: [{ type: 'input_text', text: 'items prompt' }] }] })).toBe(
-      'items prompt',
-    );
-    expect(lastUserText({ messages: [{ role: 'system', content: 'x' }] })).toBeUndefined();
-    expect(Buffer.byteLength(lastUserText({ messages: [{ role: 'user', content: 'x'.repeat(20000) }] })!)).toBe(
-      MAX_EMBED_PROMPT_BYTES,
-    );
+    expect(lastUserText(body, '/chat')).toBe('a b');
+    expect(lastUserText({ input: 'responses prompt' }, '/v1/responses')).toBe('responses prompt');
+    const items = { input: [{ role: 'user', content: [{ type: 'input_text', text: 'items prompt' }] }] };
+    expect(lastUserText(items, '/v1/responses')).toBe('items prompt');
+    const anthropic = { system: 'be brief', messages: [{ role: 'user', content: [{ type: 'text', text: 'hi there' }] }] };
+    expect(lastUserText(anthropic, '/v1/messages')).toBe('hi there');
+    expect(lastUserText({ messages: [{ role: 'system', content: 'x' }] }, '/chat')).toBeUndefined();
+    const long = { messages: [{ role: 'user', content: 'x'.repeat(20000) }] };
+    expect(Buffer.byteLength(lastUserText(long, '/chat')!)).toBe(MAX_EMBED_PROMPT_BYTES);
   });
 });
 

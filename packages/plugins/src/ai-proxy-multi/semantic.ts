@@ -2,6 +2,7 @@ import type { RequestContext } from '@portico/plugin-sdk';
 import { EmbeddingsClient } from '../ai-embeddings/client.js';
 import { dot, normalize } from '../ai-embeddings/vector.js';
 import { parseEndpoint } from '../ai-shared/endpoint.js';
+import { detectProtocol, getMessages } from '../ai-prompt-shared/protocols.js';
 import { getRunState } from '../ai-shared/keys.js';
 import type { SemanticInstance, SemanticOpts } from './semantic-schema.js';
 
@@ -29,36 +30,17 @@ export function embeddingsUrl(e: SemanticOpts['embeddings']): string {
 }
 
 /**
- * The text the router embeds: the last user message with text (a string, or its text parts
- * joined by " "), cut to {@link MAX_EMBED_PROMPT_BYTES}. Chat / Anthropic `messages`, or an
- * OpenAI Responses `input` (a string, or items with `input_text` parts).
+ * The text the router embeds: the last user message with text among the client's canonical
+ * messages (ai-protocols `get_messages`, so chat, Anthropic Messages and Responses bodies alike;
+ * text parts joined by a space), cut to {@link MAX_EMBED_PROMPT_BYTES}.
  */
-export function lastUserText(body: Readonly<Record<string, unknown>>): string | undefined {
-  const msgs = Array.isArray(body.messages)
-    ? body.messages
-    : typeof body.input === 'string'
-      ? [{ role: 'user', content: body.input }]
-      : Array.isArray(body.input)
-        ? body.input
-        : [];
+export function lastUserText(body: Readonly<Record<string, unknown>>, uri: string): string | undefined {
+  const msgs = getMessages(detectProtocol(body, uri), body as Parameters<typeof getMessages>[1]);
   for (let i = msgs.length - 1; i >= 0; i--) {
-    const m = msgs[i] as { role?: unknown; content?: unknown } | null;
-    if (typeof m !== 'object' || m === null || m.role !== 'user') continue;
-    let text: string | undefined;
-    if (typeof m.content === 'string') {
-      if (m.content !== '') text = m.content;
-    } else if (Array.isArray(m.content)) {
-      const parts = m.content
-        .filter(
-          (p): p is { type: string; text: string } =>
-            typeof p === 'object' && p !== null && (p.type === 'text' || p.type === 'input_text') && typeof p.text === 'string',
-        )
-        .map((p) => p.text);
-      if (parts.length > 0) text = parts.join(' ');
-    }
-    if (text === undefined) continue;
-    const b = Buffer.from(text, 'utf8');
-    return b.length > MAX_EMBED_PROMPT_BYTES ? b.subarray(0, MAX_EMBED_PROMPT_BYTES).toString('utf8') : text;
+    const m = msgs[i]!;
+    if (m.role !== 'user' || m.content === '') continue;
+    const b = Buffer.from(m.content, 'utf8');
+    return b.length > MAX_EMBED_PROMPT_BYTES ? b.subarray(0, MAX_EMBED_PROMPT_BYTES).toString('utf8') : m.content;
   }
   return undefined;
 }
@@ -140,7 +122,7 @@ export class SemanticRouter {
       return { name: this.fallback(), headers };
     }
     const body = getRunState(ctx)?.request.body as Readonly<Record<string, unknown>> | undefined;
-    const prompt = body ? lastUserText(body) : undefined;
+    const prompt = body ? lastUserText(body, ctx.uri) : undefined;
     if (prompt === undefined) {
       ctx.logger.warn('semantic routing: no user message found, falling back');
       return { name: this.fallback(), headers };
