@@ -10,7 +10,7 @@ import { fallsBackOn } from './fallback.js';
 import { pickInstance, triedSet } from './pick.js';
 import { aiProxyMultiDefinition, type AiProxyMultiConf } from './schema.js';
 import { destroyMulti, prepareMulti, type MultiState } from './state.js';
-import { destroySemantic, pickSemantic, semanticRouter, withSemantic } from './semantic-hook.js';
+import { destroySemantic, pickSemantic, semanticPrepareConf, semanticRouter, withSemantic } from './semantic-hook.js';
 
 /**
  * sendToInstance reports only 429/5xx as failures; a status listed in
@@ -40,7 +40,7 @@ const MAX_LOGGED_ERROR_BODY = 1024;
  * fallback runs out of instances the client gets 502 with the last upstream error body.
  */
 export const aiProxyMulti = definePlugin<AiProxyMultiConf, MultiState>(aiProxyMultiDefinition, {
-  prepare: (conf, env) => withSemantic(prepareMulti(conf, env)),
+  prepare: (conf, env) => withSemantic(prepareMulti(semanticPrepareConf(conf), env)),
   destroy: (state) => {
     destroySemantic(state);
     destroyMulti(state);

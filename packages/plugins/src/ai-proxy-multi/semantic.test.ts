@@ -3,6 +3,7 @@ import { bagOfWordsVector, startMockLlm, type MockLlm } from '@portico/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeCtx } from '../ai-rate-limiting/fake-ctx.case.js';
 import { aiProxyMulti } from './index.js';
+import { semanticRouter } from './semantic-hook.js';
 import { checkSemantic, type SemanticOpts } from './semantic-schema.js';
 import { embeddingsUrl, lastUserText, MAX_EMBED_PROMPT_BYTES, SemanticRouter } from './semantic.js';
 
@@ -65,6 +66,26 @@ describe('semantic balancer schema and check (ai-proxy-semantic-schema.t)', () =
     expect(checkPluginConf(aiProxyMulti, conf, 'route')).toBeUndefined();
     expect(conf.semantic_opts).toMatchObject({ threshold: 0, debugging: false, embeddings: { timeout: 3000, ssl_verify: true } });
     expect(checkSemantic(conf.semantic_opts as unknown as SemanticOpts, conf.instances)).toBeUndefined();
+  });
+});
+
+describe('semantic balancer state', () => {
+  it('starts no health checker: health plays no part in semantic routing', () => {
+    const checks = { active: { type: 'http', http_path: '/health', healthy: { interval: 1 }, unhealthy: { interval: 1 } } };
+    const conf = {
+      balancer: { algorithm: 'semantic' },
+      semantic_opts: { embeddings: { ...embeddings, endpoint: 'http://127.0.0.1:1' } },
+      instances: [inst('a', ['x'], { checks }), inst('b', ['y'], { checks })],
+    };
+    expect(checkPluginConf(aiProxyMulti, conf, 'route')).toBeUndefined();
+    const services = { logger: { debug() {}, info() {}, warn() {}, error() {} }, prefixDir: '.' };
+    const state = aiProxyMulti.prepare!(conf, { resourceKey: '/apisix/routes/s', scope: 'route', services });
+    try {
+      expect(state.checkers.size).toBe(0);
+      expect(semanticRouter(state)).toBeDefined();
+    } finally {
+      aiProxyMulti.destroy!(state);
+    }
   });
 });
 
