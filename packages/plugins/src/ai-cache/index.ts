@@ -159,7 +159,7 @@ export const aiCache = definePlugin<AiCacheConf, AiCacheState>(aiCacheDefinition
           if (h && h.similarity >= sem.conf.similarity_threshold) {
             // Best-effort backfill of L1 under this request's key.
             state.store
-              .setL1(key, h, conf.exact.ttl)
+              .setL1(key, { body: h.body, created_at: h.created_at, format: h.format }, conf.exact.ttl)
               .catch((e: Error) => ctx.logger.warn(`ai-cache: L1 backfill SET failed: ${e.message}`));
             return serveHit(conf, ctx, h, h.similarity);
           }
