@@ -204,6 +204,24 @@ describe('exact cache (L1)', () => {
   });
 });
 
+describe('cache scope', () => {
+  it('keeps routes apart by default and shares entries across routes with share_across_routes', async () => {
+    const a = await cachedRoute('scope-a', redisConf());
+    const b = await cachedRoute('scope-b', redisConf());
+    const sa = await cachedRoute('shared-a', { ...redisConf(), cache_key: { share_across_routes: true } });
+    const sb = await cachedRoute('shared-b', { ...redisConf(), cache_key: { share_across_routes: true } });
+    await postJson(a, ask('Scoped question?'));
+    await eventually(async () =>
+      expect((await postJson(a, ask('Scoped question?'))).headers.get('x-ai-cache-status')).toBe('HIT'),
+    );
+    expect((await postJson(b, ask('Scoped question?'))).headers.get('x-ai-cache-status')).toBe('MISS');
+    await postJson(sa, ask('Shared question?'));
+    await eventually(async () =>
+      expect((await postJson(sb, ask('Shared question?'))).headers.get('x-ai-cache-status')).toBe('HIT'),
+    );
+  });
+});
+
 describe('semantic cache (L2)', () => {
   let url: string;
   beforeAll(async () => {
