@@ -194,6 +194,33 @@ describe('ai-cache exact layer', () => {
   });
 });
 
+describe('ai-cache prepare', () => {
+  it('warns about an embeddings endpoint without TLS (core.utils.check_https)', () => {
+    const warned: string[] = [];
+    const logger = { ...services.logger, warn: (m: object | string) => void warned.push(String(m)) };
+    const conf: Record<string, unknown> = {
+      redis_host: '127.0.0.1',
+      redis_port: redis.port,
+      semantic: {
+        embedding: { openai: { endpoint: 'http://emb/v1/embeddings', model: 'm', api_key: 'k' } },
+        vector_search: { redis: {} },
+      },
+    };
+    expect(checkPluginConf(aiCache, conf, 'route')).toBeUndefined();
+    states.push(
+      aiCache.prepare!(conf as unknown as AiCacheConf, {
+        resourceKey: '/apisix/routes/w',
+        scope: 'route',
+        services: { ...services, logger },
+      }),
+    );
+    expect(warned).toEqual([
+      "ai-cache: 'semantic' is configured but not listed in 'layers'; the semantic (L2) cache is inactive",
+      'Using ai-cache semantic.embedding.openai.endpoint with no TLS is a security risk',
+    ]);
+  });
+});
+
 describe('ai-cache semantic layer', () => {
   const semantic = (threshold: number) => ({
     layers: ['exact', 'semantic'],

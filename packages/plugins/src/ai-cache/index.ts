@@ -82,6 +82,13 @@ export const aiCache = definePlugin<AiCacheConf, AiCacheState>(aiCacheDefinition
         "ai-cache: 'semantic' is configured but not listed in 'layers'; the semantic (L2) cache is inactive",
       );
     }
+    // core.utils.check_https: an embeddings endpoint without TLS is logged as a risk.
+    for (const p of ['openai', 'azure_openai'] as const) {
+      const endpoint = conf.semantic?.embedding?.[p]?.endpoint;
+      if (endpoint !== undefined && !endpoint.startsWith('https')) {
+        env.services.logger.warn(`Using ai-cache semantic.embedding.${p}.endpoint with no TLS is a security risk`);
+      }
+    }
     return prepareAiCache(conf);
   },
   destroy: destroyAiCache,
