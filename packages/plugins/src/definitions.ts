@@ -47,6 +47,8 @@ import { aiPromptGuardDefinition } from './ai-prompt-guard/schema.js';
 import { aiPromptTemplateDefinition } from './ai-prompt-template/schema.js';
 import { aiRequestRewriteDefinition } from './ai-request-rewrite/schema.js';
 // --- end AI prompt plugins ---
+// ai-cache (issue 14)
+import { aiCacheDefinition } from './ai-cache/schema.js';
 
 /** Every plugin definition Portico ships, in no particular order. */
 export const allDefinitions: readonly PluginDefinition[] = [
@@ -88,6 +90,8 @@ export const allDefinitions: readonly PluginDefinition[] = [
   aiPromptTemplateDefinition,
   aiPromptGuardDefinition,
   aiRequestRewriteDefinition,
+  // ai-cache (issue 14)
+  aiCacheDefinition,
 ];
 
 const byName = indexPlugins(allDefinitions);

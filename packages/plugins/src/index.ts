@@ -47,6 +47,8 @@ import { aiPromptGuard } from './ai-prompt-guard/index.js';
 import { aiPromptTemplate } from './ai-prompt-template/index.js';
 import { aiRequestRewrite } from './ai-request-rewrite/index.js';
 // --- end AI prompt plugins ---
+// ai-cache (issue 14)
+import { aiCache } from './ai-cache/index.js';
 
 /** Every plugin Portico ships, in no particular order (the pipeline sorts by priority). */
 export const allPlugins: readonly PluginModule[] = [
@@ -88,6 +90,8 @@ export const allPlugins: readonly PluginModule[] = [
   aiPromptTemplate,
   aiPromptGuard,
   aiRequestRewrite,
+  // ai-cache (issue 14)
+  aiCache,
 ];
 
 const byName = indexPlugins(allPlugins);

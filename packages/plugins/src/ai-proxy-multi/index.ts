@@ -13,6 +13,7 @@ import { getPlan, pickRouted, setPlan } from './routing.js';
 import { awaitFirstToken, KeepAliveStream } from './stream-failover.js';
 import { aiProxyMultiDefinition, type AiProxyMultiConf } from './schema.js';
 import { destroyMulti, prepareMulti, type MultiState } from './state.js';
+import { destroySemantic, pickSemantic, semanticPrepareConf, semanticRouter, withSemantic } from './semantic-hook.js';
 
 /**
  * sendToInstance reports only 429/5xx as failures; a status listed in
@@ -88,7 +89,8 @@ async function attempts(ctx: RequestContext, state: MultiState, base: AiRequest)
     const elapsed = Date.now() - startMs;
     if (ext.least && r.status !== 499) ext.stats.penalise(name, elapsed);
     markBusy(ctx, state, undefined);
-    if (state.single || r.error?.code === 'AI_CLIENT_ABORTED') return { failure: r };
+    // The semantic balancer takes no part in fallback: the picked instance's failure is the answer.
+    if (state.single || semanticRouter(state) || r.error?.code === 'AI_CLIENT_ABORTED') return { failure: r };
     triedSet(ctx).add(name);
     reportCooldown(state, name, r);
     const anyFailure = ext.streamFailover && req.clientStream;
@@ -132,19 +134,23 @@ const toReply = (o: Outcome): Reply => o.reply ?? failureReply(o.failure);
  * timeouts and keep-alive comments, cooldowns, least_busy / least_latency.
  */
 export const aiProxyMulti = definePlugin<AiProxyMultiConf, MultiState>(aiProxyMultiDefinition, {
-  prepare: prepareMulti,
-  destroy: destroyMulti,
+  prepare: (conf, env) => withSemantic(prepareMulti(semanticPrepareConf(conf), env)),
+  destroy: (state) => {
+    destroySemantic(state);
+    destroyMulti(state);
+  },
 
   async access(ctx, state) {
     const v = await validateAiRequest(ctx);
     if (isReply(v)) return v;
-    const router = state.ext.router;
+    const semantic = semanticRouter(state);
+    const router = semantic ? undefined : state.ext.router;
     if (router) {
       const plan = router.plan(v);
       if (plan !== undefined && 'status' in plan) return plan;
       if (plan !== undefined) setPlan(ctx, plan);
     }
-    const picked = await pickRouted(ctx, state);
+    const picked = semantic ? await pickSemantic(ctx, semantic) : await pickRouted(ctx, state);
     if (typeof picked !== 'string') {
       ctx.logger.info('picked instance: nil');
       return { status: 503, body: picked.error };

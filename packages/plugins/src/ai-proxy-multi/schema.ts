@@ -11,6 +11,13 @@ import {
   type InstanceExtensions,
   type MultiExtensions,
 } from './extensions-schema.js';
+import {
+  checkSemantic,
+  isSemantic,
+  semanticInstanceProperties,
+  semanticOptsSchema,
+  type SemanticOpts,
+} from './semantic-schema.js';
 
 /** One `instances[]` entry after schema defaults. */
 export interface MultiInstanceConf extends AiInstanceConf, InstanceExtensions {
@@ -18,6 +25,9 @@ export interface MultiInstanceConf extends AiInstanceConf, InstanceExtensions {
   priority: number;
   weight: number;
   checks?: { active: ActiveCheckConf };
+  /** semantic balancer (3.18) */
+  examples?: string[];
+  threshold?: number;
 }
 
 export type FallbackStrategy =
@@ -30,6 +40,7 @@ export type FallbackStrategy =
 export interface AiProxyMultiConf extends TransportConf, MultiExtensions {
   instances: MultiInstanceConf[];
   balancer: {
+    /** Also 'semantic' (3.18), read through isSemantic(). */
     algorithm?: 'roundrobin' | 'chash' | (typeof EXTENSION_ALGORITHMS)[number];
     hash_on?: 'vars' | 'header' | 'cookie' | 'consumer' | 'vars_combinations';
     key?: string;
@@ -39,6 +50,8 @@ export interface AiProxyMultiConf extends TransportConf, MultiExtensions {
   max_retries?: number;
   retry_on_failure_within_ms?: number;
   logging?: LoggingConf;
+  /** semantic balancer (3.18) */
+  semantic_opts?: SemanticOpts;
 }
 
 const instanceSchema: JsonSchema = {
@@ -56,6 +69,7 @@ const instanceSchema: JsonSchema = {
       properties: { active: healthCheckerActiveSchema },
       required: ['active'],
     },
+    ...semanticInstanceProperties,
     // Portico extensions (docs/extensions.md).
     ...instanceExtensionProperties,
   },
@@ -88,13 +102,14 @@ export const aiProxyMultiSchema: JsonSchema = {
     balancer: {
       type: 'object',
       properties: {
-        algorithm: { type: 'string', enum: ['chash', 'roundrobin', ...EXTENSION_ALGORITHMS] },
+        algorithm: { type: 'string', enum: ['chash', 'roundrobin', 'semantic', ...EXTENSION_ALGORITHMS] },
         hash_on: { type: 'string', default: 'vars', enum: ['vars', 'header', 'cookie', 'consumer', 'vars_combinations'] },
         key: { description: 'the key of chash for dynamic load balancing', type: 'string' },
       },
       default: { algorithm: 'roundrobin' },
     },
     instances: { type: 'array', minItems: 1, items: instanceSchema },
+    semantic_opts: semanticOptsSchema,
     logging: s.logging,
     fallback_strategy: {
       anyOf: [
@@ -159,6 +174,7 @@ export function checkAiProxyMultiConf(conf: AiProxyMultiConf): string | undefine
       if (err !== undefined) return `invalid configuration: ${err}`;
     }
   }
+  if (isSemantic(conf)) return checkSemantic(conf.semantic_opts, conf.instances);
   return undefined;
 }
 

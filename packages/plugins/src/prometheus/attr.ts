@@ -23,6 +23,8 @@ export interface PrometheusAttr {
   llmLatencyBuckets: readonly number[];
   llmPromptTokensBuckets: readonly number[];
   llmCompletionTokensBuckets: readonly number[];
+  /** `ai_cache_embedding_latency_buckets` (APISIX: DEFAULT_BUCKETS, not default_buckets, when unset). */
+  aiCacheEmbeddingLatencyBuckets: readonly number[];
   metrics: Readonly<Record<string, MetricAttr>>;
 }
 
@@ -118,6 +120,7 @@ export function parsePrometheusAttr(raw: unknown): PrometheusAttr {
     llmLatencyBuckets: buckets(t, 'llm_latency_buckets', DEFAULT_BUCKETS),
     llmPromptTokensBuckets: buckets(t, 'llm_prompt_tokens_buckets', DEFAULT_TOKEN_BUCKETS),
     llmCompletionTokensBuckets: buckets(t, 'llm_completion_tokens_buckets', DEFAULT_TOKEN_BUCKETS),
+    aiCacheEmbeddingLatencyBuckets: buckets(t, 'ai_cache_embedding_latency_buckets', DEFAULT_BUCKETS),
     metrics: metricAttrs(t.metrics),
   };
 }

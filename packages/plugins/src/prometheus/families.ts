@@ -44,6 +44,11 @@ export interface Families {
   readonly llmActiveConnections: Family;
   readonly llmPromptTokensDist: Family;
   readonly llmCompletionTokensDist: Family;
+  // ai-cache (issue 14)
+  readonly aiCacheHits: Family;
+  readonly aiCacheMisses: Family;
+  readonly aiCacheBypasses: Family;
+  readonly aiCacheEmbeddingLatency: Family;
 }
 
 /** Build every family from the validated attr (same input → same indexes in every process). */
@@ -117,6 +122,17 @@ export function buildFamilies(attr: PrometheusAttr): Families {
       'histogram',
       L.llm_completion_tokens_dist,
       attr.llmCompletionTokensBuckets,
+    ),
+    // ai-cache (issue 14)
+    aiCacheHits: add('ai_cache_hits_total', 'Total AI cache hits served, per cache layer', 'counter', L.ai_cache_hits_total),
+    aiCacheMisses: add('ai_cache_misses_total', 'Total AI cache misses', 'counter', L.ai_cache_misses_total),
+    aiCacheBypasses: add('ai_cache_bypasses_total', 'Total AI cache bypassed requests', 'counter', L.ai_cache_bypasses_total),
+    aiCacheEmbeddingLatency: add(
+      'ai_cache_embedding_latency',
+      'Latency of AI cache embedding calls in milliseconds',
+      'histogram',
+      L.ai_cache_embedding_latency,
+      attr.aiCacheEmbeddingLatencyBuckets,
     ),
   };
   return { list, ...fams };

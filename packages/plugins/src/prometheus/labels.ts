@@ -1,8 +1,7 @@
 /**
  * Label names of the per-request metrics, in APISIX 3.18's order
- * (apisix/plugins/prometheus/exporter.lua `metric_label_map`). The ai_cache_* entries are
- * kept so that plugin metadata written for APISIX validates, although Portico has no
- * ai-cache plugin that would feed them.
+ * (apisix/plugins/prometheus/exporter.lua `metric_label_map`). The ai_cache_* families are fed
+ * by the ai-cache plugin (prometheus/ai-cache.ts).
  */
 export const METRIC_LABELS = {
   http_status: [

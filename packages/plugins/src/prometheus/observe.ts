@@ -6,6 +6,7 @@ import type { PrometheusRuntime } from './runtime.js';
 import { aiLabels, nodeLabel, responseSource } from './request-labels.js';
 import type { PrometheusMetadata } from './schema.js';
 import type { CounterCell, HistogramCell } from './series.js';
+import { observeAiCache } from './ai-cache.js';
 
 /** The cells one request shape updates, resolved once per distinct label set. */
 interface LabelSet {
@@ -130,6 +131,7 @@ export class Observer {
     rec.inc(set.ingress, Number(v.get('request_length') ?? 0) || 0);
     rec.inc(set.egress, Number(v.get('bytes_sent') ?? 0) || 0);
 
+    observeAiCache(this.rt, ctx, disabled, consumer, node_, ai);
     if (ai.requestType !== 'ai_chat' && ai.requestType !== 'ai_stream') return;
     const llm = (set.llm ??= this.resolveLlm(
       ctx,

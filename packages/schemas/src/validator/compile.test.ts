@@ -91,4 +91,10 @@ describe('compileSchema (api7/jsonschema wording)', () => {
     const s = { type: 'string' };
     expect(compileSchema(s)).toBe(compileSchema(s));
   });
+  it('checks contains like api7/jsonschema: an empty table and an array without a matching item fail', () => {
+    const s = { type: 'array', contains: { const: 'exact' } };
+    expect(check(s, ['semantic', 'exact'])).toBeUndefined();
+    expect(check(s, ['semantic'])).toBe('failed to check contains');
+    expect(check(s, [])).toBe('check contains: empty array is invalid');
+  });
 });

@@ -139,6 +139,17 @@ function build(schema: Schema): Validator {
     const c = schema.const;
     checks.push((v) => (deepEqual(v, c) ? undefined : 'failed to check const value'));
   }
+  if (schema.contains !== undefined && typeof schema.contains === 'object' && schema.contains !== null) {
+    // jsonschema `contains` (object schemas only; ai-cache `layers` uses it): an empty table
+    // fails, and so does an array none of whose items matches.
+    const sub = compileSchema(schema.contains as Schema);
+    checks.push((v) => {
+      if (!isTable(v)) return undefined;
+      if (tableKind(v) === 1) return 'check contains: empty array is invalid';
+      if (!Array.isArray(v)) return undefined;
+      return v.length > 0 && v.every((x) => sub(x) !== undefined) ? 'failed to check contains' : undefined;
+    });
+  }
 
   return (v) => {
     // apisix/core/schema.lua: string fields holding a secret reference skip validation.

@@ -3,3 +3,4 @@ export type { MockBehavior, MockLlm, MockLlmOptions, RecordedRequest } from './t
 // Misbehaving upstreams for the AI response-limit tests (ai-limits).
 export { startRunawayLlm, startSilentServer } from './runaway.js';
 export type { RunawayLlm, RunawayRequest, SilentServer } from './runaway.js';
+export { bagOfWordsVector } from './semantic-vectors.js';

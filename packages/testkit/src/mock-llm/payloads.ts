@@ -78,10 +78,16 @@ export function vector(text: string, dims: number): number[] {
 }
 
 /** An embeddings `list` object. */
-export function embeddingsList(inputs: string[], model: string, dims: number, tokens: number): object {
+export function embeddingsList(
+  inputs: string[],
+  model: string,
+  dims: number,
+  tokens: number,
+  embed: (text: string, dims: number) => number[] = vector,
+): object {
   return {
     object: 'list',
-    data: inputs.map((t, index) => ({ object: 'embedding', index, embedding: vector(t, dims) })),
+    data: inputs.map((t, index) => ({ object: 'embedding', index, embedding: embed(t, dims) })),
     model,
     usage: { prompt_tokens: tokens, total_tokens: tokens },
   };

@@ -113,7 +113,7 @@ export async function startMockLlm(opts: MockLlmOptions = {}): Promise<MockLlm> 
     }
     if (j.input !== undefined && j.messages === undefined) {
       const inputs = Array.isArray(j.input) ? j.input.map(String) : [String(j.input)];
-      return send(200, embeddingsList(inputs, model, dims, embTokens));
+      return send(200, embeddingsList(inputs, model, dims, embTokens, opts.embedder));
     }
     if (!Array.isArray(j.messages)) {
       return send(400, {

@@ -27,6 +27,8 @@ export interface MockLlmOptions {
   completionTokens?: number;
   embeddingTokens?: number;
   embeddingDims?: number;
+  /** Vector of one embeddings input (default: a hash-derived vector; see semantic-vectors.ts for similar-prompts-similar-vectors). */
+  embedder?: (text: string, dims: number) => number[];
   /** Requested model → served model, e.g. gpt-4 → gpt-4-0613. */
   models?: Record<string, string>;
   /** Required API key: accepted as `Authorization: Bearer`, `api-key` header or `api_key`/`key` query. */
