@@ -47,6 +47,9 @@ import { aiPromptGuardDefinition } from './ai-prompt-guard/schema.js';
 import { aiPromptTemplateDefinition } from './ai-prompt-template/schema.js';
 import { aiRequestRewriteDefinition } from './ai-request-rewrite/schema.js';
 // --- end AI prompt plugins ---
+// AI guard plugins (issue 14, branch ai-guards)
+import { aiAwsContentModerationDefinition } from './ai-aws-content-moderation/schema.js';
+import { aiLakeraGuardDefinition } from './ai-lakera-guard/schema.js';
 
 /** Every plugin definition Portico ships, in no particular order. */
 export const allDefinitions: readonly PluginDefinition[] = [
@@ -88,6 +91,9 @@ export const allDefinitions: readonly PluginDefinition[] = [
   aiPromptTemplateDefinition,
   aiPromptGuardDefinition,
   aiRequestRewriteDefinition,
+  // AI guard plugins (issue 14)
+  aiAwsContentModerationDefinition,
+  aiLakeraGuardDefinition,
 ];
 
 const byName = indexPlugins(allDefinitions);

@@ -47,6 +47,9 @@ import { aiPromptGuard } from './ai-prompt-guard/index.js';
 import { aiPromptTemplate } from './ai-prompt-template/index.js';
 import { aiRequestRewrite } from './ai-request-rewrite/index.js';
 // --- end AI prompt plugins ---
+// AI guard plugins (issue 14, branch ai-guards)
+import { aiAwsContentModeration } from './ai-aws-content-moderation/index.js';
+import { aiLakeraGuard } from './ai-lakera-guard/index.js';
 
 /** Every plugin Portico ships, in no particular order (the pipeline sorts by priority). */
 export const allPlugins: readonly PluginModule[] = [
@@ -88,6 +91,9 @@ export const allPlugins: readonly PluginModule[] = [
   aiPromptTemplate,
   aiPromptGuard,
   aiRequestRewrite,
+  // AI guard plugins (issue 14)
+  aiAwsContentModeration,
+  aiLakeraGuard,
 ];
 
 const byName = indexPlugins(allPlugins);
