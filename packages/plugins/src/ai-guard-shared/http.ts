@@ -56,7 +56,7 @@ function transportError(err: unknown, timedOut: boolean): GuardTransportError {
   const code = typeof e?.code === 'string' ? e.code : typeof e?.cause?.code === 'string' ? e.cause.code : '';
   if (code in CONNECT_CODES) return new GuardTransportError(CONNECT_CODES[code]!, code !== 'ECONNRESET');
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return new GuardTransportError('timeout', false);
-  if (code.startsWith('ERR_TLS') || code.includes('CERT') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT') {
+  if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || code.includes('CERT') || code.startsWith('UNABLE_TO_')) {
     return new GuardTransportError('handshake failed', true);
   }
   return new GuardTransportError(err instanceof Error ? err.message : 'unknown error', false);

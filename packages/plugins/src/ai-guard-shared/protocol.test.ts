@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { fakeContext } from '../testing/fake-context.js';
+import { detectProtocol, extractRequestContent, extractSystemContent, extractTurnContent, guardMessages } from './protocol.js';
+
+const chat = {
+  messages: [
+    { role: 'system', content: 'sys prompt' },
+    { role: 'developer', content: [{ type: 'text', text: 'dev prompt' }] },
+    { role: 'user', content: 'first question' },
+    { role: 'assistant', content: 'first answer' },
+    { role: 'user', content: [{ type: 'text', text: 'part a' }, { type: 'image_url', image_url: { url: 'x' } }, { type: 'text', text: 'part b' }] },
+    { role: 'tool', content: 'tool output' },
+  ],
+};
+
+describe('guard protocol extraction', () => {
+  it('detects chat by messages, embeddings by input, and names protocols it cannot read', () => {
+    expect(detectProtocol(fakeContext(), { messages: [] })).toEqual({ supported: true, protocol: 'openai-chat' });
+    expect(detectProtocol(fakeContext(), { input: 'x' })).toEqual({ supported: true, protocol: 'openai-embeddings' });
+    expect(detectProtocol(fakeContext(), { prompt: 'x' })).toEqual({ supported: false, protocol: 'passthrough' });
+    expect(detectProtocol(fakeContext({ uri: '/v1/messages' }), { messages: [] })).toEqual({
+      supported: false,
+      protocol: 'anthropic-messages',
+    });
+    const ctx = fakeContext();
+    ctx.shared.set('ai_client_protocol', 'openai-responses');
+    expect(detectProtocol(ctx, { messages: [] })).toEqual({ supported: false, protocol: 'openai-responses' });
+  });
+
+  it('system content covers system and developer roles, text parts only', () => {
+    expect(extractSystemContent('openai-chat', chat)).toEqual(['sys prompt', 'dev prompt']);
+    expect(extractSystemContent('openai-embeddings', { input: 'x' })).toEqual([]);
+  });
+
+  it('mode all takes every selected-role message; last takes only the trailing run of selected roles', () => {
+    const roles = new Set(['user', 'tool']);
+    expect(extractTurnContent('openai-chat', chat, 'all', roles)).toEqual(['first question', 'part a', 'part b', 'tool output']);
+    expect(extractTurnContent('openai-chat', chat, 'last', roles)).toEqual(['part a', 'part b', 'tool output']);
+    // selecting assistant widens the trailing block past the assistant turn
+    expect(extractTurnContent('openai-chat', chat, 'last', new Set(['user', 'tool', 'assistant']))).toEqual([
+      'first question',
+      'first answer',
+      'part a',
+      'part b',
+      'tool output',
+    ]);
+    // a trailing message of an unselected role ends with an empty block
+    expect(extractTurnContent('openai-chat', chat, 'last', new Set(['user']))).toEqual([]);
+  });
+
+  it('embeddings input is user content, string or array of strings', () => {
+    expect(extractTurnContent('openai-embeddings', { input: ['a', 1, 'b'] }, 'all', new Set(['user']))).toEqual(['a', 'b']);
+    expect(extractTurnContent('openai-embeddings', { input: 'a' }, 'all', new Set(['tool']))).toEqual([]);
+    expect(extractRequestContent('openai-embeddings', { input: 'a' })).toEqual(['a']);
+  });
+
+  it('guard messages keep roles, flatten parts with a space and drop empty or role-less turns', () => {
+    const msgs = guardMessages('openai-chat', {
+      messages: [...chat.messages, { role: 'user', content: '' }, { content: 'no role' }, { role: 'user', content: 42 }],
+    });
+    expect(msgs).toEqual([
+      { role: 'system', content: 'sys prompt' },
+      { role: 'developer', content: 'dev prompt' },
+      { role: 'user', content: 'first question' },
+      { role: 'assistant', content: 'first answer' },
+      { role: 'user', content: 'part a part b' },
+      { role: 'tool', content: 'tool output' },
+    ]);
+  });
+
+  it('guard messages fall back to one user turn of all texts (embeddings arrays), or nothing', () => {
+    expect(guardMessages('openai-embeddings', { input: ['a', 'b'] })).toEqual([{ role: 'user', content: 'a b' }]);
+    expect(guardMessages('openai-embeddings', { input: 'q' })).toEqual([{ role: 'user', content: 'q' }]);
+    expect(guardMessages('openai-chat', { messages: [{ role: 'user', content: '' }] })).toEqual([]);
+  });
+});
