@@ -97,7 +97,9 @@ describe('ai-aws-content-moderation access', () => {
       id: expect.any(String),
       object: 'chat.completion',
       model: 'gpt-4',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'request body exceeds toxicity threshold' }, finish_reason: 'stop' }],
+      choices: [
+        { index: 0, message: { role: 'assistant', content: 'request body exceeds toxicity threshold' }, finish_reason: 'stop' },
+      ],
       usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
     });
     expect(ctx.varValues.get('llm_content_risk_level')).toBe('high');
@@ -147,7 +149,10 @@ describe('ai-aws-content-moderation access', () => {
 
   it('splits text over the length limit into segments and more than ten segments into several calls', async () => {
     const n = mock.calls.length;
-    const { reply } = await moderate(conf({ request_check_length_limit: 4 }), user('abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH'));
+    const { reply } = await moderate(
+      conf({ request_check_length_limit: 4 }),
+      user('abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH'),
+    );
     expect(reply).toBeUndefined();
     expect(mock.calls.slice(n).map((c) => c.segments.length)).toEqual([10, 1]);
     expect(mock.calls.slice(n).every((c) => c.status === 200)).toBe(true);

@@ -64,10 +64,7 @@ async function moderate(
   for (const batch of batches(text, conf.request_check_length_limit)) {
     const r = await state.client.detect(batch);
     if (!r.ok) {
-      ctx.logger.error(
-        { requestId: ctx.requestId, plugin: NAME, ...(r.awsError ? { awsError: r.awsError } : {}) },
-        r.error,
-      );
+      ctx.logger.error({ requestId: ctx.requestId, plugin: NAME, ...(r.awsError ? { awsError: r.awsError } : {}) }, r.error);
       return { error: r.error };
     }
     const reason = verdict(r.results, state.categories, conf.moderation_threshold, 'request body');

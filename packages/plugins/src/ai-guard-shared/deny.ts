@@ -10,7 +10,13 @@ import type { ClientProtocol } from './protocol.js';
 const EMPTY_USAGE = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 } as const;
 
 /** The deny body as APISIX encodes it (a string, written without a trailing newline). */
-export function denyBody(protocol: ClientProtocol, text: string, model: string | undefined, stream: boolean, usage: unknown): string {
+export function denyBody(
+  protocol: ClientProtocol,
+  text: string,
+  model: string | undefined,
+  stream: boolean,
+  usage: unknown,
+): string {
   if (protocol === 'openai-embeddings') {
     return JSON.stringify({ error: { message: text, type: 'content_policy_violation' } });
   }

@@ -15,7 +15,6 @@ const MAX_REASON = 256;
 
 /** Reasons may carry client-controlled text: no control characters, bounded length. */
 export function sanitizeReason(reason: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
   const safe = reason.replace(/[\u0000-\u001f\u007f]/g, ' ');
   return safe.length > MAX_REASON ? safe.slice(0, MAX_REASON) : safe;
 }

@@ -8,7 +8,14 @@ const chat = {
     { role: 'developer', content: [{ type: 'text', text: 'dev prompt' }] },
     { role: 'user', content: 'first question' },
     { role: 'assistant', content: 'first answer' },
-    { role: 'user', content: [{ type: 'text', text: 'part a' }, { type: 'image_url', image_url: { url: 'x' } }, { type: 'text', text: 'part b' }] },
+    {
+      role: 'user',
+      content: [
+        { type: 'text', text: 'part a' },
+        { type: 'image_url', image_url: { url: 'x' } },
+        { type: 'text', text: 'part b' },
+      ],
+    },
     { role: 'tool', content: 'tool output' },
   ],
 };

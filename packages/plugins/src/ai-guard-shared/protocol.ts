@@ -11,9 +11,7 @@ import type { RequestContext } from '@portico/plugin-sdk';
 
 export type ClientProtocol = 'openai-chat' | 'openai-embeddings';
 
-export type ProtocolDetection =
-  | { supported: true; protocol: ClientProtocol }
-  | { supported: false; protocol: string };
+export type ProtocolDetection = { supported: true; protocol: ClientProtocol } | { supported: false; protocol: string };
 
 export type Role = 'user' | 'tool' | 'system' | 'assistant';
 

@@ -37,7 +37,9 @@ describe('ai-lakera-guard schema (APISIX 3.18)', () => {
       'property "lakera_endpoint" validation failed: failed to match pattern "^https?://" with "api.lakera.ai"',
     );
     expect(check({ api_key: 'k', timeout: 0 })).toBe('property "timeout" validation failed: expected 0 to be at least 1');
-    expect(check({ api_key: 'k', deny_code: 600 })).toBe('property "deny_code" validation failed: expected 600 to be at most 599');
+    expect(check({ api_key: 'k', deny_code: 600 })).toBe(
+      'property "deny_code" validation failed: expected 600 to be at most 599',
+    );
   });
 
   it('refuses response scanning (direction output/both), which Portico does not implement', () => {

@@ -119,8 +119,7 @@ export async function startMockComprehend(opts: MockComprehendOptions): Promise<
       date.startsWith(auth.day) &&
       auth.signedHeaders.includes('host') &&
       auth.signedHeaders.includes('x-amz-date') &&
-      expectedSignature(auth, secret, { method: req.method, url: req.url ?? '/', headers: req.headers, body }) ===
-        auth.signature;
+      expectedSignature(auth, secret, { method: req.method, url: req.url ?? '/', headers: req.headers, body }) === auth.signature;
     if (!signedOk) {
       awsError(res, 403, 'InvalidSignatureException', SIGNATURE_MISMATCH);
       return 403;
@@ -142,12 +141,7 @@ export async function startMockComprehend(opts: MockComprehendOptions): Promise<
     calls[calls.length - 1]!.segments = segments;
     calls[calls.length - 1]!.languageCode = parsed.LanguageCode;
     const total = segments.reduce((n, s) => n + Buffer.byteLength(s), 0);
-    if (
-      segments.length === 0 ||
-      segments.length > 10 ||
-      total > 10240 ||
-      segments.some((s) => Buffer.byteLength(s) > 1024)
-    ) {
+    if (segments.length === 0 || segments.length > 10 || total > 10240 || segments.some((s) => Buffer.byteLength(s) > 1024)) {
       awsError(res, 400, 'TextSizeLimitExceededException', 'Input text size exceeds limit.');
       return 400;
     }
