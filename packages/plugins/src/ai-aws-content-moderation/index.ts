@@ -4,6 +4,7 @@
  * texts are scored by AWS Comprehend DetectToxicContent; a category or toxicity score above
  * its threshold ends the request with `deny_code` and a provider-shaped refusal, so the LLM
  * never sees it. Comprehend failing fails the request closed (500 with the error text).
+ * With check_response the LLM's answer is moderated too (./response.ts).
  */
 import type { HookResult, RequestContext } from '@portico/plugin-sdk';
 import { definePlugin } from '@portico/plugin-helpers';
@@ -11,7 +12,9 @@ import { denyReply } from '../ai-guard-shared/deny.js';
 import { onUnsupported } from '../ai-guard-shared/fail-mode.js';
 import { type ClientProtocol, detectProtocol, extractSystemContent, extractTurnContent } from '../ai-guard-shared/protocol.js';
 import { pickedAiRequestBody } from '../ai-guard-shared/request.js';
+import { addResponseGuard, type ResponseGuard } from '../ai-shared/response-guards.js';
 import { createComprehendClient, type ComprehendClient } from './comprehend.js';
+import { type Moderate, responseGuard } from './response.js';
 import { aiAwsContentModerationDefinition, type AiAwsContentModerationConf } from './schema.js';
 import { batches } from './segments.js';
 import { type Thresholds, verdict } from './verdict.js';
@@ -26,17 +29,26 @@ export interface AwsModerationState {
   checkSystem: boolean;
   /** Selected roles other than system (they follow request_check_mode). */
   turnRoles: ReadonlySet<string>;
+  /** check_response: the response guard per client protocol. */
+  responseGuards: Record<ClientProtocol, ResponseGuard>;
 }
 
 export function prepareState(conf: AiAwsContentModerationConf, client?: ComprehendClient): AwsModerationState {
   const turnRoles = new Set<string>(conf.request_check_roles.filter((r) => r !== 'system'));
-  return {
+  // the guards score through this state (read at request time, after it is built)
+  const score: Moderate = (ctx, text, subject, limit) => moderate(ctx, state, text, subject, limit);
+  const state: AwsModerationState = {
     conf,
     client: client ?? createComprehendClient(conf),
     categories: new Map(Object.entries(conf.moderation_categories ?? {})),
     checkSystem: conf.request_check_roles.includes('system'),
     turnRoles,
+    responseGuards: {
+      'openai-chat': responseGuard(conf, 'openai-chat', score),
+      'openai-embeddings': responseGuard(conf, 'openai-embeddings', score),
+    },
   };
+  return state;
 }
 
 function header(ctx: RequestContext, name: string): string | undefined {
@@ -59,15 +71,17 @@ async function moderate(
   ctx: RequestContext,
   state: AwsModerationState,
   text: string,
+  subject: string,
+  limit: number,
 ): Promise<{ reason?: string; error?: string }> {
   const { conf } = state;
-  for (const batch of batches(text, conf.request_check_length_limit)) {
+  for (const batch of batches(text, limit)) {
     const r = await state.client.detect(batch);
     if (!r.ok) {
       ctx.logger.error({ requestId: ctx.requestId, plugin: NAME, ...(r.awsError ? { awsError: r.awsError } : {}) }, r.error);
       return { error: r.error };
     }
-    const reason = verdict(r.results, state.categories, conf.moderation_threshold, 'request body');
+    const reason = verdict(r.results, state.categories, conf.moderation_threshold, subject);
     if (reason) {
       ctx.vars.set('llm_content_risk_level', 'high');
       return { reason };
@@ -75,6 +89,13 @@ async function moderate(
   }
   if (ctx.vars.get('llm_content_risk_level') !== 'high') ctx.vars.set('llm_content_risk_level', 'none');
   return {};
+}
+
+/** A protocol APISIX moderates but Portico cannot read yet: refuse rather than pass it unread. */
+function unreadable(ctx: RequestContext, protocol: string): HookResult {
+  const msg = `unsupported protocol: ${protocol}`;
+  ctx.logger.error({ requestId: ctx.requestId, plugin: NAME }, msg);
+  return { status: 500, body: msg };
 }
 
 async function access(ctx: RequestContext, state: AwsModerationState): Promise<HookResult> {
@@ -90,23 +111,25 @@ async function access(ctx: RequestContext, state: AwsModerationState): Promise<H
       `no ai instance picked, ${NAME} plugin must be used with ai-proxy or ai-proxy-multi plugin`,
     );
   }
+  const detected = detectProtocol(ctx, body);
+  if (conf.check_response) {
+    if (detected.supported) addResponseGuard(ctx, state.responseGuards[detected.protocol]);
+    else if (detected.protocol !== 'passthrough') return unreadable(ctx, detected.protocol);
+  }
   if (!conf.check_request) return undefined;
   const ct = header(ctx, 'content-type')?.toLowerCase();
   if (ct !== undefined && !ct.startsWith('application/json')) {
     const msg = `unsupported content-type: ${ct}`;
     return onUnsupported(conf.fail_mode, NAME, ctx, msg, 400, `${msg}, only application/json is supported`);
   }
-  const detected = detectProtocol(ctx, body);
   if (!detected.supported) {
     const msg = `unsupported protocol: ${detected.protocol}`;
     if (detected.protocol === 'passthrough') return onUnsupported(conf.fail_mode, NAME, ctx, msg, 500, msg);
-    // A protocol APISIX moderates but Portico cannot read yet: refuse rather than pass it unread.
-    ctx.logger.error({ requestId: ctx.requestId, plugin: NAME }, msg);
-    return { status: 500, body: msg };
+    return unreadable(ctx, detected.protocol);
   }
   const text = requestText(state, detected.protocol, body);
   if (text === '') return undefined;
-  const { reason, error } = await moderate(ctx, state, text);
+  const { reason, error } = await moderate(ctx, state, text, 'request body', conf.request_check_length_limit);
   if (error !== undefined) return { status: 500, body: error };
   if (reason === undefined) return undefined;
   return denyReply(ctx, detected.protocol, conf.deny_code, conf.deny_message ?? reason);

@@ -99,8 +99,9 @@ export interface AiAwsContentModerationConf {
   fail_mode: FailMode;
 }
 
-/** Portico moderates the request side only (docs/compatibility.md, "AI guard plugins"). */
-export const CHECK_RESPONSE_UNSUPPORTED = 'check_response is not supported by Portico: only requests are moderated';
+/** Portico has no realtime stream moderation (docs/compatibility.md, "AI guard plugins"). */
+export const REALTIME_UNSUPPORTED =
+  'stream_check_mode realtime is not supported by Portico: use final_packet, or check_response false';
 
 export const aiAwsContentModerationDefinition: PluginDefinition<AiAwsContentModerationConf> = {
   name: 'ai-aws-content-moderation',
@@ -109,6 +110,6 @@ export const aiAwsContentModerationDefinition: PluginDefinition<AiAwsContentMode
   schema: aiAwsContentModerationSchema,
   encryptFields: ['comprehend.secret_access_key'],
   check(conf) {
-    return conf.check_response ? CHECK_RESPONSE_UNSUPPORTED : undefined;
+    return conf.check_response && conf.stream_check_mode === 'realtime' ? REALTIME_UNSUPPORTED : undefined;
   },
 };

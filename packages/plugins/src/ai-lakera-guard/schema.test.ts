@@ -1,6 +1,6 @@
 import { checkPluginConf } from '@portico/schemas';
 import { describe, expect, it } from 'vitest';
-import { aiLakeraGuardDefinition, OUTPUT_UNSUPPORTED } from './schema.js';
+import { aiLakeraGuardDefinition } from './schema.js';
 
 const check = (conf: Record<string, unknown>) => checkPluginConf(aiLakeraGuardDefinition, conf, 'route');
 
@@ -42,8 +42,7 @@ describe('ai-lakera-guard schema (APISIX 3.18)', () => {
     );
   });
 
-  it('refuses response scanning (direction output/both), which Portico does not implement', () => {
-    expect(check({ api_key: 'k', direction: 'output' })).toBe(OUTPUT_UNSUPPORTED);
-    expect(check({ api_key: 'k', direction: 'both' })).toBe(OUTPUT_UNSUPPORTED);
+  it('accepts every direction', () => {
+    for (const direction of ['input', 'output', 'both']) expect(check({ api_key: 'k', direction })).toBeUndefined();
   });
 });

@@ -46,16 +46,10 @@ export interface AiLakeraGuardConf {
   response_failure_message: string;
 }
 
-/** Portico scans requests only (docs/compatibility.md, "AI guard plugins"). */
-export const OUTPUT_UNSUPPORTED = 'direction output and both are not supported by Portico: only requests are scanned';
-
 export const aiLakeraGuardDefinition: PluginDefinition<AiLakeraGuardConf> = {
   name: 'ai-lakera-guard',
   version: 0.1,
   priority: 1028,
   schema: aiLakeraGuardSchema,
   encryptFields: ['api_key'],
-  check(conf) {
-    return conf.direction === 'input' ? undefined : OUTPUT_UNSUPPORTED;
-  },
 };
