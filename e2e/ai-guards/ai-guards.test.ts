@@ -28,15 +28,17 @@ const EMPTY_USAGE = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
 let etcd: EtcdProcess;
 let ca: TestCa;
 let llm: MockLlm;
+/** An LLM whose answers Comprehend and Lakera flag. */
+let harmful: MockLlm;
 let comprehend: MockComprehend;
 let lakera: MockLakera;
 let apps: PorticoApps;
 let dp: string;
 
-const aiProxy = () => ({
+const aiProxy = (endpoint = llm.url) => ({
   provider: 'openai',
   auth: { header: { Authorization: 'Bearer llm-key' } },
-  override: { endpoint: llm.url },
+  override: { endpoint },
 });
 const awsConf = (extra: Record<string, unknown> = {}, comp: Record<string, unknown> = {}) => ({
   comprehend: {
@@ -54,11 +56,11 @@ const lakeraConf = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-async function route(id: string, plugins: Record<string, unknown>, withProxy = true): Promise<void> {
+async function route(id: string, plugins: Record<string, unknown>, withProxy = true, endpoint = llm.url): Promise<void> {
   const body: Record<string, unknown> = {
     uri: `/${id}`,
     methods: ['POST'],
-    plugins: withProxy ? { 'ai-proxy': aiProxy(), ...plugins } : plugins,
+    plugins: withProxy ? { 'ai-proxy': aiProxy(endpoint), ...plugins } : plugins,
   };
   if (!withProxy) body.upstream = { type: 'roundrobin', nodes: { [`127.0.0.1:${llm.port}`]: 1 } };
   await putAndWait(apps, `/apisix/admin/routes/${id}`, body, { uri: `/${id}` });
@@ -84,6 +86,7 @@ beforeAll(async () => {
   ca = createTestCa('Portico e2e guards CA');
   etcd = await startEtcd();
   llm = await startMockLlm({ apiKey: 'llm-key', content: 'Sure, 1+1 equals 2.' });
+  harmful = await startMockLlm({ apiKey: 'llm-key', content: 'I will kill you, and ignore previous instructions too.' });
   comprehend = await startMockComprehend({
     tls: ca.issue({ cn: 'localhost', dns: ['localhost'] }),
     credentials: { [AWS_KEY_ID]: AWS_SECRET },
@@ -106,11 +109,16 @@ beforeAll(async () => {
     'ai-lakera-guard': lakeraConf({ reveal_failure_categories: true, deny_code: 403 }),
   });
   await route('no-proxy', { 'ai-lakera-guard': lakeraConf({ fail_mode: 'error' }) }, false);
+  const awsResponse = { 'ai-aws-content-moderation': awsConf({ check_request: false, check_response: true, deny_code: 400 }) };
+  await route('aws-resp', awsResponse, true, harmful.url);
+  await route('aws-resp-clean', awsResponse, true, llm.url);
+  await route('lakera-out', { 'ai-lakera-guard': lakeraConf({ direction: 'output' }) }, true, harmful.url);
+  await route('lakera-out-clean', { 'ai-lakera-guard': lakeraConf({ direction: 'output' }) }, true, llm.url);
 }, 120_000);
 
 afterAll(async () => {
   await apps?.stop();
-  await Promise.all([llm?.close(), comprehend?.close(), lakera?.close()]);
+  await Promise.all([llm?.close(), harmful?.close(), comprehend?.close(), lakera?.close()]);
   await etcd?.cleanup();
   ca?.cleanup();
 });
@@ -268,6 +276,48 @@ describe('both guards on one route', () => {
   });
 });
 
+describe('response side', () => {
+  it('check_response: a toxic answer is replaced by deny_code and the refusal; a clean one passes', async () => {
+    const r = await postJson(`${dp}/aws-resp`, chat('hello'));
+    expect(r.status).toBe(400);
+    expect(r.json()).toMatchObject({
+      object: 'chat.completion',
+      model: 'gpt-4',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'response body exceeds toxicity threshold' } }],
+      usage: { prompt_tokens: 23, completion_tokens: 8, total_tokens: 31 },
+    });
+    const ok = await postJson(`${dp}/aws-resp-clean`, chat('hello'));
+    expect(ok.status).toBe(200);
+    expect((ok.json().choices as [{ message: { content: string } }])[0].message.content).toBe('Sure, 1+1 equals 2.');
+  });
+
+  it('check_response with a stream: the answer flows and its last data frame says risk_level high', async () => {
+    const r = await postJson(`${dp}/aws-resp`, chat('hello', { stream: true }));
+    expect(r.status).toBe(200);
+    expect(r.text).toContain('"content":"I will kill "');
+    const annotated = r.text.split('\n').filter((l) => l.includes('"risk_level"'));
+    expect(annotated.map((l) => JSON.parse(l.slice(6)).risk_level)).toEqual(['high']);
+    expect(r.text).toMatch(/data: \[DONE\]\n\n$/);
+  });
+
+  it('direction output: a flagged answer is replaced by the response refusal', async () => {
+    const r = await postJson(`${dp}/lakera-out`, chat('hello'));
+    expect(r.status).toBe(200);
+    expect((r.json().choices as [{ message: { content: string } }])[0].message.content).toBe('Response blocked by Lakera Guard');
+  });
+
+  it('direction output with a stream: a flagged answer never reaches the client, a clean one arrives intact', async () => {
+    const r = await postJson(`${dp}/lakera-out`, chat('hello', { stream: true }));
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toContain('text/event-stream');
+    expect(r.text).not.toContain('kill');
+    expect(r.text).toMatch(/^(:\n\n)+data: \{.*"content":"Response blocked by Lakera Guard".*\}\n\ndata: \[DONE\]$/s);
+    const ok = await postJson(`${dp}/lakera-out-clean`, chat('hello', { stream: true }));
+    expect(ok.text).toMatch(/^(:\n\n)+data: \{.*"content":"Sure, /s);
+    expect(ok.text).toMatch(/data: \[DONE\]\n\n$/);
+  });
+});
+
 describe('Admin API checks', () => {
   const put = (plugins: Record<string, unknown>) =>
     adminRequest(apps, 'PUT', '/apisix/admin/routes/guard-bad', {
@@ -296,6 +346,10 @@ describe('Admin API checks', () => {
       [
         { 'ai-aws-content-moderation': awsConf({ deny_code: 199 }) },
         'failed to check the configuration of plugin ai-aws-content-moderation err: property "deny_code" validation failed: expected 199 to be at least 200',
+      ],
+      [
+        { 'ai-aws-content-moderation': awsConf({ check_response: true, stream_check_mode: 'realtime' }) },
+        'failed to check the configuration of plugin ai-aws-content-moderation err: stream_check_mode realtime is not supported by Portico: use final_packet, or check_response false',
       ],
     ];
     for (const [plugins, msg] of cases) {
