@@ -92,12 +92,19 @@ beforeAll(async () => {
     credentials: { [AWS_KEY_ID]: AWS_SECRET },
   });
   lakera = await startMockLakera({ tls: ca.issue({ cn: 'localhost', dns: ['localhost'] }), apiKey: LAKERA_KEY });
-  apps = await startPortico({ etcdEndpoint: etcd.endpoint, env: { NODE_EXTRA_CA_CERTS: ca.certFile } });
+  apps = await startPortico({
+    etcdEndpoint: etcd.endpoint,
+    env: { NODE_EXTRA_CA_CERTS: ca.certFile, E2E_LAKERA_KEY: LAKERA_KEY, E2E_AWS_SECRET: AWS_SECRET },
+  });
   dp = apps.dataPlanes[0]!.url;
   await route('aws', { 'ai-aws-content-moderation': awsConf({ deny_code: 400, moderation_categories: { PROFANITY: 0.5 } }) });
   await route('aws-bad-sig', { 'ai-aws-content-moderation': awsConf({}, { secret_access_key: 'not-the-right-secret' }) });
   await route('aws-down', { 'ai-aws-content-moderation': awsConf({}, { endpoint: 'https://localhost:9' }) });
   await route('lakera', { 'ai-lakera-guard': lakeraConf() });
+  await route('secret-refs', {
+    'ai-aws-content-moderation': awsConf({ deny_code: 400 }, { secret_access_key: '$env://E2E_AWS_SECRET' }),
+    'ai-lakera-guard': lakeraConf({ api_key: '$env://E2E_LAKERA_KEY' }),
+  });
   await route('lakera-open', {
     'ai-lakera-guard': lakeraConf({ fail_open: true, lakera_endpoint: 'https://localhost:9/v2/guard' }),
   });
@@ -256,6 +263,17 @@ describe('ai-lakera-guard', () => {
       500,
       'no ai instance picked, ai-lakera-guard plugin must be used with ai-proxy or ai-proxy-multi plugin',
     ]);
+  });
+});
+
+describe('secret references', () => {
+  it('$env:// keys reach Comprehend (the signature verifies) and Lakera (the bearer matches)', async () => {
+    const [awsBefore, lkBefore, llmBefore] = [comprehend.calls.length, lakera.calls.length, llm.requests.length];
+    const r = await postJson(`${dp}/secret-refs`, chat('good_request'));
+    expect(r.status).toBe(200);
+    expect(comprehend.calls.slice(awsBefore).map((c) => c.status)).toEqual([200]);
+    expect(lakera.calls.slice(lkBefore).map((c) => [c.status, c.headers.authorization])).toEqual([[200, `Bearer ${LAKERA_KEY}`]]);
+    expect(llm.requests.length).toBe(llmBefore + 1);
   });
 });
 
