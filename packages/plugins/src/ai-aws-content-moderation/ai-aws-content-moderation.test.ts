@@ -89,6 +89,14 @@ describe('ai-aws-content-moderation access', () => {
     expect(ctx.varValues.get('llm_content_risk_level')).toBe('none');
   });
 
+  it('signs with a session token when comprehend.session_token is set (X-Amz-Security-Token)', async () => {
+    const n = mock.calls.length;
+    expect((await moderate(conf({}, { session_token: 'temporary-token' }), user('good_request'))).reply).toBeUndefined();
+    expect(mock.calls[n]!.status).toBe(200);
+    expect(mock.calls[n]!.headers['x-amz-security-token']).toBe('temporary-token');
+    expect(mock.calls[n]!.headers.authorization).toContain('x-amz-security-token');
+  });
+
   it('denies a toxic request with deny_code and a chat.completion carrying the reason', async () => {
     const { reply, ctx } = await moderate(conf({ deny_code: 400 }), user('toxic', { model: 'gpt-4' }));
     expect(reply?.status).toBe(400);

@@ -79,9 +79,12 @@ function awsErrorType(body: Buffer): string | undefined {
 
 export function createComprehendClient(conf: AiAwsContentModerationConf): ComprehendClient {
   const target = comprehendTarget(conf.comprehend);
+  // session_token is not declared by the schema but is read by APISIX (extra keys are allowed)
+  const token = conf.comprehend.session_token;
   const credentials: AwsCredentials = {
     accessKeyId: conf.comprehend.access_key_id,
     secretAccessKey: conf.comprehend.secret_access_key,
+    ...(typeof token === 'string' && token !== '' ? { sessionToken: token } : {}),
   };
   const region = conf.comprehend.region;
   const agent: Agent = createGuardAgent({

@@ -79,6 +79,8 @@ export interface AiAwsContentModerationConf {
     region: string;
     endpoint?: string;
     ssl_verify: boolean;
+    /** Undeclared, but read by APISIX for temporary credentials. */
+    session_token?: unknown;
   };
   moderation_categories?: Partial<Record<ModerationCategory, number>>;
   moderation_threshold: number;
