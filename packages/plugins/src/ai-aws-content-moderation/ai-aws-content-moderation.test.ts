@@ -52,9 +52,13 @@ function conf(extra: Record<string, unknown> = {}, comprehend: Record<string, un
 async function moderate(
   c: AiAwsContentModerationConf,
   body: unknown,
-  opts: { withProxy?: boolean } = {},
+  opts: { withProxy?: boolean; uri?: string } = {},
 ): Promise<{ reply: Reply | undefined; ctx: FakeContext; state: AwsModerationState }> {
-  const ctx = fakeContext({ headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const ctx = fakeContext({
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    ...(opts.uri ? { uri: opts.uri } : {}),
+  });
   if (opts.withProxy !== false) {
     const pstate = aiProxy.prepare!(proxyConf, { resourceKey: '/apisix/routes/1', scope: 'route', services: undefined as never });
     expect(await aiProxy.access!(ctx, pstate)).toBeUndefined();
@@ -226,5 +230,31 @@ describe('ai-aws-content-moderation access', () => {
       headers: { 'content-type': 'application/json' },
       body: '{"error":{"message":"request body exceeds toxicity threshold","type":"content_policy_violation"}}',
     });
+  });
+
+  it('an Anthropic Messages client gets an Anthropic-shaped refusal; its top-level system prompt is scored', async () => {
+    const n = mock.calls.length;
+    const body = {
+      model: 'claude-x',
+      system: 'be kind',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'toxic' }] }],
+    };
+    const { reply } = await moderate(conf({ deny_code: 403 }), body, { uri: '/v1/messages' });
+    expect(mock.calls[n]!.segments).toEqual(['be kind toxic']);
+    expect(reply?.status).toBe(403);
+    expect(JSON.parse(String(reply?.body))).toEqual({
+      id: expect.any(String),
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-x',
+      content: [{ type: 'text', text: 'request body exceeds toxicity threshold' }],
+      stop_reason: 'end_turn',
+      usage: { input_tokens: 0, output_tokens: 0 },
+    });
+  });
+
+  it('a Bedrock Converse request, which Portico cannot read, is refused rather than passed unread', async () => {
+    const { reply } = await moderate(conf(), user('toxic'), { uri: '/model/m/converse' });
+    expect(reply).toEqual({ status: 500, body: 'unsupported protocol: bedrock-converse' });
   });
 });

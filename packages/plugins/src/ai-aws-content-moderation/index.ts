@@ -10,7 +10,13 @@ import type { HookResult, RequestContext } from '@portico/plugin-sdk';
 import { definePlugin } from '@portico/plugin-helpers';
 import { denyReply } from '../ai-guard-shared/deny.js';
 import { onUnsupported } from '../ai-guard-shared/fail-mode.js';
-import { type ClientProtocol, detectProtocol, extractSystemContent, extractTurnContent } from '../ai-guard-shared/protocol.js';
+import {
+  type ClientProtocol,
+  detectProtocol,
+  extractSystemContent,
+  extractTurnContent,
+  perProtocol,
+} from '../ai-guard-shared/protocol.js';
 import { pickedAiRequestBody } from '../ai-guard-shared/request.js';
 import { addResponseGuard, type ResponseGuard } from '../ai-shared/response-guards.js';
 import { createComprehendClient, type ComprehendClient } from './comprehend.js';
@@ -43,10 +49,7 @@ export function prepareState(conf: AiAwsContentModerationConf, client?: Comprehe
     categories: new Map(Object.entries(conf.moderation_categories ?? {})),
     checkSystem: conf.request_check_roles.includes('system'),
     turnRoles,
-    responseGuards: {
-      'openai-chat': responseGuard(conf, 'openai-chat', score),
-      'openai-embeddings': responseGuard(conf, 'openai-embeddings', score),
-    },
+    responseGuards: perProtocol((p) => responseGuard(conf, p, score)),
   };
   return state;
 }

@@ -35,6 +35,49 @@ describe('guard deny answers', () => {
     );
   });
 
+  it('an Anthropic deny is a message, or the message_start … message_stop event sequence when streaming', () => {
+    const usage = { input_tokens: 0, output_tokens: 0 };
+    expect(JSON.parse(denyBody('anthropic-messages', 'no', 'claude', false, usage))).toEqual({
+      id: expect.any(String),
+      type: 'message',
+      role: 'assistant',
+      model: 'claude',
+      content: [{ type: 'text', text: 'no' }],
+      stop_reason: 'end_turn',
+      usage,
+    });
+    const events = denyBody('anthropic-messages', 'no', 'claude', true, usage).split('\n\n').filter(Boolean);
+    expect(events.map((e) => e.split('\n')[0])).toEqual([
+      'event: message_start',
+      'event: content_block_start',
+      'event: content_block_delta',
+      'event: content_block_stop',
+      'event: message_delta',
+      'event: message_stop',
+    ]);
+    expect(events[2]).toBe(
+      'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"no"}}',
+    );
+    expect(events[5]).toBe('event: message_stop\ndata: {}');
+  });
+
+  it('a Responses deny is a completed response, or output_text.delta + response.completed events', () => {
+    const usage = { input_tokens: 0, output_tokens: 0, total_tokens: 0 };
+    const r = JSON.parse(denyBody('openai-responses', 'no', 'gpt-4o', false, usage));
+    expect(r).toEqual({
+      id: expect.any(String),
+      object: 'response',
+      status: 'completed',
+      model: 'gpt-4o',
+      output: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'no' }] }],
+      usage,
+    });
+    const s = denyBody('openai-responses', 'no', 'gpt-4o', true, usage);
+    expect(s).toMatch(
+      /^event: response\.output_text\.delta\ndata: \{"type":"response\.output_text\.delta","delta":"no"\}\n\nevent: response\.completed\ndata: \{"type":"response\.completed","response":\{.*\}\}\n\n$/,
+    );
+  });
+
   it('the reply carries deny_code, the content type of the request kind and the client model', async () => {
     const ctx = fakeContext();
     ctx.vars.set('request_type', 'ai_stream');

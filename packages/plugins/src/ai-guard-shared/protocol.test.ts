@@ -26,12 +26,23 @@ describe('guard protocol extraction', () => {
     expect(detectProtocol(fakeContext(), { input: 'x' })).toEqual({ supported: true, protocol: 'openai-embeddings' });
     expect(detectProtocol(fakeContext(), { prompt: 'x' })).toEqual({ supported: false, protocol: 'passthrough' });
     expect(detectProtocol(fakeContext({ uri: '/v1/messages' }), { messages: [] })).toEqual({
-      supported: false,
+      supported: true,
       protocol: 'anthropic-messages',
+    });
+    expect(detectProtocol(fakeContext({ uri: '/api/v1/responses' }), { input: 'x' })).toEqual({
+      supported: true,
+      protocol: 'openai-responses',
+    });
+    expect(detectProtocol(fakeContext({ uri: '/model/m1/converse' }), { messages: [] })).toEqual({
+      supported: false,
+      protocol: 'bedrock-converse',
     });
     const ctx = fakeContext();
     ctx.shared.set('ai_client_protocol', 'openai-responses');
-    expect(detectProtocol(ctx, { messages: [] })).toEqual({ supported: false, protocol: 'openai-responses' });
+    expect(detectProtocol(ctx, { messages: [] })).toEqual({ supported: true, protocol: 'openai-responses' });
+    const other = fakeContext({ uri: '/v1/messages' });
+    other.shared.set('ai_shared.state', { request: { protocol: { name: 'passthrough' } } });
+    expect(detectProtocol(other, { messages: [] })).toEqual({ supported: false, protocol: 'passthrough' });
   });
 
   it('system content covers system and developer roles, text parts only', () => {
@@ -79,5 +90,66 @@ describe('guard protocol extraction', () => {
     expect(guardMessages('openai-embeddings', { input: ['a', 'b'] })).toEqual([{ role: 'user', content: 'a b' }]);
     expect(guardMessages('openai-embeddings', { input: 'q' })).toEqual([{ role: 'user', content: 'q' }]);
     expect(guardMessages('openai-chat', { messages: [{ role: 'user', content: '' }] })).toEqual([]);
+  });
+
+  it('anthropic: top-level system (string or text blocks), turns by role, system string as a message', () => {
+    const body = {
+      system: [
+        { type: 'text', text: 'sys a' },
+        { type: 'text', text: 'sys b' },
+      ],
+      messages: [
+        { role: 'user', content: 'q1' },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: 'a1' },
+            { type: 'tool_use', id: 't', name: 'f', input: {} },
+          ],
+        },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 't', content: 'hidden' },
+            { type: 'text', text: 'q2' },
+          ],
+        },
+      ],
+    };
+    expect(extractSystemContent('anthropic-messages', body)).toEqual(['sys a', 'sys b']);
+    expect(extractTurnContent('anthropic-messages', body, 'last', new Set(['user']))).toEqual(['q2']);
+    expect(extractTurnContent('anthropic-messages', body, 'all', new Set(['user', 'assistant']))).toEqual(['q1', 'a1', 'q2']);
+    expect(guardMessages('anthropic-messages', { ...body, system: 'be brief' })).toEqual([
+      { role: 'system', content: 'be brief' },
+      { role: 'user', content: 'q1' },
+      { role: 'assistant', content: 'a1' },
+      { role: 'user', content: 'q2' },
+    ]);
+  });
+
+  it('responses: instructions and system items, string items as user, tool outputs as tool turns', () => {
+    const body = {
+      instructions: 'be brief',
+      input: [
+        { role: 'developer', content: 'dev' },
+        'plain user text',
+        { role: 'user', content: [{ type: 'input_text', text: 'q' }] },
+        { type: 'function_call_output', call_id: 'c', output: 'tool said' },
+      ],
+    };
+    expect(extractSystemContent('openai-responses', body)).toEqual(['be brief', 'dev']);
+    expect(extractTurnContent('openai-responses', body, 'last', new Set(['user', 'tool']))).toEqual([
+      'plain user text',
+      'q',
+      'tool said',
+    ]);
+    expect(extractTurnContent('openai-responses', { input: 'hi' }, 'all', new Set(['user']))).toEqual(['hi']);
+    expect(guardMessages('openai-responses', body)).toEqual([
+      { role: 'system', content: 'be brief' },
+      { role: 'developer', content: 'dev' },
+      { role: 'user', content: 'plain user text' },
+      { role: 'user', content: 'q' },
+      { role: 'user', content: 'tool said' },
+    ]);
   });
 });

@@ -1,19 +1,13 @@
 /**
- * What the guard plugins read from a client request, per client protocol (APISIX
- * ai-protocols/openai-chat.lua and openai-embeddings.lua: extract_system_content,
- * extract_turn_content, extract_request_content, get_messages).
- *
- * Portico's AI layer serves OpenAI chat and embeddings bodies; a request whose URI names
- * another protocol (Anthropic Messages, OpenAI Responses) is reported as such so the guard
- * can refuse to wave it through unread.
+ * Which client protocol a request speaks, and what the guard plugins read from it (APISIX
+ * ai-protocols: detection order, then each protocol's extractors in ./readers.ts).
  */
 import type { RequestContext } from '@portico/plugin-sdk';
+import { anthropicMessages, openaiChat, openaiEmbeddings, openaiResponses, type ProtocolReader } from './readers.js';
 
-export type ClientProtocol = 'openai-chat' | 'openai-embeddings';
+export type ClientProtocol = 'openai-chat' | 'openai-embeddings' | 'anthropic-messages' | 'openai-responses';
 
 export type ProtocolDetection = { supported: true; protocol: ClientProtocol } | { supported: false; protocol: string };
-
-export type Role = 'user' | 'tool' | 'system' | 'assistant';
 
 /** A conversation turn with its text flattened to one string (Lakera's message shape). */
 export interface GuardMessage {
@@ -23,107 +17,75 @@ export interface GuardMessage {
 
 type Body = Readonly<Record<string, unknown>>;
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+const READERS: Record<ClientProtocol, ProtocolReader> = {
+  'openai-chat': openaiChat,
+  'openai-embeddings': openaiEmbeddings,
+  'anthropic-messages': anthropicMessages,
+  'openai-responses': openaiResponses,
+};
+
+const isClientProtocol = (p: unknown): p is ClientProtocol => typeof p === 'string' && p in READERS;
+
+/** One value per client protocol the guards read (built once per conf). */
+export function perProtocol<T>(make: (protocol: ClientProtocol) => T): Record<ClientProtocol, T> {
+  return {
+    'openai-chat': make('openai-chat'),
+    'openai-embeddings': make('openai-embeddings'),
+    'anthropic-messages': make('anthropic-messages'),
+    'openai-responses': make('openai-responses'),
+  };
+}
+
+/** The protocol the AI layer recorded for this request, if any (ai-shared run state or ctx.shared). */
+function recorded(ctx: RequestContext): unknown {
+  const state = ctx.shared.get('ai_shared.state') as { request?: { protocol?: { name?: unknown } } } | undefined;
+  return state?.request?.protocol?.name ?? ctx.shared.get('ai_client_protocol');
+}
 
 /**
- * The client protocol (APISIX `ctx.ai_client_protocol`): the one an earlier plugin recorded
- * in `ctx.shared`, else detected in APISIX's order (URI suffix, then body shape).
+ * The client protocol (APISIX `ctx.ai_client_protocol`): the one the AI layer recorded, else
+ * detected in APISIX's order — bedrock (`/model/<id>/converse[-stream]`), Anthropic Messages
+ * (URI ends in /v1/messages), OpenAI Responses (/v1/responses), chat (`messages`),
+ * embeddings (`input`), else passthrough.
  */
 export function detectProtocol(ctx: RequestContext, body: Body): ProtocolDetection {
-  const recorded = ctx.shared.get('ai_client_protocol');
-  if (recorded === 'openai-chat' || recorded === 'openai-embeddings') return { supported: true, protocol: recorded };
-  if (typeof recorded === 'string') return { supported: false, protocol: recorded };
-  if (ctx.uri.endsWith('/v1/messages')) return { supported: false, protocol: 'anthropic-messages' };
-  if (ctx.uri.endsWith('/v1/responses')) return { supported: false, protocol: 'openai-responses' };
-  if (isObject(body.messages)) return { supported: true, protocol: 'openai-chat' };
+  const known = recorded(ctx);
+  if (isClientProtocol(known)) return { supported: true, protocol: known };
+  if (typeof known === 'string') return { supported: false, protocol: known };
+  if (/\/model\/[^/]+\/converse(-stream)?$/.test(ctx.uri)) return { supported: false, protocol: 'bedrock-converse' };
+  if (ctx.uri.endsWith('/v1/messages')) return { supported: true, protocol: 'anthropic-messages' };
+  if (ctx.uri.endsWith('/v1/responses')) return { supported: true, protocol: 'openai-responses' };
+  if (typeof body.messages === 'object' && body.messages !== null) return { supported: true, protocol: 'openai-chat' };
   if (body.input !== undefined && body.input !== null) return { supported: true, protocol: 'openai-embeddings' };
   return { supported: false, protocol: 'passthrough' };
 }
 
-/** Text of one chat message: string content, or the `text` parts of an array. */
-function messageTexts(message: unknown, into: string[]): void {
-  if (!isObject(message)) return;
-  const c = message.content;
-  if (typeof c === 'string') into.push(c);
-  else if (Array.isArray(c)) {
-    for (const part of c) {
-      if (isObject(part) && part.type === 'text' && typeof part.text === 'string') into.push(part.text);
-    }
-  }
-}
-
-const chatMessages = (body: Body): readonly unknown[] => (Array.isArray(body.messages) ? body.messages : []);
-
-function embeddingsInput(body: Body): string[] {
-  const input = body.input;
-  if (typeof input === 'string') return [input];
-  if (Array.isArray(input)) return input.filter((i): i is string => typeof i === 'string');
-  return [];
-}
-
-/** `system` covers OpenAI's `developer` role too (same prompt slot). */
-const SYSTEM_ROLES = new Set(['system', 'developer']);
-
 /** Every system-prompt text (checked on every request, whatever the mode). */
 export function extractSystemContent(protocol: ClientProtocol, body: Body): string[] {
-  if (protocol === 'openai-embeddings') return [];
-  const out: string[] = [];
-  for (const m of chatMessages(body)) {
-    if (isObject(m) && typeof m.role === 'string' && SYSTEM_ROLES.has(m.role)) messageTexts(m, out);
-  }
-  return out;
+  return READERS[protocol].system(body);
 }
 
-/**
- * Texts of the turn messages whose role is in `roles`: all of them (`all`), or only the
- * trailing run of such messages (`last`, the newest turn). Embeddings input counts as user
- * content.
- */
+/** Texts of the turns whose role is in `roles`: all of them, or the trailing run (`last`). */
 export function extractTurnContent(
   protocol: ClientProtocol,
   body: Body,
   mode: 'last' | 'all',
   roles: ReadonlySet<string>,
 ): string[] {
-  if (protocol === 'openai-embeddings') return roles.has('user') ? embeddingsInput(body) : [];
-  const messages = chatMessages(body);
-  const selected = (m: unknown): boolean => isObject(m) && typeof m.role === 'string' && roles.has(m.role);
-  let start = 0;
-  if (mode === 'last') {
-    start = messages.length;
-    while (start > 0 && selected(messages[start - 1])) start -= 1;
-  }
-  const out: string[] = [];
-  for (let i = start; i < messages.length; i++) if (selected(messages[i])) messageTexts(messages[i], out);
-  return out;
+  return READERS[protocol].turns(body, mode, roles);
 }
 
-/** All message texts (or embeddings inputs), roles ignored. */
+/** All request texts, roles ignored. */
 export function extractRequestContent(protocol: ClientProtocol, body: Body): string[] {
-  if (protocol === 'openai-embeddings') return embeddingsInput(body);
-  const out: string[] = [];
-  for (const m of chatMessages(body)) messageTexts(m, out);
-  return out;
+  return READERS[protocol].all(body);
 }
 
 /**
- * The conversation as {role, content} turns, content flattened with " ", keeping only turns
- * with a string role and non-empty text; when nothing is left, one user turn made of all
- * request texts (embeddings input arrays end up there).
+ * The conversation as {role, content} turns, keeping only turns with a string role and
+ * non-empty text; when nothing is left, one user turn made of all request texts.
  */
 export function guardMessages(protocol: ClientProtocol, body: Body): GuardMessage[] {
-  const out: GuardMessage[] = [];
-  if (protocol === 'openai-embeddings') {
-    if (typeof body.input === 'string' && body.input !== '') out.push({ role: 'user', content: body.input });
-  } else {
-    for (const m of chatMessages(body)) {
-      const texts: string[] = [];
-      messageTexts(m, texts);
-      if (texts.length === 0 || !isObject(m) || typeof m.role !== 'string') continue;
-      const content = texts.join(' ');
-      if (content !== '') out.push({ role: m.role, content });
-    }
-  }
+  const out = READERS[protocol].messages(body).filter((m) => m.content !== '');
   if (out.length > 0) return out;
   const all = extractRequestContent(protocol, body).join(' ');
   return all === '' ? [] : [{ role: 'user', content: all }];

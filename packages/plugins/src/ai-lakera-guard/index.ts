@@ -10,7 +10,13 @@ import type { HookResult, RequestContext } from '@portico/plugin-sdk';
 import { definePlugin } from '@portico/plugin-helpers';
 import { denyReply } from '../ai-guard-shared/deny.js';
 import { onUnsupported } from '../ai-guard-shared/fail-mode.js';
-import { type ClientProtocol, detectProtocol, type GuardMessage, guardMessages } from '../ai-guard-shared/protocol.js';
+import {
+  type ClientProtocol,
+  detectProtocol,
+  type GuardMessage,
+  guardMessages,
+  perProtocol,
+} from '../ai-guard-shared/protocol.js';
 import { pickedAiRequestBody } from '../ai-guard-shared/request.js';
 import { addResponseGuard, type ResponseGuard } from '../ai-shared/response-guards.js';
 import { createLakeraClient, type LakeraClient } from './client.js';
@@ -77,10 +83,7 @@ export function prepareState(conf: AiLakeraGuardConf, client?: LakeraClient): La
   const state: LakeraGuardState = {
     conf,
     client: client ?? createLakeraClient(conf),
-    responseGuards: {
-      'openai-chat': lakeraResponseGuard(conf, 'openai-chat', run),
-      'openai-embeddings': lakeraResponseGuard(conf, 'openai-embeddings', run),
-    },
+    responseGuards: perProtocol((p) => lakeraResponseGuard(conf, p, run)),
   };
   return state;
 }

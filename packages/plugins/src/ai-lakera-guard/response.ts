@@ -9,14 +9,13 @@
  *   the log only.
  */
 import type { Reply, RequestContext } from '@portico/plugin-sdk';
-import { denyBody, denyReply } from '../ai-guard-shared/deny.js';
+import { denyBody, denyReply, denyUsage } from '../ai-guard-shared/deny.js';
 import type { ClientProtocol } from '../ai-guard-shared/protocol.js';
 import type { ResponseGuard } from '../ai-shared/response-guards.js';
 import type { Scan } from './index.js';
 import type { AiLakeraGuardConf } from './schema.js';
 
 const KEEPALIVE = Buffer.from(':\n\n');
-const EMPTY_USAGE = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
 
 export function lakeraResponseGuard(conf: AiLakeraGuardConf, protocol: ClientProtocol, scan: Scan): ResponseGuard {
   const scanText = (ctx: RequestContext, text: string) => scan(ctx, [{ role: 'assistant', content: text }], 'response');
@@ -62,6 +61,5 @@ async function* heldStream(
     yield Buffer.concat(held);
     return;
   }
-  const usage = ctx.shared.get('llm_raw_usage') ?? EMPTY_USAGE;
-  yield Buffer.from(denyBody(protocol, deny, ctx.vars.get('request_llm_model'), true, usage));
+  yield Buffer.from(denyBody(protocol, deny, ctx.vars.get('request_llm_model'), true, denyUsage(ctx, protocol)));
 }
