@@ -3,6 +3,7 @@
  * ai-protocols: detection order, then each protocol's extractors in ./readers.ts).
  */
 import type { RequestContext } from '@portico/plugin-sdk';
+import { getMessages } from '../ai-prompt-shared/protocols.js';
 import { anthropicMessages, openaiChat, openaiEmbeddings, openaiResponses, type ProtocolReader } from './readers.js';
 
 export type ClientProtocol = 'openai-chat' | 'openai-embeddings' | 'anthropic-messages' | 'openai-responses';
@@ -85,7 +86,10 @@ export function extractRequestContent(protocol: ClientProtocol, body: Body): str
  * non-empty text; when nothing is left, one user turn made of all request texts.
  */
 export function guardMessages(protocol: ClientProtocol, body: Body): GuardMessage[] {
-  const out = READERS[protocol].messages(body).filter((m) => m.content !== '');
+  const out: GuardMessage[] = [];
+  for (const m of getMessages(protocol, body)) {
+    if (typeof m.role === 'string' && m.content !== '') out.push({ role: m.role, content: m.content });
+  }
   if (out.length > 0) return out;
   const all = extractRequestContent(protocol, body).join(' ');
   return all === '' ? [] : [{ role: 'user', content: all }];

@@ -1,10 +1,9 @@
 /**
  * Per-protocol text readers of the guards (APISIX ai-protocols/*.lua extract_system_content,
- * extract_turn_content, extract_request_content, get_messages): what each client protocol's
- * body holds as system prompt, conversation turns and role-tagged messages.
+ * extract_turn_content, extract_request_content): what each client protocol's body holds as
+ * system prompt and conversation turns. Role-tagged messages come from the prompt plugins'
+ * `getMessages` (ai-prompt-shared/protocols.ts).
  */
-import type { GuardMessage } from './protocol.js';
-
 type Body = Readonly<Record<string, unknown>>;
 
 export interface ProtocolReader {
@@ -12,8 +11,6 @@ export interface ProtocolReader {
   /** Texts of turns whose role is in `roles`: all, or only the trailing run (`last`). */
   turns(body: Body, mode: 'last' | 'all', roles: ReadonlySet<string>): string[];
   all(body: Body): string[];
-  /** Role-tagged turns, parts joined with " " (before empty turns are dropped). */
-  messages(body: Body): GuardMessage[];
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -52,16 +49,6 @@ const messageText = (m: unknown, into: string[]): void => {
   if (isObject(m)) contentTexts(m.content, into);
 };
 
-function joinedMessages(items: readonly unknown[]): GuardMessage[] {
-  const out: GuardMessage[] = [];
-  for (const m of items) {
-    const texts: string[] = [];
-    messageText(m, texts);
-    if (texts.length > 0 && isObject(m) && typeof m.role === 'string') out.push({ role: m.role, content: texts.join(' ') });
-  }
-  return out;
-}
-
 /** `system` covers OpenAI's `developer` role too (same prompt slot). */
 const SYSTEM_ROLES = new Set(['system', 'developer']);
 
@@ -69,7 +56,6 @@ export const openaiChat: ProtocolReader = {
   system: (body) => roleTurns(list(body.messages), 'all', hasRole(SYSTEM_ROLES), messageText),
   turns: (body, mode, roles) => roleTurns(list(body.messages), mode, hasRole(roles), messageText),
   all: (body) => roleTurns(list(body.messages), 'all', () => true, messageText),
-  messages: (body) => joinedMessages(list(body.messages)),
 };
 
 function embeddingsInput(body: Body): string[] {
@@ -81,7 +67,6 @@ export const openaiEmbeddings: ProtocolReader = {
   system: () => [],
   turns: (body, _mode, roles) => (roles.has('user') ? embeddingsInput(body) : []),
   all: embeddingsInput,
-  messages: (body) => (typeof body.input === 'string' ? [{ role: 'user', content: body.input }] : []),
 };
 
 export const anthropicMessages: ProtocolReader = {
@@ -92,10 +77,6 @@ export const anthropicMessages: ProtocolReader = {
   },
   turns: (body, mode, roles) => roleTurns(list(body.messages), mode, hasRole(roles), messageText),
   all: (body) => roleTurns(list(body.messages), 'all', () => true, messageText),
-  messages: (body) => [
-    ...(typeof body.system === 'string' ? [{ role: 'system', content: body.system }] : []),
-    ...joinedMessages(list(body.messages)),
-  ],
 };
 
 /** A Responses `input` item's text: a string item, `content` (string or parts), `text`, or a tool `output`. */
@@ -139,19 +120,6 @@ export const openaiResponses: ProtocolReader = {
   all: (body) => {
     const out = typeof body.input === 'string' ? [body.input] : roleTurns(list(body.input), 'all', () => true, itemText);
     if (typeof body.instructions === 'string') out.push(body.instructions);
-    return out;
-  },
-  messages: (body) => {
-    const out: GuardMessage[] = typeof body.instructions === 'string' ? [{ role: 'system', content: body.instructions }] : [];
-    if (typeof body.input === 'string') out.push({ role: 'user', content: body.input });
-    else {
-      for (const item of list(body.input)) {
-        const texts: string[] = [];
-        itemText(item, texts);
-        const role = isObject(item) && typeof item.role === 'string' ? item.role : 'user';
-        if (texts.length > 0) out.push({ role, content: texts.join(' ') });
-      }
-    }
     return out;
   },
 };
