@@ -120,6 +120,30 @@ beforeAll(async () => {
   await route('aws-resp', awsResponse, true, harmful.url);
   await route('aws-resp-clean', awsResponse, true, llm.url);
   await route('lakera-out', { 'ai-lakera-guard': lakeraConf({ direction: 'output' }) }, true, harmful.url);
+  await putAndWait(
+    apps,
+    '/apisix/admin/routes/multi',
+    {
+      uri: '/multi',
+      methods: ['POST'],
+      plugins: {
+        'ai-proxy-multi': {
+          instances: [
+            {
+              name: 'harmful-llm',
+              provider: 'openai',
+              weight: 1,
+              auth: { header: { Authorization: 'Bearer llm-key' } },
+              override: { endpoint: harmful.url },
+            },
+          ],
+        },
+        'ai-aws-content-moderation': awsConf({ check_response: true, deny_code: 422 }),
+        'ai-lakera-guard': lakeraConf(),
+      },
+    },
+    { uri: '/multi' },
+  );
   await route('lakera-out-clean', { 'ai-lakera-guard': lakeraConf({ direction: 'output' }) }, true, llm.url);
 }, 120_000);
 
@@ -333,6 +357,24 @@ describe('response side', () => {
     const ok = await postJson(`${dp}/lakera-out-clean`, chat('hello', { stream: true }));
     expect(ok.text).toMatch(/^(:\n\n)+data: \{.*"content":"Sure, /s);
     expect(ok.text).toMatch(/data: \[DONE\]\n\n$/);
+  });
+});
+
+describe('behind ai-proxy-multi', () => {
+  it('the request is screened by both guards and the answer by Comprehend', async () => {
+    const before = harmful.requests.length;
+    const attack = await postJson(`${dp}/multi`, chat(ATTACK));
+    expect(attack.status).toBe(200);
+    expect((attack.json().choices as [{ message: { content: string } }])[0].message.content).toBe(
+      'Request blocked by Lakera Guard',
+    );
+    expect(harmful.requests.length).toBe(before);
+    const answer = await postJson(`${dp}/multi`, chat('hello'));
+    expect(answer.status).toBe(422);
+    expect((answer.json().choices as [{ message: { content: string } }])[0].message.content).toBe(
+      'response body exceeds toxicity threshold',
+    );
+    expect(harmful.requests.length).toBe(before + 1);
   });
 });
 
