@@ -119,6 +119,20 @@ beforeAll(async () => {
   const awsResponse = { 'ai-aws-content-moderation': awsConf({ check_request: false, check_response: true, deny_code: 400 }) };
   await route('aws-resp', awsResponse, true, harmful.url);
   await route('aws-resp-clean', awsResponse, true, llm.url);
+  await route(
+    'aws-realtime',
+    {
+      'ai-aws-content-moderation': awsConf({
+        check_request: false,
+        check_response: true,
+        stream_check_mode: 'realtime',
+        stream_check_cache_size: 5,
+        deny_message: 'the response was withheld',
+      }),
+    },
+    true,
+    harmful.url,
+  );
   await route('lakera-out', { 'ai-lakera-guard': lakeraConf({ direction: 'output' }) }, true, harmful.url);
   await putAndWait(
     apps,
@@ -342,6 +356,14 @@ describe('response side', () => {
     expect(r.text).toMatch(/data: \[DONE\]\n\n$/);
   });
 
+  it('realtime: the stream is cut off at the first toxic batch, the rest never reaches the client', async () => {
+    const r = await postJson(`${dp}/aws-realtime`, chat('hello', { stream: true }));
+    expect(r.status).toBe(200);
+    expect(r.text).toMatch(/^data: \{.*"role":"assistant"/); // the chunk before the toxic batch went out
+    expect(r.text).not.toContain('kill');
+    expect(r.text).toMatch(/data: \{.*"content":"the response was withheld".*\}\n\ndata: \[DONE\]$/);
+  });
+
   it('direction output: a flagged answer is replaced by the response refusal', async () => {
     const r = await postJson(`${dp}/lakera-out`, chat('hello'));
     expect(r.status).toBe(200);
@@ -406,10 +428,6 @@ describe('Admin API checks', () => {
       [
         { 'ai-aws-content-moderation': awsConf({ deny_code: 199 }) },
         'failed to check the configuration of plugin ai-aws-content-moderation err: property "deny_code" validation failed: expected 199 to be at least 200',
-      ],
-      [
-        { 'ai-aws-content-moderation': awsConf({ check_response: true, stream_check_mode: 'realtime' }) },
-        'failed to check the configuration of plugin ai-aws-content-moderation err: stream_check_mode realtime is not supported by Portico: use final_packet, or check_response false',
       ],
     ];
     for (const [plugins, msg] of cases) {

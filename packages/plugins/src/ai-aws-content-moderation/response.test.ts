@@ -116,4 +116,26 @@ describe('ai-aws-content-moderation check_response', () => {
     expect(text).not.toContain('risk_level');
     expect(ctx.logs.some((l) => l.msg === 'response was not scored, streaming without a risk_level annotation')).toBe(true);
   });
+
+  it('realtime cuts the stream off at the first toxic batch: the rest never reaches the client', async () => {
+    const n = comprehend.calls.length;
+    const { chunks, text } = await run(
+      conf({ stream_check_mode: 'realtime', stream_check_cache_size: 5, deny_message: 'the response was withheld' }),
+      harmful,
+      ask({ stream: true }),
+    );
+    expect(text).toContain('"content":"I will "');
+    expect(text).not.toContain('kill');
+    expect(text).not.toContain('right now!');
+    expect(chunks.at(-1)).toMatch(/^data: \{.*"content":"the response was withheld".*\}\n\ndata: \[DONE\]$/);
+    expect(comprehend.calls.slice(n).map((c) => c.segments)).toEqual([['I will '], ['kill you ']]);
+  });
+
+  it('realtime lets a clean stream through whole, checking batches as they fill and at [DONE]', async () => {
+    const n = comprehend.calls.length;
+    const { text } = await run(conf({ stream_check_mode: 'realtime', stream_check_cache_size: 5 }), clean, ask({ stream: true }));
+    expect(text).toContain('"content":"you today?"');
+    expect(text).toMatch(/data: \[DONE\]\n\n$/);
+    expect(comprehend.calls.slice(n).map((c) => c.segments)).toEqual([['How can '], ['I assist '], ['you today?']]);
+  });
 });

@@ -1,8 +1,9 @@
 /**
  * Response-side moderation (APISIX `lua_body_filter`, check_response): a non-stream answer's
  * assembled text is scored before it is sent — flagged → deny_code + refusal, Comprehend
- * failing → 500 (nothing was sent yet, so it fails closed like the request side). A streamed
- * answer (stream_check_mode final_packet) flows to the client as it comes; the chunk that
+ * failing → 500 (nothing was sent yet, so it fails closed like the request side). Streams in
+ * realtime mode: ./realtime.ts. A streamed answer in final_packet mode flows to the client as
+ * it comes; the chunk that
  * carries the last JSON data frame is held until the assembled text is scored, and its data
  * frames are annotated with `risk_level` ("high" / "none"; no annotation when Comprehend
  * failed).
@@ -12,6 +13,7 @@ import { denyReply } from '../ai-guard-shared/deny.js';
 import type { ClientProtocol } from '../ai-guard-shared/protocol.js';
 import { annotateDataFrames, hasJsonDataFrame } from '../ai-guard-shared/sse-annotate.js';
 import type { ResponseGuard } from '../ai-shared/response-guards.js';
+import { type RealtimeConf, realtimeStream } from './realtime.js';
 
 export type Moderate = (
   ctx: RequestContext,
@@ -20,10 +22,9 @@ export type Moderate = (
   limit: number,
 ) => Promise<{ reason?: string; error?: string }>;
 
-export interface ResponseModerationConf {
+export interface ResponseModerationConf extends RealtimeConf {
   deny_code: number;
-  deny_message?: string;
-  response_check_length_limit: number;
+  stream_check_mode: 'realtime' | 'final_packet';
 }
 
 export function responseGuard(conf: ResponseModerationConf, protocol: ClientProtocol, moderate: Moderate): ResponseGuard {
@@ -40,6 +41,7 @@ export function responseGuard(conf: ResponseModerationConf, protocol: ClientProt
       return denyReply(ctx, protocol, conf.deny_code, conf.deny_message ?? reason);
     },
     wrapStream(ctx, body, text) {
+      if (conf.stream_check_mode === 'realtime') return realtimeStream(ctx, body, conf, protocol, moderate);
       return annotatedStream(ctx, body, text, limit, moderate);
     },
   };

@@ -1,6 +1,6 @@
 import { checkPluginConf } from '@portico/schemas';
 import { describe, expect, it } from 'vitest';
-import { aiAwsContentModerationDefinition, REALTIME_UNSUPPORTED } from './schema.js';
+import { aiAwsContentModerationDefinition } from './schema.js';
 
 const check = (conf: Record<string, unknown>) => checkPluginConf(aiAwsContentModerationDefinition, conf, 'route');
 const comprehend = () => ({ access_key_id: 'a', secret_access_key: 's', region: 'us-east-1' });
@@ -81,9 +81,8 @@ describe('ai-aws-content-moderation schema (APISIX 3.18)', () => {
     );
   });
 
-  it('refuses realtime stream moderation, which Portico does not implement, only with check_response', () => {
+  it('accepts both stream check modes with check_response', () => {
+    expect(check({ comprehend: comprehend(), check_response: true, stream_check_mode: 'realtime' })).toBeUndefined();
     expect(check({ comprehend: comprehend(), check_response: true })).toBeUndefined();
-    expect(check({ comprehend: comprehend(), check_response: true, stream_check_mode: 'realtime' })).toBe(REALTIME_UNSUPPORTED);
-    expect(check({ comprehend: comprehend(), stream_check_mode: 'realtime' })).toBeUndefined();
   });
 });

@@ -101,17 +101,10 @@ export interface AiAwsContentModerationConf {
   fail_mode: FailMode;
 }
 
-/** Portico has no realtime stream moderation (docs/compatibility.md, "AI guard plugins"). */
-export const REALTIME_UNSUPPORTED =
-  'stream_check_mode realtime is not supported by Portico: use final_packet, or check_response false';
-
 export const aiAwsContentModerationDefinition: PluginDefinition<AiAwsContentModerationConf> = {
   name: 'ai-aws-content-moderation',
   version: 0.1,
   priority: 1031,
   schema: aiAwsContentModerationSchema,
   encryptFields: ['comprehend.secret_access_key'],
-  check(conf) {
-    return conf.check_response && conf.stream_check_mode === 'realtime' ? REALTIME_UNSUPPORTED : undefined;
-  },
 };
