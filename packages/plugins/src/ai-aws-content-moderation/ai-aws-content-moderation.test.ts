@@ -253,8 +253,13 @@ describe('ai-aws-content-moderation access', () => {
     });
   });
 
-  it('a Bedrock Converse request, which Portico cannot read, is refused rather than passed unread', async () => {
-    const { reply } = await moderate(conf(), user('toxic'), { uri: '/model/m/converse' });
-    expect(reply).toEqual({ status: 500, body: 'unsupported protocol: bedrock-converse' });
+  it('a Bedrock Converse client gets a Converse-shaped refusal', async () => {
+    const body = { messages: [{ role: 'user', content: [{ text: 'toxic' }] }] };
+    const { reply } = await moderate(conf(), body, { uri: '/model/m/converse' });
+    expect(JSON.parse(String(reply?.body))).toEqual({
+      output: { message: { role: 'assistant', content: [{ text: 'request body exceeds toxicity threshold' }] } },
+      stopReason: 'end_turn',
+      usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
+    });
   });
 });

@@ -78,6 +78,13 @@ describe('guard deny answers', () => {
     );
   });
 
+  it('a Bedrock Converse deny is one Converse answer', () => {
+    const usage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
+    expect(denyBody('bedrock-converse', 'no', 'm', true, usage)).toBe(
+      '{"output":{"message":{"role":"assistant","content":[{"text":"no"}]}},"stopReason":"end_turn","usage":{"inputTokens":0,"outputTokens":0,"totalTokens":0}}',
+    );
+  });
+
   it('the reply carries deny_code, the content type of the request kind and the client model', async () => {
     const ctx = fakeContext();
     ctx.vars.set('request_type', 'ai_stream');

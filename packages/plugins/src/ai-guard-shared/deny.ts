@@ -11,6 +11,7 @@ import type { ClientProtocol } from './protocol.js';
 export function emptyUsage(protocol: ClientProtocol): Record<string, number> {
   if (protocol === 'anthropic-messages') return { input_tokens: 0, output_tokens: 0 };
   if (protocol === 'openai-responses') return { input_tokens: 0, output_tokens: 0, total_tokens: 0 };
+  if (protocol === 'bedrock-converse') return { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
   return { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
 }
 
@@ -93,6 +94,9 @@ export function denyBody(
       return anthropicDeny(text, model, stream, usage);
     case 'openai-responses':
       return responsesDeny(text, model, stream, usage);
+    case 'bedrock-converse':
+      // one Converse JSON answer, streaming or not (APISIX bedrock-converse build_deny_response)
+      return JSON.stringify({ output: { message: { role: 'assistant', content: [{ text }] } }, stopReason: 'end_turn', usage });
     default:
       return chatDeny(text, model, stream, usage);
   }

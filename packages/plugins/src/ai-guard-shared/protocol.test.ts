@@ -34,8 +34,12 @@ describe('guard protocol extraction', () => {
       protocol: 'openai-responses',
     });
     expect(detectProtocol(fakeContext({ uri: '/model/m1/converse' }), { messages: [] })).toEqual({
-      supported: false,
+      supported: true,
       protocol: 'bedrock-converse',
+    });
+    expect(detectProtocol(fakeContext({ uri: '/model/m1/converse' }), { prompt: 'x' })).toEqual({
+      supported: false,
+      protocol: 'passthrough',
     });
     const ctx = fakeContext();
     ctx.shared.set('ai_client_protocol', 'openai-responses');
@@ -150,6 +154,26 @@ describe('guard protocol extraction', () => {
       { role: 'user', content: 'plain user text' },
       { role: 'user', content: 'q' },
       { role: 'user', content: 'tool said' },
+    ]);
+  });
+
+  it('bedrock converse: system blocks, turns by role, block texts only', () => {
+    const body = {
+      system: [{ text: 'sys' }],
+      messages: [
+        { role: 'user', content: [{ text: 'q1' }, { image: {} }] },
+        { role: 'assistant', content: [{ text: 'a1' }] },
+        { role: 'user', content: [{ text: 'q2' }] },
+      ],
+    };
+    expect(extractSystemContent('bedrock-converse', body)).toEqual(['sys']);
+    expect(extractTurnContent('bedrock-converse', body, 'last', new Set(['user']))).toEqual(['q2']);
+    expect(extractRequestContent('bedrock-converse', body)).toEqual(['q1', 'a1', 'q2']);
+    expect(guardMessages('bedrock-converse', body)).toEqual([
+      { role: 'system', content: 'sys' },
+      { role: 'user', content: 'q1' },
+      { role: 'assistant', content: 'a1' },
+      { role: 'user', content: 'q2' },
     ]);
   });
 });

@@ -4,9 +4,16 @@
  */
 import type { RequestContext } from '@portico/plugin-sdk';
 import { getMessages } from '../ai-prompt-shared/protocols.js';
-import { anthropicMessages, openaiChat, openaiEmbeddings, openaiResponses, type ProtocolReader } from './readers.js';
+import {
+  anthropicMessages,
+  bedrockConverse,
+  openaiChat,
+  openaiEmbeddings,
+  openaiResponses,
+  type ProtocolReader,
+} from './readers.js';
 
-export type ClientProtocol = 'openai-chat' | 'openai-embeddings' | 'anthropic-messages' | 'openai-responses';
+export type ClientProtocol = 'openai-chat' | 'openai-embeddings' | 'anthropic-messages' | 'openai-responses' | 'bedrock-converse';
 
 export type ProtocolDetection = { supported: true; protocol: ClientProtocol } | { supported: false; protocol: string };
 
@@ -23,6 +30,7 @@ const READERS: Record<ClientProtocol, ProtocolReader> = {
   'openai-embeddings': openaiEmbeddings,
   'anthropic-messages': anthropicMessages,
   'openai-responses': openaiResponses,
+  'bedrock-converse': bedrockConverse,
 };
 
 const isClientProtocol = (p: unknown): p is ClientProtocol => typeof p === 'string' && p in READERS;
@@ -34,6 +42,7 @@ export function perProtocol<T>(make: (protocol: ClientProtocol) => T): Record<Cl
     'openai-embeddings': make('openai-embeddings'),
     'anthropic-messages': make('anthropic-messages'),
     'openai-responses': make('openai-responses'),
+    'bedrock-converse': make('bedrock-converse'),
   };
 }
 
@@ -45,7 +54,7 @@ function recorded(ctx: RequestContext): unknown {
 
 /**
  * The client protocol (APISIX `ctx.ai_client_protocol`): the one the AI layer recorded, else
- * detected in APISIX's order — bedrock (`/model/<id>/converse[-stream]`), Anthropic Messages
+ * detected in APISIX's order — Bedrock Converse (URI ends in /converse, `messages`), Anthropic Messages
  * (URI ends in /v1/messages), OpenAI Responses (/v1/responses), chat (`messages`),
  * embeddings (`input`), else passthrough.
  */
@@ -53,7 +62,9 @@ export function detectProtocol(ctx: RequestContext, body: Body): ProtocolDetecti
   const known = recorded(ctx);
   if (isClientProtocol(known)) return { supported: true, protocol: known };
   if (typeof known === 'string') return { supported: false, protocol: known };
-  if (/\/model\/[^/]+\/converse(-stream)?$/.test(ctx.uri)) return { supported: false, protocol: 'bedrock-converse' };
+  if (ctx.uri.endsWith('/converse') && typeof body.messages === 'object' && body.messages !== null) {
+    return { supported: true, protocol: 'bedrock-converse' };
+  }
   if (ctx.uri.endsWith('/v1/messages')) return { supported: true, protocol: 'anthropic-messages' };
   if (ctx.uri.endsWith('/v1/responses')) return { supported: true, protocol: 'openai-responses' };
   if (typeof body.messages === 'object' && body.messages !== null) return { supported: true, protocol: 'openai-chat' };

@@ -123,3 +123,21 @@ export const openaiResponses: ProtocolReader = {
     return out;
   },
 };
+
+/** `text` of every block of a Bedrock content list. */
+function blockTexts(blocks: unknown, into: string[]): void {
+  for (const b of list(blocks)) if (isObject(b) && typeof b.text === 'string') into.push(b.text);
+}
+const bedrockMessageText = (m: unknown, into: string[]): void => {
+  if (isObject(m)) blockTexts(m.content, into);
+};
+
+export const bedrockConverse: ProtocolReader = {
+  system: (body) => {
+    const out: string[] = [];
+    blockTexts(body.system, out);
+    return out;
+  },
+  turns: (body, mode, roles) => roleTurns(list(body.messages), mode, hasRole(roles), bedrockMessageText),
+  all: (body) => roleTurns(list(body.messages), 'all', () => true, bedrockMessageText),
+};
