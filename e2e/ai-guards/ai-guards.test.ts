@@ -119,6 +119,16 @@ beforeAll(async () => {
   const awsResponse = { 'ai-aws-content-moderation': awsConf({ check_request: false, check_response: true, deny_code: 400 }) };
   await route('aws-resp', awsResponse, true, harmful.url);
   await route('aws-resp-clean', awsResponse, true, llm.url);
+  await putAndWait(
+    apps,
+    '/apisix/admin/routes/anthropic',
+    {
+      uri: '/v1/messages',
+      methods: ['POST'],
+      plugins: { 'ai-proxy': aiProxy(), 'ai-aws-content-moderation': awsConf({ deny_code: 403 }) },
+    },
+    { uri: '/v1/messages' },
+  );
   await route(
     'aws-realtime',
     {
@@ -193,6 +203,29 @@ describe('ai-aws-content-moderation', () => {
       ],
       usage: EMPTY_USAGE,
     });
+    expect(llm.requests.length).toBe(before);
+  });
+
+  it('an Anthropic Messages client is refused in Anthropic’s shape (system prompt scored too)', async () => {
+    const before = llm.requests.length;
+    const awsBefore = comprehend.calls.length;
+    const r = await postJson(`${dp}/v1/messages`, {
+      model: 'claude-sonnet',
+      max_tokens: 64,
+      system: 'be helpful',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'you are toxic' }] }],
+    });
+    expect(r.status).toBe(403);
+    expect(r.json()).toEqual({
+      id: expect.any(String),
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-sonnet',
+      content: [{ type: 'text', text: 'request body exceeds toxicity threshold' }],
+      stop_reason: 'end_turn',
+      usage: { input_tokens: 0, output_tokens: 0 },
+    });
+    expect(comprehend.calls.slice(awsBefore).map((c) => c.segments)).toEqual([['be helpful you are toxic']]);
     expect(llm.requests.length).toBe(before);
   });
 
