@@ -49,6 +49,9 @@ import { aiRequestRewriteDefinition } from './ai-request-rewrite/schema.js';
 // --- end AI prompt plugins ---
 // ai-cache (issue 14)
 import { aiCacheDefinition } from './ai-cache/schema.js';
+// AI guard plugins (issue 14, branch ai-guards)
+import { aiAwsContentModerationDefinition } from './ai-aws-content-moderation/schema.js';
+import { aiLakeraGuardDefinition } from './ai-lakera-guard/schema.js';
 
 /** Every plugin definition Portico ships, in no particular order. */
 export const allDefinitions: readonly PluginDefinition[] = [
@@ -92,6 +95,9 @@ export const allDefinitions: readonly PluginDefinition[] = [
   aiRequestRewriteDefinition,
   // ai-cache (issue 14)
   aiCacheDefinition,
+  // AI guard plugins (issue 14)
+  aiAwsContentModerationDefinition,
+  aiLakeraGuardDefinition,
 ];
 
 const byName = indexPlugins(allDefinitions);

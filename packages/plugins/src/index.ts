@@ -49,6 +49,9 @@ import { aiRequestRewrite } from './ai-request-rewrite/index.js';
 // --- end AI prompt plugins ---
 // ai-cache (issue 14)
 import { aiCache } from './ai-cache/index.js';
+// AI guard plugins (issue 14, branch ai-guards)
+import { aiAwsContentModeration } from './ai-aws-content-moderation/index.js';
+import { aiLakeraGuard } from './ai-lakera-guard/index.js';
 
 /** Every plugin Portico ships, in no particular order (the pipeline sorts by priority). */
 export const allPlugins: readonly PluginModule[] = [
@@ -92,6 +95,9 @@ export const allPlugins: readonly PluginModule[] = [
   aiRequestRewrite,
   // ai-cache (issue 14)
   aiCache,
+  // AI guard plugins (issue 14)
+  aiAwsContentModeration,
+  aiLakeraGuard,
 ];
 
 const byName = indexPlugins(allPlugins);

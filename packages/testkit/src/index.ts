@@ -18,3 +18,14 @@ export { startKafka, kafkaLibs, type KafkaProcess, type StartKafkaOptions } from
 export { startRedisSentinel, type RedisSentinel, type StartRedisSentinelOptions } from './redis-sentinel.js';
 // ai-routing: fault-injecting mock provider (issue 15).
 export * from './mock-faults/index.js';
+// AI guard service mocks (issue 14, branch ai-guards)
+export {
+  defaultScore,
+  segmentScore,
+  startMockComprehend,
+  type ComprehendCall,
+  type MockComprehend,
+  type MockComprehendOptions,
+  type SegmentScore,
+} from './mock-comprehend/index.js';
+export { lakeraVerdict, startMockLakera, type LakeraCall, type MockLakera, type MockLakeraOptions } from './mock-lakera/index.js';

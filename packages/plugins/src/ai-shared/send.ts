@@ -11,6 +11,7 @@ import { publishRequestFacts } from './llm-vars.js';
 import type { AiPool } from './pool.js';
 import { bufferedReply, elapsedMs, isEventStream, responseHeaders, streamReply } from './response.js';
 import { AiProxyError, type AiRequest, type AttemptResult } from './types.js';
+import { applyResponseGuards } from './response-guards.js';
 
 export interface SendOptions {
   /** Start of the LLM request for llm_time_to_first_token; defaults to now. */
@@ -149,9 +150,15 @@ export async function sendToInstance(
       upstreamHeaders: head.headers,
     };
   }
-  if (isEventStream(head)) return { ok: true, reply: streamReply(ctx, state, ex, head, startNs, release, pool.conf) };
+  if (isEventStream(head)) {
+    return applyResponseGuards(ctx, state, { ok: true, reply: streamReply(ctx, state, ex, head, startNs, release, pool.conf) });
+  }
   try {
-    return await bufferedReply(ctx, state, ex, head, startNs, inst.descriptor, built.capability, pool.conf);
+    return await applyResponseGuards(
+      ctx,
+      state,
+      await bufferedReply(ctx, state, ex, head, startNs, inst.descriptor, built.capability, pool.conf),
+    );
   } finally {
     release();
   }
