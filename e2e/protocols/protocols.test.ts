@@ -352,6 +352,28 @@ describe('Anthropic Messages natively on the anthropic provider', () => {
     expect(e.llm_request).toEqual({ messages: [{ role: 'user', content: 'hi' }], stream: true });
   });
 
+  it('logs the end user from metadata.user_id and tool calls from tool_use blocks', async () => {
+    await postJson(`${dpUrl}/native/v1/messages?log=native-tools`, {
+      model: 'claude',
+      max_tokens: 10,
+      metadata: { user_id: 'user-7' },
+      tools: [{ name: 'get_weather', input_schema: { type: 'object' } }],
+      messages: [{ role: 'user', content: 'Weather?' }],
+    });
+    const e = await logEntry('/native/v1/messages?log=native-tools');
+    expect(e.llm_summary).toMatchObject({ end_user_id: 'user-7', has_tool_calls: 'true', tool_count: 1 });
+    await postJson(`${dpUrl}/conv/v1/messages?log=conv-tools`, {
+      model: 'claude',
+      max_tokens: 10,
+      metadata: { user_id: 'user-8' },
+      tools: [{ name: 'get_weather', input_schema: { type: 'object' } }],
+      messages: [{ role: 'user', content: 'Weather?' }],
+      stream: true,
+    });
+    const c = await logEntry('/conv/v1/messages?log=conv-tools');
+    expect(c.llm_summary).toMatchObject({ end_user_id: 'user-8', has_tool_calls: 'true', tool_count: 1 });
+  });
+
   it('an OpenAI Responses request to anthropic is refused with the supported list', async () => {
     const r = await postJson(`${dpUrl}/native/v1/responses`, { model: 'x', input: 'hi' });
     expect(r.status).toBe(400);

@@ -71,7 +71,9 @@ export async function sendToInstance(
   state.messages = built.messages;
   ctx.vars.set('request_type', built.stream ? 'ai_stream' : 'ai_chat');
   if (built.model !== undefined) ctx.vars.set('llm_model', built.model);
-  publishRequestFacts(ctx, state, built.stream, openAiChatRequestFacts(built.body));
+  const facts = openAiChatRequestFacts(built.body);
+  if (plan.target.endUserId) facts.endUserId = plan.target.endUserId(built.body);
+  publishRequestFacts(ctx, state, built.stream, facts);
   // prometheus llm_active_connections +1 (APISIX ai-proxy/base.lua before do_request).
   trackLlmActive(ctx);
 

@@ -80,5 +80,6 @@ export const anthropicMessages: AiProtocol = {
         return { type: 'skip' };
     }
   },
+  endUserId: (body) => (isObject(body.metadata) && typeof body.metadata.user_id === 'string' ? body.metadata.user_id : undefined),
   requestContent: (body) => body.messages,
 };

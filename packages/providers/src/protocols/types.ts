@@ -54,6 +54,11 @@ export interface AiProtocol {
   hasToolCall(body: unknown): boolean;
   /** Interpret one upstream SSE event. */
   parseSseEvent(ev: SseEvent): ParsedSseEvent;
+  /**
+   * `llm_end_user_id` from the final body when the protocol names it differently from OpenAI's
+   * `safety_identifier` / `user` (APISIX `extract_end_user_id`); undefined: the OpenAI rule.
+   */
+  endUserId?(body: JsonObject): string | undefined;
   /** `llm_request.messages` of the logging payload (APISIX `get_request_content`). */
   requestContent(body: JsonObject): unknown;
 }
