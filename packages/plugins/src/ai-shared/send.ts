@@ -168,7 +168,9 @@ export async function sendToInstance(
   if (isEventStream(head)) {
     const reply = streamReply(ctx, state, ex, head, startNs, release, pool.conf);
     // A converted stream commits its head at the first converted event (protocol-stream.ts).
-    const attempt = isAnthropicToOpenAiChat(plan.converter) ? await primeConvertedStream(ctx, reply) : { ok: true as const, reply };
+    const attempt = isAnthropicToOpenAiChat(plan.converter)
+      ? await primeConvertedStream(ctx, reply)
+      : { ok: true as const, reply };
     return applyResponseGuards(ctx, state, attempt);
   }
   try {
