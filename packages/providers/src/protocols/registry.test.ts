@@ -7,6 +7,15 @@ import { detectProtocol, getProtocol } from './registry.js';
 const name = (body: Record<string, unknown>, uri = '/x') => detectProtocol(body, uri)?.name;
 
 describe('protocol detection (APISIX 3.18 order)', () => {
+  it('bedrock-converse first: URI ends with /converse and the body has messages', () => {
+    expect(name({ messages: [] }, '/model/m/converse')).toBe('bedrock-converse');
+    expect(name({ input: 'x' }, '/model/m/converse')).toBe('openai-embeddings');
+    expect(getProtocol('bedrock-converse')!.extractUsage({ usage: { inputTokens: 3, outputTokens: 4 } })?.usage).toEqual({
+      prompt_tokens: 3,
+      completion_tokens: 4,
+      total_tokens: 7,
+    });
+  });
   it('anthropic-messages when the URI ends with /v1/messages, whatever the body', () => {
     expect(name({ messages: [] }, '/v1/messages')).toBe('anthropic-messages');
     expect(name({ foo: 1 }, '/proxy/v1/messages')).toBe('anthropic-messages');

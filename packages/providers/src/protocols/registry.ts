@@ -1,5 +1,6 @@
 import type { JsonObject } from '../types.js';
 import { anthropicMessages } from './anthropic-messages.js';
+import { bedrockConverse } from './bedrock-converse.js';
 import type { ProtocolName } from './names.js';
 import { openAiChat } from './openai-chat.js';
 import { openAiEmbeddings } from './openai-embeddings.js';
@@ -8,6 +9,7 @@ import { passthrough } from './passthrough.js';
 import type { AiProtocol } from './types.js';
 
 const modules = new Map<ProtocolName, AiProtocol>([
+  ['bedrock-converse', bedrockConverse],
   ['anthropic-messages', anthropicMessages],
   ['openai-responses', openAiResponses],
   ['openai-chat', openAiChat],
