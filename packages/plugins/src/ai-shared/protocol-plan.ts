@@ -43,8 +43,8 @@ export function planRequest(req: AiRequest, inst: PreparedInstance): RequestPlan
   if (own) return { client, target: client, cap: own, converter: undefined };
   if (client.name === 'passthrough') return { client, target: client, cap: undefined, converter: undefined };
   const conv = findConverter(client.name, caps);
-  // An external converter's target module may live with its provider: parse as the client.
-  const target = conv ? (getProtocol(conv.to) ?? (conv.external ? client : undefined)) : undefined;
+  // An external converter (the provider's own module converts) keeps the client's body shape.
+  const target = conv ? (conv.external ? client : getProtocol(conv.to)) : undefined;
   if (!conv || !target) {
     return {
       status: 400,
