@@ -25,3 +25,4 @@ export {
   chunkHasToolCalls,
 } from './usage-record.js';
 export type { UsageRecord, UsageVars, RequestFacts } from './usage-record.js';
+export * from './protocols/index.js';

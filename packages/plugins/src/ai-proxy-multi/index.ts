@@ -141,7 +141,7 @@ export const aiProxyMulti = definePlugin<AiProxyMultiConf, MultiState>(aiProxyMu
   },
 
   async access(ctx, state) {
-    const v = await validateAiRequest(ctx);
+    const v = await validateAiRequest(ctx, state.conf.max_req_body_size);
     if (isReply(v)) return v;
     const semantic = semanticRouter(state);
     const router = semantic ? undefined : state.ext.router;
@@ -162,7 +162,7 @@ export const aiProxyMulti = definePlugin<AiProxyMultiConf, MultiState>(aiProxyMu
   async beforeProxy(ctx, state): Promise<Reply> {
     let req = getRunState(ctx)?.request;
     if (!req) {
-      const v = await validateAiRequest(ctx);
+      const v = await validateAiRequest(ctx, state.conf.max_req_body_size);
       if (isReply(v)) return v;
       req = v;
     }

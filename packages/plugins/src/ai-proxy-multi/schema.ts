@@ -52,6 +52,8 @@ export interface AiProxyMultiConf extends TransportConf, MultiExtensions {
   logging?: LoggingConf;
   /** semantic balancer (3.18) */
   semantic_opts?: SemanticOpts;
+  /** Schema default 64 MiB. */
+  max_req_body_size?: number;
 }
 
 const instanceSchema: JsonSchema = {
@@ -125,6 +127,7 @@ export const aiProxyMultiSchema: JsonSchema = {
     },
     max_retries: { type: 'integer', minimum: 0 },
     retry_on_failure_within_ms: { type: 'integer', minimum: 1 },
+    max_req_body_size: s.maxReqBodySize,
     ...s.transportProperties,
     // Portico extensions (docs/extensions.md).
     ...pluginExtensionProperties,

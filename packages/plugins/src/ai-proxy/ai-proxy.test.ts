@@ -65,7 +65,7 @@ describe('ai-proxy request validation (exact APISIX 400 bodies)', () => {
   it('rejects invalid JSON with the lua-cjson message', async () => {
     const { reply } = await run(conf(), { body: '{"a""b"}' });
     expect((await replyBody(reply)).toString()).toBe(
-      '{"message":"could not get parse JSON request body: Expected colon but found T_STRING at character 5"}\n',
+      '{"message":"could not parse JSON request body: Expected colon but found T_STRING at character 5"}\n',
     );
   });
 

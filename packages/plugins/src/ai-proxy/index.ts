@@ -28,7 +28,7 @@ export const aiProxy = definePlugin<AiProxyConf, AiProxyState>(aiProxyDefinition
     void state.pool.close();
   },
   async access(ctx, state) {
-    const v = await validateAiRequest(ctx);
+    const v = await validateAiRequest(ctx, state.conf.max_req_body_size);
     if (isReply(v)) return v;
     setPickedInstance(ctx, state.instance.name, state.conf);
     return undefined;
@@ -36,7 +36,7 @@ export const aiProxy = definePlugin<AiProxyConf, AiProxyState>(aiProxyDefinition
   async beforeProxy(ctx, state) {
     let req = getRunState(ctx)?.request;
     if (!req) {
-      const v = await validateAiRequest(ctx);
+      const v = await validateAiRequest(ctx, state.conf.max_req_body_size);
       if (isReply(v)) return v;
       req = v;
     }

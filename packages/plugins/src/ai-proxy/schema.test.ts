@@ -48,4 +48,36 @@ describe('ai-proxy schema', () => {
       'invalid gcp service_account_json: Expected object key string but found invalid token at character 2',
     );
   });
+
+  it('accepts the 3.18 request fields with their defaults', () => {
+    const conf: Record<string, unknown> = {
+      provider: 'openai',
+      auth: {},
+      override: {
+        endpoint: 'http://h',
+        llm_options: { max_tokens: 100 },
+        request_body: { 'openai-chat': { a: { b: 1 } }, passthrough: {} },
+      },
+    };
+    expect(check(conf)).toBeUndefined();
+    expect(conf).toMatchObject({ max_req_body_size: 67108864, override: { request_body_force_override: false } });
+  });
+
+  it('rejects unknown llm_options keys, unknown protocols and bad sizes with APISIX messages', () => {
+    expect(check({ provider: 'openai', auth: {}, override: { llm_options: { temperature: 1 } } })).toBe(
+      'property "override" validation failed: property "llm_options" validation failed: additional properties forbidden, found temperature',
+    );
+    expect(check({ provider: 'openai', auth: {}, override: { request_body: { openai: {} } } })).toBe(
+      'property "override" validation failed: property "request_body" validation failed: additional properties forbidden, found openai',
+    );
+    expect(check({ provider: 'openai', auth: {}, override: { llm_options: { max_tokens: 0 } } })).toBe(
+      'property "override" validation failed: property "llm_options" validation failed: property "max_tokens" validation failed: expected 0 to be at least 1',
+    );
+    expect(check({ provider: 'openai', auth: {}, override: { endpoint: '' } })).toBe(
+      'property "override" validation failed: property "endpoint" validation failed: string too short, expected at least 1, got 0',
+    );
+    expect(check({ provider: 'openai', auth: {}, max_req_body_size: 0 })).toBe(
+      'property "max_req_body_size" validation failed: expected 0 to be at least 1',
+    );
+  });
 });

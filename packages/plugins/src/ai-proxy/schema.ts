@@ -6,6 +6,8 @@ import type { AiInstanceConf, LoggingConf, TransportConf } from '../ai-shared/ty
 /** ai-proxy conf after schema defaults. */
 export interface AiProxyConf extends AiInstanceConf, TransportConf {
   logging?: LoggingConf;
+  /** Schema default 64 MiB. */
+  max_req_body_size?: number;
 }
 
 /**
@@ -20,6 +22,7 @@ export const aiProxySchema = {
     options: s.options,
     logging: s.logging,
     ...s.transportProperties,
+    max_req_body_size: s.maxReqBodySize,
     override: s.override,
   },
   required: ['provider', 'auth'],

@@ -57,18 +57,29 @@ export interface Target {
 }
 
 /**
- * Resolve scheme/host/port/path for a capability: endpoint parts first, provider defaults
- * otherwise; the port comes from the endpoint or the scheme (APISIX ignores driver ports).
- * undefined when no host is known (openai-compatible/azure-openai without an endpoint).
+ * Resolve scheme/host/port/path for a capability: endpoint parts first, then the protocol's
+ * own path (`protocolPath`: the provider's capability path, or the client's URI for
+ * passthrough), then the provider defaults; the port comes from the endpoint or the scheme
+ * (APISIX ignores driver ports). undefined when no host is known
+ * (openai-compatible/azure-openai without an endpoint).
  */
-export function resolveTarget(inst: PreparedInstance, capability: Capability, model: string | undefined): Target | undefined {
+export function resolveTarget(
+  inst: PreparedInstance,
+  capability: Capability,
+  model: string | undefined,
+  protocolPath?: string,
+): Target | undefined {
   const ep = inst.endpoint;
-  const needDefault = !ep || ep.path === undefined;
-  const def = needDefault ? inst.descriptor.defaultTarget(capability, { providerConf: inst.providerConf, model }) : undefined;
+  const needHost = !ep;
+  const needPath = !ep || ep.path === undefined;
+  const def =
+    needHost || (needPath && protocolPath === undefined)
+      ? inst.descriptor.defaultTarget(capability, { providerConf: inst.providerConf, model })
+      : undefined;
   const scheme = ep?.scheme ?? def?.scheme ?? 'https';
   const host = ep?.host ?? def?.host;
   if (!host) return undefined;
   const port = ep?.port ?? (scheme === 'https' ? 443 : 80);
-  const path = ep?.path ?? def?.path ?? '/';
+  const path = ep?.path ?? protocolPath ?? def?.path ?? '/';
   return { scheme, host, port, path, origin: `${scheme}://${host}:${port}` };
 }

@@ -1,5 +1,6 @@
 import type { RequestContext } from '@portico/plugin-sdk';
 import { usageDetailsOf, usageRecord, usageVars, type TokenUsage, type UsageRecord } from '@portico/providers';
+import type { RequestPlan } from './protocol-plan.js';
 import type { AiRequest } from './types.js';
 
 /**
@@ -32,12 +33,16 @@ export interface AiRunState {
   promptTokens?: number;
   completionTokens?: number;
   responseText?: string;
-  /** `messages` of the final body sent (after options merge). */
+  /** `llm_request.messages`: the client protocol's request content (after options merge). */
   messages?: unknown;
   // APISIX 3.18 log fields (llm_tool_count, llm_end_user_id, llm_has_tool_calls), see llm-vars.ts.
   toolCount?: number;
   endUserId?: string;
   hasToolCalls?: boolean;
+  /** Protocols of the current attempt (client, target, converter). */
+  plan?: RequestPlan;
+  /** Tool names the Anthropic converter renamed (OpenAI name → client name). */
+  toolNames?: ReadonlyMap<string, string>;
 }
 
 /** The state stored by validateAiRequest, if the access phase ran. */

@@ -1,22 +1,10 @@
 import type { BodySink, PushBody, Reply, RequestContext } from '@portico/plugin-sdk';
-import {
-  chatHasToolCalls,
-  chunkHasToolCalls,
-  deltaTexts,
-  mergeUsage,
-  messageTexts,
-  openAiChatUsage,
-  rawUsageOf,
-  SseDecoder,
-  type Capability,
-  type ProviderDescriptor,
-  type SseEvent,
-} from '@portico/providers';
+import type { Capability, ProviderDescriptor } from '@portico/providers';
 import { BodyTooLargeError, type ExchangeHead, type LlmExchange } from './exchange.js';
 import { classifyTransportError } from './errors.js';
 import { FlushWriter } from './flush-writer.js';
-import { publishUsage, recordUpstreamTime, type AiRunState } from './keys.js';
-import { markToolCalls, publishNoUsage } from './llm-vars.js';
+import { recordUpstreamTime, type AiRunState } from './keys.js';
+import { decodeWholeBody, StreamProtocolIo } from './protocol-response.js';
 import type { ResponseLimitsConf } from './response-limits-schema.js';
 import { StreamGuard, type StreamLimit } from './stream-guard.js';
 import type { AttemptResult } from './types.js';
@@ -39,26 +27,6 @@ export function responseHeaders(res: ExchangeHead): Record<string, string> {
 
 export function isEventStream(head: ExchangeHead): boolean {
   return (firstHeader(head.headers['content-type']) ?? '').includes('text/event-stream');
-}
-
-function observeEvent(ctx: RequestContext, state: AiRunState, ev: SseEvent, texts: string[]): void {
-  if (ev.done || ev.data === '') return;
-  let data: unknown;
-  try {
-    data = JSON.parse(ev.data);
-  } catch {
-    ctx.logger.warn({ requestId: ctx.requestId }, 'failed to decode SSE data');
-    return;
-  }
-  texts.push(...deltaTexts(data));
-  if (chunkHasToolCalls(data)) markToolCalls(ctx, state);
-  const raw = rawUsageOf(data);
-  const usage = openAiChatUsage(raw);
-  if (usage) {
-    // Split reports (one event with input, a later one with output) add up (merge_usage).
-    publishUsage(ctx, state, mergeUsage(state.usage, usage), raw);
-    state.responseText = texts.join('');
-  }
 }
 
 /**
@@ -89,8 +57,8 @@ export function streamReply(
 
 /** The client-facing SSE body: observes each chunk, then hands it on unchanged. */
 class SseBody implements PushBody, AsyncIterable<Uint8Array> {
-  private readonly decoder = new SseDecoder();
-  private readonly texts: string[] = [];
+  /** Protocol-aware observation (usage, text, tool calls) and conversion of the events (protocol-response.ts). */
+  private readonly io: StreamProtocolIo;
   private readonly guard: StreamGuard;
   private first = true;
   private used = false;
@@ -105,9 +73,11 @@ class SseBody implements PushBody, AsyncIterable<Uint8Array> {
     private readonly limits: ResponseLimitsConf,
   ) {
     this.guard = new StreamGuard(limits, startNs);
+    this.io = new StreamProtocolIo(ctx, state);
   }
 
-  private observe(chunk: Buffer): void {
+  /** Observe one upstream chunk; returns the bytes for the client (converted when converting). */
+  private observe(chunk: Buffer): Buffer | undefined {
     this.guard.count(chunk);
     // Only a number per chunk; the vars are published once when the stream ends.
     const ms = elapsedMs(this.startNs);
@@ -117,19 +87,21 @@ class SseBody implements PushBody, AsyncIterable<Uint8Array> {
       this.state.ttftMs = ms;
       this.ctx.vars.set('llm_time_to_first_token', ms);
     }
-    for (const ev of this.decoder.push(chunk)) observeEvent(this.ctx, this.state, ev, this.texts);
+    return this.io.push(chunk);
   }
 
-  private finish(ok: boolean): void {
-    if (this.done) return;
+  /** Ends the stream; returns converted tail bytes still to write (ok endings only). */
+  private finish(ok: boolean): Buffer | undefined {
+    if (this.done) return undefined;
     this.done = true;
     this.guard.stop();
-    if (ok) for (const ev of this.decoder.end()) observeEvent(this.ctx, this.state, ev, this.texts);
+    const tail = ok ? this.io.end() : undefined;
     this.ex.close();
     this.release();
     const st = this.state;
     if (st.upstreamMs !== undefined) recordUpstreamTime(this.ctx, st, st.upstreamMs);
-    st.responseText = this.texts.join('');
+    st.responseText = this.io.texts.join('');
+    return tail;
   }
 
   /** A cap was crossed: cancel the upstream (its error is ignored: `done` is set first). */
@@ -177,16 +149,17 @@ class SseBody implements PushBody, AsyncIterable<Uint8Array> {
     };
     this.guard.start(stop);
     ex.pipe({
-      data: (chunk) => {
+      data: (upstream) => {
         if (this.done) return;
-        this.observe(chunk);
-        out.write(chunk);
+        const chunk = this.observe(upstream);
+        if (chunk !== undefined) out.write(chunk);
         const limit = this.guard.afterForward();
         if (limit) stop(limit);
       },
       end: () => {
         if (this.done) return;
-        this.finish(true);
+        const tail = this.finish(true);
+        if (tail) out.write(tail);
         out.end();
       },
       error: (err) => {
@@ -214,17 +187,18 @@ class SseBody implements PushBody, AsyncIterable<Uint8Array> {
     };
     this.guard.start(stop);
     this.ex.pipe({
-      data: (chunk) => {
+      data: (upstream) => {
         if (this.done) return;
-        this.observe(chunk);
-        queue.push(chunk);
+        const chunk = this.observe(upstream);
+        if (chunk !== undefined) queue.push(chunk);
         const limit = this.guard.afterForward();
         if (limit) stop(limit);
         wake();
       },
       end: () => {
         if (this.done) return;
-        this.finish(true);
+        const tail = this.finish(true);
+        if (tail) queue.push(tail);
         ended = true;
         wake();
       },
@@ -321,22 +295,15 @@ export async function bufferedReply(
     ctx.logger.warn({ requestId: ctx.requestId }, 'invalid response body from ai service, token usage not available');
     return { ok: true, reply: { status: res.statusCode, headers: responseHeaders(res), body: raw } };
   }
-  let out = raw;
-  const converted = descriptor.decodeResponse?.(parsed, capability, state.model);
-  if (converted && !converted.ok) {
-    const msg = `failed to convert to openai embeddings response: ${converted.error}`;
-    return { ok: false, status: 500, body: Buffer.from(msg), error: new AiProxyError('AI_RESPONSE_CONVERSION', msg) };
+  const decoded = decodeWholeBody(ctx, state, parsed, descriptor, capability);
+  if (!decoded.ok) {
+    return {
+      ok: false,
+      status: decoded.status,
+      body: Buffer.from(decoded.message),
+      error: new AiProxyError('AI_RESPONSE_CONVERSION', decoded.message),
+    };
   }
-  if (converted?.ok) {
-    parsed = converted.value;
-    out = Buffer.from(JSON.stringify(parsed));
-  }
-  const rawUsage = rawUsageOf(parsed);
-  const usage = openAiChatUsage(rawUsage);
-  if (usage) publishUsage(ctx, state, usage, rawUsage);
-  else publishNoUsage(ctx, state);
-  if (chatHasToolCalls(parsed)) markToolCalls(ctx, state);
-  const texts = messageTexts(parsed);
-  if (texts.length > 0) state.responseText = texts.join(' ');
+  const out = decoded.out ?? raw;
   return { ok: true, reply: { status: res.statusCode, headers: responseHeaders(res), body: out } };
 }

@@ -1,6 +1,7 @@
 import type { JsonSchema } from '@portico/plugin-sdk';
 import { PROVIDER_NAMES } from '@portico/providers/types';
 import { responseLimitProperties } from './response-limits-schema.js';
+import { PROTOCOL_NAMES } from '@portico/providers/protocol-names';
 
 // Schema pieces of apisix/plugins/ai-proxy/schema.lua (3.16), shared by ai-proxy and ai-proxy-multi.
 
@@ -44,10 +45,32 @@ const loggingSchema: JsonSchema = {
   },
 };
 
+// --- AI protocols (APISIX 3.18): override.llm_options / request_body, max_req_body_size ---
+
+/** `override.request_body`: one partial body per target protocol, nothing else. */
+const requestBodyOverrideSchema: JsonSchema = {
+  type: 'object',
+  properties: Object.fromEntries(PROTOCOL_NAMES.map((p) => [p, { type: 'object', additionalProperties: true }])),
+  additionalProperties: false,
+};
+
 const overrideSchema: JsonSchema = {
   type: 'object',
-  properties: { endpoint: { type: 'string' } },
+  properties: {
+    endpoint: { type: 'string', minLength: 1 },
+    llm_options: {
+      type: 'object',
+      properties: { max_tokens: { type: 'integer', minimum: 1 } },
+      additionalProperties: false,
+    },
+    request_body: requestBodyOverrideSchema,
+    request_body_force_override: { type: 'boolean', default: false },
+  },
 };
+
+/** Plugin-level `max_req_body_size` (bytes read from the client; larger bodies get 413). */
+const maxReqBodySize: JsonSchema = { type: 'integer', minimum: 1, default: 67108864 };
+// --- end AI protocols ---
 
 /** Plugin-level transport fields (same in ai-proxy and ai-proxy-multi). */
 const transportProperties: Record<string, JsonSchema> = {
@@ -67,5 +90,6 @@ export const aiSharedSchemas = {
   options: modelOptionsSchema,
   logging: loggingSchema,
   override: overrideSchema,
+  maxReqBodySize,
   transportProperties,
 } as const;

@@ -1,7 +1,7 @@
 import type { Reply, RequestContext } from '@portico/plugin-sdk';
-import { openAiChatRequestFacts } from '@portico/providers';
+import { anthropicToOpenAiHeaders, isAnthropicToOpenAiChat, openAiChatRequestFacts } from '@portico/providers';
 import { trackLlmActive } from '../prometheus/active.js';
-import { buildBody } from './body.js';
+import { buildBody, isBodyError } from './body.js';
 import { classifyTransportError } from './errors.js';
 import { LlmExchange, type ExchangeHead } from './exchange.js';
 import { buildUpstreamHeaders } from './headers.js';
@@ -9,6 +9,9 @@ import { resolveTarget, type PreparedInstance } from './instance.js';
 import { getRunState, recordUpstreamTime, SHARED, type AiRunState } from './keys.js';
 import { publishRequestFacts } from './llm-vars.js';
 import type { AiPool } from './pool.js';
+import { isPlan, planRequest } from './protocol-plan.js';
+import { passthroughQuery } from './passthrough.js';
+import { primeConvertedStream } from './protocol-stream.js';
 import { bufferedReply, elapsedMs, isEventStream, responseHeaders, streamReply } from './response.js';
 import { AiProxyError, type AiRequest, type AttemptResult } from './types.js';
 import { applyResponseGuards } from './response-guards.js';
@@ -56,13 +59,21 @@ export async function sendToInstance(
   opts: SendOptions = {},
 ): Promise<AttemptResult> {
   const state = stateFor(ctx, req);
-  const built = buildBody(req, inst);
+  const plan = planRequest(req, inst);
+  // Protocol and conversion errors answer at once: nothing to fall back on (APISIX before_proxy).
+  if (!isPlan(plan)) return { ok: true, reply: plan };
+  const built = buildBody(req, inst, plan);
+  if (isBodyError(built)) return { ok: true, reply: { status: 400, body: { error_msg: built.error } } };
+  state.plan = plan;
+  state.toolNames = built.toolNames;
   state.stream = built.stream;
   state.model = built.model;
-  state.messages = built.body.messages;
+  state.messages = built.messages;
   ctx.vars.set('request_type', built.stream ? 'ai_stream' : 'ai_chat');
   if (built.model !== undefined) ctx.vars.set('llm_model', built.model);
-  publishRequestFacts(ctx, state, built.stream, openAiChatRequestFacts(built.body));
+  const facts = openAiChatRequestFacts(built.body);
+  if (plan.target.endUserId) facts.endUserId = plan.target.endUserId(built.body);
+  publishRequestFacts(ctx, state, built.stream, facts);
   // prometheus llm_active_connections +1 (APISIX ai-proxy/base.lua before do_request).
   trackLlmActive(ctx);
 
@@ -76,7 +87,8 @@ export async function sendToInstance(
     wire = enc.value;
   }
 
-  const target = resolveTarget(inst, built.capability, built.model);
+  const passthrough = plan.target.name === 'passthrough';
+  const target = resolveTarget(inst, built.capability, built.model, passthrough ? ctx.uri : plan.cap?.path);
   if (!target) {
     const msg = `no upstream host for provider ${inst.conf.provider}: set override.endpoint`;
     ctx.logger.error({ requestId: ctx.requestId, instance: inst.name }, msg);
@@ -94,22 +106,25 @@ export async function sendToInstance(
     }
   }
 
-  const endpointQuery = inst.endpoint?.query;
-  // auth.query may hold keys: the logged URI only carries the endpoint's own query.
-  ctx.upstream.exchange(target.scheme, endpointQuery ? `${target.path}?${endpointQuery}` : target.path);
+  // Passthrough forwards the client's query too (configured auth.query keys still win).
+  const q = passthrough ? passthroughQuery(inst, ctx.rawQuery) : { sent: inst.query, logged: inst.endpoint?.query ?? '' };
+  // auth.query may hold keys: the logged URI only carries the endpoint's (and client's) query.
+  ctx.upstream.exchange(target.scheme, q.logged ? `${target.path}?${q.logged}` : target.path);
   ctx.upstream.attempt(`${target.host}:${target.port}`, target.host);
 
   const startNs = opts.startNs ?? process.hrtime.bigint();
   const ex = new LlmExchange(pool.conf.timeout);
   const release = watchClient(ctx, ex);
+  const headers = buildUpstreamHeaders(ctx.headers, inst.auth.headers, bearer);
+  if (isAnthropicToOpenAiChat(plan.converter)) anthropicToOpenAiHeaders(headers);
   let head: ExchangeHead;
   try {
     pool.agent.dispatch(
       {
         origin: target.origin,
-        path: inst.query ? `${target.path}?${inst.query}` : target.path,
-        method: 'POST',
-        headers: buildUpstreamHeaders(ctx.headers, inst.auth.headers, bearer),
+        path: q.sent ? `${target.path}?${q.sent}` : target.path,
+        method: passthrough ? ctx.method : 'POST',
+        headers,
         body: wire === built.body && !built.changed && req.raw !== undefined ? req.raw : Buffer.from(JSON.stringify(wire)),
         reset: !pool.conf.keepalive,
       },
@@ -151,7 +166,12 @@ export async function sendToInstance(
     };
   }
   if (isEventStream(head)) {
-    return applyResponseGuards(ctx, state, { ok: true, reply: streamReply(ctx, state, ex, head, startNs, release, pool.conf) });
+    const reply = streamReply(ctx, state, ex, head, startNs, release, pool.conf);
+    // A converted stream commits its head at the first converted event (protocol-stream.ts).
+    const attempt = isAnthropicToOpenAiChat(plan.converter)
+      ? await primeConvertedStream(ctx, reply)
+      : { ok: true as const, reply };
+    return applyResponseGuards(ctx, state, attempt);
   }
   try {
     return await applyResponseGuards(

@@ -1,5 +1,5 @@
 import type { Reply } from '@portico/plugin-sdk';
-import type { AuthConf, JsonObject, ProviderConf, ProviderName } from '@portico/providers';
+import type { AiProtocol, AuthConf, JsonObject, ProtocolName, ProviderConf, ProviderName } from '@portico/providers';
 import type { ResponseLimitsConf } from './response-limits-schema.js';
 
 /** The provider part of an ai-proxy conf or of one ai-proxy-multi instance. */
@@ -7,8 +7,19 @@ export interface AiInstanceConf {
   provider: ProviderName;
   auth: AuthConf;
   options?: JsonObject;
-  override?: { endpoint?: string };
+  override?: OverrideConf;
   provider_conf?: ProviderConf;
+}
+
+/** `override` (APISIX 3.18 ai-proxy/schema.lua override_schema). */
+export interface OverrideConf {
+  endpoint?: string;
+  /** Mapped to the provider's own field per target protocol, always forced. */
+  llm_options?: { max_tokens?: number };
+  /** Per target protocol, deep-merged into the outgoing body. */
+  request_body?: Partial<Record<ProtocolName, JsonObject>>;
+  /** Schema default false: override values only fill fields the body lacks. */
+  request_body_force_override?: boolean;
 }
 
 /** Connection settings shared by ai-proxy and ai-proxy-multi (plugin top level). */
@@ -33,6 +44,11 @@ export interface AiRequest {
   readonly clientStream: boolean;
   /** The client's body bytes, forwarded as they are when no field changed. */
   readonly raw?: Buffer;
+  /**
+   * The AI protocol the client speaks (detected in access from body and URI). Absent on
+   * requests built by hand: the body alone then decides (no URI-based protocols).
+   */
+  readonly protocol?: AiProtocol;
 }
 
 /**

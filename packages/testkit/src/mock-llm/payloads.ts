@@ -9,15 +9,19 @@ export interface ChatParams {
   content: string;
   promptTokens: number;
   completionTokens: number;
-  finishReason: 'stop' | 'length';
+  finishReason: 'stop' | 'length' | 'tool_calls';
+  /** prompt_tokens_details.cached_tokens (default 0). */
+  cachedTokens?: number;
+  /** Answer with this function call instead of text (finish_reason tool_calls). */
+  toolCall?: { name: string; arguments: string };
 }
 
-function usage(p: number, c: number) {
+function usage(p: number, c: number, cached = 0) {
   return {
     prompt_tokens: p,
     completion_tokens: c,
     total_tokens: p + c,
-    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    prompt_tokens_details: { cached_tokens: cached, audio_tokens: 0 },
     completion_tokens_details: {
       reasoning_tokens: 0,
       audio_tokens: 0,
@@ -37,12 +41,20 @@ export function chatCompletion(p: ChatParams): object {
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: p.content, refusal: null, annotations: [] },
+        message: p.toolCall
+          ? {
+              role: 'assistant',
+              content: null,
+              tool_calls: [{ id: 'call_mock0001', type: 'function', function: p.toolCall }],
+              refusal: null,
+              annotations: [],
+            }
+          : { role: 'assistant', content: p.content, refusal: null, annotations: [] },
         logprobs: null,
         finish_reason: p.finishReason,
       },
     ],
-    usage: usage(p.promptTokens, p.completionTokens),
+    usage: usage(p.promptTokens, p.completionTokens, p.cachedTokens),
     service_tier: 'default',
     system_fingerprint: null,
   };
@@ -63,10 +75,14 @@ export function chatStreamEvents(p: ChatParams, pieces: string[], includeUsage: 
     ...(includeUsage ? { usage: u ?? null } : {}),
   });
   const choice = (delta: object, finish: string | null) => ({ index: 0, delta, logprobs: null, finish_reason: finish });
-  const events: object[] = [base([choice({ role: 'assistant', content: '', refusal: null }, null)])];
-  for (const piece of pieces) events.push(base([choice({ content: piece }, null)]));
+  const events: object[] = [base([choice({ role: 'assistant', content: p.toolCall ? null : '', refusal: null }, null)])];
+  if (p.toolCall) {
+    const head = { index: 0, id: 'call_mock0001', type: 'function', function: { name: p.toolCall.name, arguments: '' } };
+    events.push(base([choice({ tool_calls: [head] }, null)]));
+    events.push(base([choice({ tool_calls: [{ index: 0, function: { arguments: p.toolCall.arguments } }] }, null)]));
+  } else for (const piece of pieces) events.push(base([choice({ content: piece }, null)]));
   events.push(base([choice({}, p.finishReason)]));
-  if (includeUsage) events.push(base([], usage(p.promptTokens, p.completionTokens)));
+  if (includeUsage) events.push(base([], usage(p.promptTokens, p.completionTokens, p.cachedTokens)));
   return events;
 }
 

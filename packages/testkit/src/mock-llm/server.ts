@@ -2,6 +2,8 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { chatCompletion, chatStreamEvents, embeddingsList, errorBody, vertexPredict } from './payloads.js';
+import { anthropicError, anthropicMessage, anthropicStreamEvents } from './payloads-anthropic.js';
+import { responsesResponse, responsesStreamEvents } from './payloads-responses.js';
 import type { MockBehavior, MockLlm, MockLlmOptions, RecordedRequest } from './types.js';
 
 const DEFAULT_MODELS: Record<string, string> = {
@@ -41,11 +43,31 @@ function splitPieces(text: string, n: number): string[] {
   return out;
 }
 
+/** The first declared tool's name: Anthropic `tools[].name` or OpenAI `tools[].function.name`. */
+function firstToolName(tools: unknown): string | undefined {
+  if (!Array.isArray(tools) || tools.length === 0) return undefined;
+  const t = tools[0] as { name?: unknown; function?: { name?: unknown } } | null;
+  const name = t?.name ?? t?.function?.name;
+  return typeof name === 'string' ? name : undefined;
+}
+
+/** Does the conversation end with a tool result (then the mock answers with text)? */
+function endsWithToolResult(messages: unknown[]): boolean {
+  const last = messages.at(-1) as { role?: unknown; content?: unknown } | undefined;
+  if (last?.role === 'tool') return true;
+  return Array.isArray(last?.content) && last.content.some((b) => (b as { type?: unknown } | null)?.type === 'tool_result');
+}
+
+/** Arguments the mock's tool calls carry. */
+const TOOL_INPUT = { location: 'Paris' };
+
 /**
- * Start a mock LLM provider speaking OpenAI's chat (JSON and SSE), embeddings and Vertex
- * `predict` formats on 127.0.0.1. The body decides the operation (`messages` → chat,
- * `input` → embeddings, `instances` → predict), so any path works, as with a real
- * `override.endpoint`.
+ * Start a mock LLM provider on 127.0.0.1. Paths ending in `/v1/messages` speak Anthropic
+ * Messages and `/v1/responses` the OpenAI Responses API (JSON and SSE each), paths containing
+ * `/images/generations` answer an images body (passthrough tests). Elsewhere the body decides
+ * (`messages` → OpenAI chat JSON/SSE, `input` → embeddings, `instances` → Vertex predict), so
+ * any path works, as with a real `override.endpoint`. A request declaring tools gets a tool
+ * call back (unless it ends with a tool result).
  */
 export async function startMockLlm(opts: MockLlmOptions = {}): Promise<MockLlm> {
   const requests: RecordedRequest[] = [];
@@ -107,6 +129,16 @@ export async function startMockLlm(opts: MockLlmOptions = {}): Promise<MockLlm> 
       return send(400, { error: { message: 'invalid JSON body', type: 'invalid_request_error' } });
     const requested = typeof j.model === 'string' ? j.model : 'gpt-4o-mini';
     const model = models[requested] ?? requested;
+    const cachedTokens = opts.cachedTokens ?? 0;
+    const interval = b.intervalMs ?? 10;
+    if (rec.path.endsWith('/v1/messages')) return anthropic(rec, res, j, b, model, interval);
+    if (rec.path.endsWith('/v1/responses')) return responses(res, j, b, model, interval);
+    if (rec.path.includes('/images/generations')) {
+      return send(200, {
+        created: Math.floor(Date.now() / 1000),
+        data: [{ url: 'https://mock.invalid/img.png', revised_prompt: j.prompt ?? '' }],
+      });
+    }
     if (Array.isArray(j.instances)) {
       const contents = j.instances.map((i: { content?: unknown }) => String(i?.content ?? ''));
       return send(200, vertexPredict(contents, dims, embTokens));
@@ -132,12 +164,15 @@ export async function startMockLlm(opts: MockLlmOptions = {}): Promise<MockLlm> 
           ? j.max_completion_tokens
           : undefined;
     const truncated = maxTokens !== undefined && maxTokens < completionTokens;
+    const tool = endsWithToolResult(j.messages) ? undefined : firstToolName(j.tools);
     const params = {
       model,
       content: truncated ? content.split(' ').slice(0, maxTokens).join(' ') : content,
       promptTokens,
       completionTokens: truncated ? maxTokens : completionTokens,
-      finishReason: truncated ? ('length' as const) : ('stop' as const),
+      finishReason: tool ? ('tool_calls' as const) : truncated ? ('length' as const) : ('stop' as const),
+      cachedTokens,
+      ...(tool ? { toolCall: { name: tool, arguments: JSON.stringify(TOOL_INPUT) } } : {}),
     };
     if (j.stream !== true) return send(200, chatCompletion(params));
 
@@ -150,7 +185,6 @@ export async function startMockLlm(opts: MockLlmOptions = {}): Promise<MockLlm> 
       connection: 'keep-alive',
     });
     res.flushHeaders();
-    const interval = b.intervalMs ?? 10;
     let sent = 0;
     for (const ev of events) {
       if (res.destroyed) return;
@@ -165,6 +199,92 @@ export async function startMockLlm(opts: MockLlmOptions = {}): Promise<MockLlm> 
     if (res.destroyed) return;
     res.end('data: [DONE]\n\n');
     rec.finishedAt = Date.now();
+  }
+
+  /** Write named SSE events (`event:` + `data:`), honouring interval and drop behaviour. */
+  async function writeNamedEvents(
+    rec: RecordedRequest | undefined,
+    res: http.ServerResponse,
+    events: [string, object][],
+    b: MockBehavior,
+    interval: number,
+  ) {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    });
+    res.flushHeaders();
+    let sent = 0;
+    for (const [type, data] of events) {
+      if (res.destroyed) return;
+      if (b.dropAfterEvents !== undefined && sent >= b.dropAfterEvents) {
+        res.socket?.destroy();
+        return;
+      }
+      res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+      sent++;
+      if (interval > 0) await sleep(interval);
+    }
+    if (res.destroyed) return;
+    res.end();
+    if (rec) rec.finishedAt = Date.now();
+  }
+
+  /** Anthropic Messages API (`/v1/messages`). */
+  async function anthropic(
+    rec: RecordedRequest,
+    res: http.ServerResponse,
+    j: Record<string, unknown>,
+    b: MockBehavior,
+    model: string,
+    interval: number,
+  ): Promise<void> {
+    const json = (status: number, payload: object) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(payload));
+      rec.finishedAt = Date.now();
+    };
+    if (!Array.isArray(j.messages)) return json(400, anthropicError('invalid_request_error', 'messages: Field required'));
+    const tool = endsWithToolResult(j.messages) ? undefined : firstToolName(j.tools);
+    const maxTokens = typeof j.max_tokens === 'number' ? j.max_tokens : undefined;
+    const truncated = maxTokens !== undefined && maxTokens < completionTokens;
+    const p = {
+      model,
+      content: truncated ? content.split(' ').slice(0, maxTokens).join(' ') : content,
+      inputTokens: promptTokens,
+      outputTokens: truncated ? maxTokens : completionTokens,
+      cacheReadTokens: opts.cachedTokens ?? 0,
+      stopReason: tool ? ('tool_use' as const) : truncated ? ('max_tokens' as const) : ('end_turn' as const),
+      ...(tool ? { toolUse: { name: tool, input: TOOL_INPUT } } : {}),
+    };
+    if (j.stream !== true) return json(200, anthropicMessage(p));
+    return writeNamedEvents(rec, res, anthropicStreamEvents(p, splitPieces(p.content, b.chunks ?? 3)), b, interval);
+  }
+
+  /** OpenAI Responses API (`/v1/responses`). */
+  async function responses(
+    res: http.ServerResponse,
+    j: Record<string, unknown>,
+    b: MockBehavior,
+    model: string,
+    interval: number,
+  ): Promise<void> {
+    const p = {
+      model,
+      content,
+      inputTokens: promptTokens,
+      outputTokens: completionTokens,
+      reasoningTokens: opts.reasoningTokens ?? 0,
+      cachedTokens: opts.cachedTokens ?? 0,
+      instructions: typeof j.instructions === 'string' ? j.instructions : null,
+    };
+    if (j.stream !== true) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(responsesResponse(p)));
+      return;
+    }
+    return writeNamedEvents(undefined, res, responsesStreamEvents(p, splitPieces(content, b.chunks ?? 3)), b, interval);
   }
 
   const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : http.createServer(handler);
@@ -198,6 +318,7 @@ function authorised(rec: RecordedRequest, key: string): boolean {
   return (
     rec.headers.authorization === `Bearer ${key}` ||
     rec.headers['api-key'] === key ||
+    rec.headers['x-api-key'] === key ||
     rec.query.api_key === key ||
     rec.query.key === key
   );

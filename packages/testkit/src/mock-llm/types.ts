@@ -26,6 +26,10 @@ export interface MockLlmOptions {
   promptTokens?: number;
   completionTokens?: number;
   embeddingTokens?: number;
+  /** Cached prompt tokens reported (OpenAI cached_tokens, Anthropic cache_read_input_tokens). Default 0. */
+  cachedTokens?: number;
+  /** Responses API output_tokens_details.reasoning_tokens. Default 0. */
+  reasoningTokens?: number;
   embeddingDims?: number;
   /** Vector of one embeddings input (default: a hash-derived vector; see semantic-vectors.ts for similar-prompts-similar-vectors). */
   embedder?: (text: string, dims: number) => number[];
