@@ -13,7 +13,12 @@ interface ConverseMessage {
 
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const IMAGE_FORMATS: Readonly<Record<string, string>> = { 'image/png': 'png', 'image/jpeg': 'jpeg', 'image/gif': 'gif', 'image/webp': 'webp' };
+const IMAGE_FORMATS: Readonly<Record<string, string>> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpeg',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+};
 const DATA_URL = /^data:([a-z]+\/[a-z0-9.+-]+);base64,(.*)$/is;
 
 class ConversionError extends Error {}
@@ -31,7 +36,8 @@ function textBlocks(content: unknown, where: string, allowImages: boolean): Bloc
       const url = isObject(part.image_url) ? part.image_url.url : undefined;
       const m = typeof url === 'string' ? DATA_URL.exec(url) : null;
       const format = m ? IMAGE_FORMATS[m[1]!.toLowerCase()] : undefined;
-      if (!m || !format) throw new ConversionError(`${where}: only base64 data: URLs of png, jpeg, gif or webp images are supported`);
+      if (!m || !format)
+        throw new ConversionError(`${where}: only base64 data: URLs of png, jpeg, gif or webp images are supported`);
       out.push({ image: { format, source: { bytes: m[2]! } } });
     } else {
       throw new ConversionError(`${where}: unsupported content part type ${JSON.stringify(part.type)}`);

@@ -32,7 +32,12 @@ describe('OpenAI chat → Converse request', () => {
   });
 
   it('prefers max_completion_tokens and keeps stop arrays', () => {
-    const r = openAiChatToConverse({ messages: [{ role: 'user', content: 'q' }], max_tokens: 1, max_completion_tokens: 2, stop: ['a', 'b'] });
+    const r = openAiChatToConverse({
+      messages: [{ role: 'user', content: 'q' }],
+      max_tokens: 1,
+      max_completion_tokens: 2,
+      stop: ['a', 'b'],
+    });
     expect(r.ok && r.value.inferenceConfig).toEqual({ maxTokens: 2, stopSequences: ['a', 'b'] });
   });
 
@@ -40,7 +45,11 @@ describe('OpenAI chat → Converse request', () => {
     const r = openAiChatToConverse({
       messages: [
         { role: 'user', content: [{ type: 'text', text: 'weather?' }] },
-        { role: 'assistant', content: null, tool_calls: [{ id: 't1', type: 'function', function: { name: 'wx', arguments: '{"city":"Oslo"}' } }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 't1', type: 'function', function: { name: 'wx', arguments: '{"city":"Oslo"}' } }],
+        },
         { role: 'tool', tool_call_id: 't1', content: 'cold' },
         { role: 'user', content: 'thanks' },
       ],
@@ -67,7 +76,9 @@ describe('OpenAI chat → Converse request', () => {
     const ok = openAiChatToConverse({
       messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }] }],
     });
-    expect(ok.ok && ok.value.messages).toEqual([{ role: 'user', content: [{ image: { format: 'png', source: { bytes: 'AAAA' } } }] }]);
+    expect(ok.ok && ok.value.messages).toEqual([
+      { role: 'user', content: [{ image: { format: 'png', source: { bytes: 'AAAA' } } }] },
+    ]);
     const bad = openAiChatToConverse({
       messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x/y.png' } }] }],
     });
@@ -88,7 +99,11 @@ describe('OpenAI chat → Converse request', () => {
   });
 
   it("drops tools when tool_choice is 'none'", () => {
-    const r = openAiChatToConverse({ messages: [{ role: 'user', content: 'q' }], tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: 'none' });
+    const r = openAiChatToConverse({
+      messages: [{ role: 'user', content: 'q' }],
+      tools: [{ type: 'function', function: { name: 'f' } }],
+      tool_choice: 'none',
+    });
     expect(r.ok && r.value.toolConfig).toBeUndefined();
   });
 });
@@ -117,13 +132,20 @@ describe('Converse response → OpenAI chat', () => {
 
   it('maps toolUse blocks to tool_calls and max_tokens to length', () => {
     const r = converseToOpenAiChat(
-      { output: { message: { role: 'assistant', content: [{ toolUse: { toolUseId: 't', name: 'f', input: { a: 1 } } }] } }, stopReason: 'tool_use' },
+      {
+        output: { message: { role: 'assistant', content: [{ toolUse: { toolUseId: 't', name: 'f', input: { a: 1 } } }] } },
+        stopReason: 'tool_use',
+      },
       who,
     );
     expect(r.ok && r.value.choices).toEqual([
       {
         index: 0,
-        message: { role: 'assistant', content: null, tool_calls: [{ id: 't', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }] },
+        message: {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 't', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }],
+        },
         finish_reason: 'tool_calls',
       },
     ]);
@@ -136,15 +158,29 @@ describe('Converse response → OpenAI chat', () => {
   });
 
   it('reads usage and texts as bedrock-converse.lua does', () => {
-    expect(converseUsage({ inputTokens: 3, outputTokens: 4 })).toEqual({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 });
+    expect(converseUsage({ inputTokens: 3, outputTokens: 4 })).toEqual({
+      prompt_tokens: 3,
+      completion_tokens: 4,
+      total_tokens: 7,
+    });
     expect(converseUsage({})).toEqual({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 });
     expect(converseUsage(null)).toBeUndefined();
-    expect(converseTexts({ output: { message: { content: [{ text: 'a' }, { image: {} }, { text: 'b' }] } } })).toEqual(['a', 'b']);
+    expect(converseTexts({ output: { message: { content: [{ text: 'a' }, { image: {} }, { text: 'b' }] } } })).toEqual([
+      'a',
+      'b',
+    ]);
   });
 });
 
 const ev = (type: string, payload: unknown) =>
-  readConverseFrame(decodeFrame(encodeFrame({ ':event-type': type, ':content-type': 'application/json', ':message-type': 'event' }, Buffer.from(JSON.stringify(payload)))));
+  readConverseFrame(
+    decodeFrame(
+      encodeFrame(
+        { ':event-type': type, ':content-type': 'application/json', ':message-type': 'event' },
+        Buffer.from(JSON.stringify(payload)),
+      ),
+    ),
+  );
 
 describe('ConverseStream → OpenAI chunks', () => {
   it('converts a text stream with usage and [DONE]', () => {
@@ -166,7 +202,11 @@ describe('ConverseStream → OpenAI chunks', () => {
       { index: 0, delta: {}, finish_reason: 'stop' },
       null,
     ]);
-    expect(chunks[4]).toMatchObject({ object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 } });
+    expect(chunks[4]).toMatchObject({
+      object: 'chat.completion.chunk',
+      choices: [],
+      usage: { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 },
+    });
     expect(chunks.every((x) => x.id === 'chatcmpl-1' && x.model === who.model)).toBe(true);
     expect(c.done).toBe(true);
   });
@@ -218,7 +258,9 @@ describe('bedrock protocol, paths and conf checks', () => {
   });
 
   it('builds /model/<id>/converse[-stream] with the id as one encoded segment', () => {
-    expect(bedrockPath('anthropic.claude-3-5-sonnet-20241022-v2:0', false)).toBe('/model/anthropic.claude-3-5-sonnet-20241022-v2%3A0/converse');
+    expect(bedrockPath('anthropic.claude-3-5-sonnet-20241022-v2:0', false)).toBe(
+      '/model/anthropic.claude-3-5-sonnet-20241022-v2%3A0/converse',
+    );
     expect(bedrockPath('arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/test123', true)).toBe(
       '/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Aapplication-inference-profile%2Ftest123/converse-stream',
     );

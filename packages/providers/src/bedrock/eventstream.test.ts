@@ -33,7 +33,11 @@ describe('AWS event-stream frames', () => {
 
   it('round-trips string headers and the payload', () => {
     const f = decodeFrame(frame('contentBlockDelta', { delta: { text: 'Hello' } }));
-    expect(f.headers).toEqual({ ':event-type': 'contentBlockDelta', ':content-type': 'application/json', ':message-type': 'event' });
+    expect(f.headers).toEqual({
+      ':event-type': 'contentBlockDelta',
+      ':content-type': 'application/json',
+      ':message-type': 'event',
+    });
     expect(JSON.parse(f.payload.toString())).toEqual({ delta: { text: 'Hello' } });
   });
 
@@ -90,7 +94,12 @@ describe('AWS event-stream frames', () => {
 });
 
 describe('EventStreamDecoder', () => {
-  const frames = [frame('messageStart', { role: 'assistant' }), frame('contentBlockDelta', { delta: { text: 'Hi' } }), EMPTY, FOO_BAR];
+  const frames = [
+    frame('messageStart', { role: 'assistant' }),
+    frame('contentBlockDelta', { delta: { text: 'Hi' } }),
+    EMPTY,
+    FOO_BAR,
+  ];
   const all = Buffer.concat(frames);
 
   it('decodes frames split at every possible byte boundary', () => {

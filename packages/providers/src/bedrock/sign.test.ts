@@ -37,7 +37,11 @@ describe('bedrock SigV4', () => {
   });
 
   it('gives the same signature for a raw and a once-encoded path', () => {
-    const raw = signBedrockRequest({ ...base, path: normalisePath('/model/anthropic.claude-3-5-sonnet-20241022-v2:0/converse', 1), credentials });
+    const raw = signBedrockRequest({
+      ...base,
+      path: normalisePath('/model/anthropic.claude-3-5-sonnet-20241022-v2:0/converse', 1),
+      credentials,
+    });
     expect(raw.authorization).toBe(signBedrockRequest({ ...base, credentials }).authorization);
   });
 
@@ -49,7 +53,9 @@ describe('bedrock SigV4', () => {
 
   it('normalises paths idempotently, keeping slashes and empty segments', () => {
     const arn = '/model/arn:aws:bedrock:us-east-1:123456789012:application-inference-profile%2Ftest123/converse';
-    expect(normalisePath(arn, 1)).toBe('/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Aapplication-inference-profile%2Ftest123/converse');
+    expect(normalisePath(arn, 1)).toBe(
+      '/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Aapplication-inference-profile%2Ftest123/converse',
+    );
     expect(normalisePath(normalisePath(arn, 1), 1)).toBe(normalisePath(arn, 1));
     expect(normalisePath('/a//b:c/', 2)).toBe('/a//b%253Ac/');
   });

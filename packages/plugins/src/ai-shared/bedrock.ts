@@ -1,0 +1,238 @@
+import { randomUUID } from 'node:crypto';
+import type { RequestContext } from '@portico/plugin-sdk';
+import {
+  bedrockHost,
+  bedrockPath,
+  converseTexts,
+  converseToOpenAiChat,
+  converseUsage,
+  ConverseToOpenAiStream,
+  credentialsOf,
+  isConverseRequest,
+  NO_PATH_ERROR,
+  normalisePath,
+  openAiChatToConverse,
+  signBedrockRequest,
+  type AwsCredentials,
+  type JsonObject,
+} from '@portico/providers';
+import type { BuiltBody } from './body.js';
+import { BedrockStreamBody } from './bedrock-stream.js';
+import { classifyTransportError } from './errors.js';
+import type { ExchangeHead, LlmExchange } from './exchange.js';
+import type { ParsedEndpoint } from './endpoint.js';
+import type { Target } from './instance.js';
+import { publishUsage, recordUpstreamTime, type AiRunState } from './keys.js';
+import { elapsedMs, responseHeaders } from './response.js';
+import { AiProxyError, type AiInstanceConf, type AiRequest, type AttemptResult } from './types.js';
+
+/** What a bedrock instance derives once per config revision. */
+export interface PreparedBedrock {
+  readonly region: string;
+  readonly credentials: AwsCredentials;
+  readonly scheme: 'http' | 'https';
+  readonly host: string;
+  readonly port: number;
+  /** The Host header (and SigV4 `host`): the port only when it is not the scheme's default. */
+  readonly hostHeader: string;
+  /** override.endpoint's path, wire-encoded; undefined: computed from model and stream. */
+  readonly fixedPath: string | undefined;
+}
+
+/** undefined for other providers, or when the (schema-checked) conf lacks region or auth.aws. */
+export function prepareBedrock(conf: AiInstanceConf, endpoint: ParsedEndpoint | undefined): PreparedBedrock | undefined {
+  const region = conf.provider_conf?.region;
+  const aws = conf.auth.aws;
+  if (conf.provider !== 'bedrock' || typeof region !== 'string' || !aws) return undefined;
+  const scheme = endpoint?.scheme ?? 'https';
+  const host = endpoint?.host ?? bedrockHost(region);
+  const port = endpoint?.port ?? (scheme === 'https' ? 443 : 80);
+  const defaultPort = scheme === 'https' ? 443 : 80;
+  return Object.freeze({
+    region,
+    credentials: credentialsOf(aws),
+    scheme,
+    host,
+    port,
+    hostHeader: port === defaultPort ? host : `${host}:${port}`,
+    fixedPath: endpoint?.path === undefined ? undefined : normalisePath(endpoint.path, 1),
+  });
+}
+
+/** One signed bedrock attempt. */
+export interface BedrockAttempt {
+  readonly target: Target;
+  readonly wire: Buffer;
+  /** host, x-amz-date, [x-amz-security-token], authorization. */
+  readonly headers: Record<string, string>;
+  readonly stream: boolean;
+  /** The client speaks OpenAI chat: responses are converted back (Portico extension). */
+  readonly openai: boolean;
+}
+
+const errorMsg = (status: number, message: string): AttemptResult => ({
+  ok: false,
+  status,
+  body: Buffer.from(JSON.stringify({ error_msg: message })),
+  headers: { 'content-type': 'application/json' },
+  error: new AiProxyError('AI_REQUEST_CONVERSION', message),
+});
+
+/**
+ * The Converse body APISIX sends for a Converse client: the client's body with `options`
+ * merged flat, without the gateway-side `stream` flag and `model` (remove_model). The client's
+ * bytes go out as they are when nothing changed.
+ */
+function converseWire(req: AiRequest, built: BuiltBody): Buffer {
+  const body: JsonObject = { ...built.body };
+  let changed = built.changed;
+  // buildBody adds OpenAI's stream_options for streams; Converse has no such field.
+  if (built.stream && req.body.stream_options === undefined) delete body.stream_options;
+  if ('stream' in body) {
+    delete body.stream;
+    changed = true;
+  }
+  return !changed && req.raw !== undefined ? req.raw : Buffer.from(JSON.stringify(body));
+}
+
+/**
+ * Shape, address and sign one attempt to a bedrock instance. A Converse client (URI ending in
+ * `/converse` with `messages`) is forwarded natively as in APISIX; an OpenAI chat client is
+ * converted to Converse (Portico extension). Failures are 400s with `{"error_msg": ...}`.
+ */
+export function planBedrockAttempt(
+  ctx: RequestContext,
+  br: PreparedBedrock,
+  query: string,
+  req: AiRequest,
+  built: BuiltBody,
+): BedrockAttempt | AttemptResult {
+  const converse = isConverseRequest(ctx.uri, req.body);
+  let wire: Buffer;
+  if (converse) {
+    wire = converseWire(req, built);
+  } else if (built.capability === 'embeddings') {
+    return errorMsg(400, 'provider bedrock does not support openai-embeddings protocol (supported: bedrock-converse)');
+  } else {
+    const conv = openAiChatToConverse(built.body);
+    if (!conv.ok) return errorMsg(400, `failed to convert openai-chat request to bedrock-converse: ${conv.error}`);
+    wire = Buffer.from(JSON.stringify(conv.value));
+  }
+  const path = br.fixedPath ?? bedrockPath(built.model, built.stream);
+  if (path === undefined) return errorMsg(400, NO_PATH_ERROR);
+  const headers = signBedrockRequest({
+    path,
+    query,
+    host: br.hostHeader,
+    body: wire,
+    region: br.region,
+    credentials: br.credentials,
+  });
+  return {
+    target: { scheme: br.scheme, host: br.host, port: br.port, path, origin: `${br.scheme}://${br.host}:${br.port}` },
+    wire,
+    headers,
+    stream: built.stream,
+    openai: !converse,
+  };
+}
+
+export function isBedrockAttempt(v: BedrockAttempt | AttemptResult): v is BedrockAttempt {
+  return 'wire' in v;
+}
+
+const identity = (state: AiRunState) => ({
+  id: `chatcmpl-${randomUUID()}`,
+  created: Math.floor(Date.now() / 1000),
+  model: state.model,
+});
+
+function isEventStream(head: ExchangeHead): boolean {
+  const ct = head.headers['content-type'];
+  return (Array.isArray(ct) ? ct[0] : ct)?.includes('application/vnd.amazon.eventstream') === true;
+}
+
+/** The reply for a bedrock answer (not 429/5xx): event-stream, Converse JSON, or an error passed through. */
+export async function bedrockReply(
+  ctx: RequestContext,
+  state: AiRunState,
+  ex: LlmExchange,
+  head: ExchangeHead,
+  startNs: bigint,
+  release: () => void,
+  attempt: BedrockAttempt,
+): Promise<AttemptResult> {
+  if (isEventStream(head) && head.statusCode < 300) {
+    const conv = attempt.openai ? new ConverseToOpenAiStream(identity(state)) : undefined;
+    const headers = attempt.openai ? { 'content-type': 'text/event-stream' } : responseHeaders(head);
+    const body = new BedrockStreamBody(ctx, state, ex, startNs, release, conv);
+    return { ok: true, reply: { status: head.statusCode, headers, body } };
+  }
+  try {
+    return await bufferedBedrock(ctx, state, ex, head, startNs, attempt);
+  } finally {
+    release();
+  }
+}
+
+async function bufferedBedrock(
+  ctx: RequestContext,
+  state: AiRunState,
+  ex: LlmExchange,
+  head: ExchangeHead,
+  startNs: bigint,
+  attempt: BedrockAttempt,
+): Promise<AttemptResult> {
+  let raw: Buffer;
+  try {
+    raw = await ex.collect();
+  } catch (err) {
+    const c = classifyTransportError(err, ex.clientGone || ctx.signal.aborted, ex.timedOut);
+    ctx.logger.warn({ requestId: ctx.requestId, code: c.error.code }, `failed to read response body: ${c.error.message}`);
+    return { ok: false, status: c.status, error: c.error };
+  }
+  const ms = elapsedMs(startNs);
+  state.ttftMs = ms;
+  ctx.vars.set('llm_time_to_first_token', ms);
+  recordUpstreamTime(ctx, state, ms);
+  const passThrough: AttemptResult = { ok: true, reply: { status: head.statusCode, headers: responseHeaders(head), body: raw } };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.toString('utf8'));
+  } catch {
+    ctx.logger.warn({ requestId: ctx.requestId }, 'invalid response body from ai service, token usage not available');
+    return passThrough;
+  }
+  const rawUsage = typeof parsed === 'object' && parsed !== null ? (parsed as { usage?: unknown }).usage : undefined;
+  const usage = converseUsage(rawUsage);
+  if (usage) publishUsage(ctx, state, usage, rawUsage);
+  else {
+    state.promptTokens = 0;
+    state.completionTokens = 0;
+    ctx.vars.set('llm_prompt_tokens', 0);
+    ctx.vars.set('llm_completion_tokens', 0);
+  }
+  const texts = converseTexts(parsed);
+  if (texts.length > 0) state.responseText = texts.join(' ');
+  // Errors (403 signature, 400 validation...) and Converse clients get the upstream bytes.
+  if (!attempt.openai || head.statusCode >= 300) return passThrough;
+  const out = converseToOpenAiChat(parsed, identity(state));
+  if (!out.ok) {
+    const msg = `failed to convert bedrock-converse response to openai-chat: ${out.error}`;
+    return {
+      ok: false,
+      status: 502,
+      body: Buffer.from(JSON.stringify({ error_msg: msg })),
+      headers: { 'content-type': 'application/json' },
+      error: new AiProxyError('AI_RESPONSE_CONVERSION', msg),
+    };
+  }
+  return {
+    ok: true,
+    reply: {
+      status: head.statusCode,
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from(JSON.stringify(out.value)),
+    },
+  };
+}
