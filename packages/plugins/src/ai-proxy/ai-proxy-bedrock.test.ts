@@ -203,9 +203,7 @@ describe('ai-proxy bedrock: OpenAI chat clients (Portico extension)', () => {
   it('refuses an embeddings request with the APISIX protocol error', async () => {
     const { reply, body } = await run(conf(), '{"input":"x"}', '/v1/embeddings');
     expect(reply.status).toBe(400);
-    expect(JSON.parse(body.toString())).toEqual({
-      error_msg: 'provider bedrock does not support openai-embeddings protocol (supported: bedrock-converse)',
-    });
+    expect(body.toString()).toBe('provider bedrock does not support openai-embeddings protocol (supported: bedrock-converse)');
   });
 });
 

@@ -112,7 +112,8 @@ export function planBedrockAttempt(
   if (converse) {
     wire = converseWire(req, built);
   } else if (built.capability === 'embeddings') {
-    return errorMsg(400, 'provider bedrock does not support openai-embeddings protocol (supported: bedrock-converse)');
+    // APISIX before_proxy's plain-text 400 for a protocol the provider lacks.
+    return { ok: true, reply: { status: 400, body: 'provider bedrock does not support openai-embeddings protocol (supported: bedrock-converse)' } };
   } else {
     const conv = openAiChatToConverse(built.body);
     if (!conv.ok) return errorMsg(400, `failed to convert openai-chat request to bedrock-converse: ${conv.error}`);
