@@ -143,6 +143,21 @@ describe('EventStreamDecoder', () => {
     expect(() => d.push(EMPTY)).toThrowError(expect.objectContaining({ code: 'MESSAGE_CRC' }));
   });
 
+  it('never fails on arbitrary bytes other than with EventStreamError', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.integer({ min: 1, max: 50 }), (bytes, step) => {
+        const d = new EventStreamDecoder();
+        try {
+          for (let i = 0; i < bytes.length; i += step) d.push(bytes.subarray(i, i + step));
+          d.end();
+        } catch (err) {
+          return err instanceof EventStreamError;
+        }
+        return true;
+      }),
+    );
+  });
+
   it('decodes in linear time: 1-byte chunks of 2000 frames stay fast', () => {
     const big = Buffer.concat(Array.from({ length: 2000 }, () => frames[1]!));
     const d = new EventStreamDecoder();
