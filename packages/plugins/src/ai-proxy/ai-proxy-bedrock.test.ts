@@ -29,10 +29,15 @@ function conf(extra: Partial<AiProxyConf> = {}): AiProxyConf {
   };
 }
 
-async function run(c: AiProxyConf, body: string, uri: string): Promise<{ reply: Reply; body: Buffer; ctx: FakeContext }> {
+async function run(
+  c: AiProxyConf,
+  body: string,
+  uri: string,
+  headers: Record<string, string> = {},
+): Promise<{ reply: Reply; body: Buffer; ctx: FakeContext }> {
   const state = aiProxy.prepare!(c, { resourceKey: '/apisix/routes/1', scope: 'route', services: undefined as never });
   try {
-    const ctx = fakeContext({ headers: { 'content-type': 'application/json' }, body, uri });
+    const ctx = fakeContext({ headers: { 'content-type': 'application/json', ...headers }, body, uri });
     const early = (await aiProxy.access!(ctx, state)) as Reply | undefined;
     const reply = early ?? ((await aiProxy.beforeProxy!(ctx, state)) as Reply);
     return { reply, body: await replyBody(reply), ctx };
@@ -138,6 +143,19 @@ describe('ai-proxy bedrock: Converse clients (APISIX behaviour)', () => {
     await run(conf({ auth: { aws: { ...aws, session_token: token } } }), CONVERSE_BODY, '/ai/converse');
     expect(mock.requests[0]!.headers['x-amz-security-token']).toBe(token);
     expect(String(mock.requests[0]!.headers.authorization)).toContain('SignedHeaders=host;x-amz-date;x-amz-security-token,');
+  });
+
+  it('drops client x-amz-* headers and replaces a client authorization, so the signature holds', async () => {
+    const { reply } = await run(conf(), CONVERSE_BODY, '/ai/converse', {
+      authorization: 'Bearer client',
+      'x-amz-security-token': 'client-token',
+      'x-amz-date': '20000101T000000Z',
+    });
+    expect(reply.status).toBe(200);
+    const rec = mock.requests[0]!;
+    expect(rec.signature).toEqual({ ok: true });
+    expect(rec.headers['x-amz-security-token']).toBeUndefined();
+    expect(String(rec.headers.authorization)).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE\//);
   });
 
   it("passes the upstream's 403 through when the secret is wrong", async () => {

@@ -113,7 +113,10 @@ export function planBedrockAttempt(
     wire = converseWire(req, built);
   } else if (built.capability === 'embeddings') {
     // APISIX before_proxy's plain-text 400 for a protocol the provider lacks.
-    return { ok: true, reply: { status: 400, body: 'provider bedrock does not support openai-embeddings protocol (supported: bedrock-converse)' } };
+    return {
+      ok: true,
+      reply: { status: 400, body: 'provider bedrock does not support openai-embeddings protocol (supported: bedrock-converse)' },
+    };
   } else {
     const conv = openAiChatToConverse(built.body);
     if (!conv.ok) return errorMsg(400, `failed to convert openai-chat request to bedrock-converse: ${conv.error}`);
@@ -136,6 +139,19 @@ export function planBedrockAttempt(
     stream: built.stream,
     openai: !converse,
   };
+}
+
+/**
+ * The headers of a bedrock attempt: the usual upstream headers without any client `x-amz-*`
+ * (an unsigned client x-amz-security-token would change how AWS reads the credentials), then
+ * the signed ones.
+ */
+export function withSignature(
+  headers: Record<string, string | string[]>,
+  attempt: BedrockAttempt,
+): Record<string, string | string[]> {
+  for (const k of Object.keys(headers)) if (k.startsWith('x-amz-')) delete headers[k];
+  return Object.assign(headers, attempt.headers);
 }
 
 export function isBedrockAttempt(v: BedrockAttempt | AttemptResult): v is BedrockAttempt {
