@@ -34,6 +34,8 @@ let etcd: EtcdProcess;
 let apps: PorticoApps;
 let ca: TestCa;
 let mock: MockBedrock;
+/** A second runtime that always throttles (429 ThrottlingException). */
+let throttled: MockBedrock;
 let collector: Collector;
 let dp: string;
 
@@ -54,6 +56,12 @@ beforeAll(async () => {
     tls: ca.issue({ cn: '127.0.0.1', dns: ['127.0.0.1'] }),
     credentials: { accessKeyId: AWS.access_key_id, secretAccessKey: AWS.secret_access_key, sessionToken: TOKEN },
     region: 'us-east-1',
+  });
+  throttled = await startMockBedrock({
+    tls: ca.issue({ cn: '127.0.0.1', dns: ['127.0.0.1'] }),
+    credentials: { accessKeyId: AWS.access_key_id, secretAccessKey: AWS.secret_access_key, sessionToken: TOKEN },
+    region: 'us-east-1',
+    behavior: { status: 429 },
   });
   collector = await startCollector();
   etcd = await startEtcd();
@@ -86,6 +94,23 @@ beforeAll(async () => {
   );
   await putAndWait(
     apps,
+    '/apisix/admin/routes/fallback',
+    {
+      uri: '/fallback/converse',
+      plugins: {
+        'ai-proxy-multi': {
+          fallback_strategy: ['http_429'],
+          instances: [
+            { name: 'throttled', weight: 1, priority: 1, ...bedrockConf({ override: { endpoint: throttled.url } }) },
+            { name: 'healthy', weight: 1, priority: 0, ...bedrockConf() },
+          ],
+        },
+      },
+    },
+    { uri: '/fallback/converse' },
+  );
+  await putAndWait(
+    apps,
     '/apisix/admin/routes/badkey',
     {
       uri: '/bad/converse',
@@ -107,6 +132,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await apps?.stop();
   await mock?.close();
+  await throttled?.close();
   await collector?.close();
   await etcd?.cleanup();
   ca?.cleanup();
@@ -212,6 +238,18 @@ describe('bedrock upstream errors', () => {
     expect(res.status).toBe(429);
     expect(res.headers.get('content-type')).toBe('application/json');
     expect(res.json()).toEqual({ message: 'Too many requests, please wait before trying again.' });
+  });
+});
+
+describe('bedrock in ai-proxy-multi', () => {
+  it('falls back from a throttling bedrock instance to the next one (both signed)', async () => {
+    const before = throttled.requests.length;
+    const res = await postJson(`${dp}/fallback/converse`, CONVERSE);
+    expect(res.status).toBe(200);
+    expect((res.json() as { output: unknown }).output).toEqual({ message: { role: 'assistant', content: [{ text: 'Hello!' }] } });
+    expect(throttled.requests.length).toBe(before + 1);
+    expect(throttled.requests.at(-1)!.signature).toEqual({ ok: true });
+    expect(mock.requests.at(-1)!.signature).toEqual({ ok: true });
   });
 });
 

@@ -102,6 +102,22 @@ describe('ai-proxy bedrock: Converse clients (APISIX behaviour)', () => {
     expect(ctx.varValues.get('llm_completion_tokens')).toBe(5);
   });
 
+  it('forwards a stream exception frame to a Converse client untouched', async () => {
+    mock.setBehavior({ streamException: { type: 'modelStreamErrorException', message: 'boom' } });
+    const { reply, body, ctx } = await run(
+      conf(),
+      '{"stream":true,"messages":[{"role":"user","content":[{"text":"hi"}]}]}',
+      '/ai/converse',
+    );
+    expect(reply.status).toBe(200);
+    const frames = new EventStreamDecoder().push(body);
+    expect(frames.at(-1)!.headers).toMatchObject({
+      ':message-type': 'exception',
+      ':exception-type': 'modelStreamErrorException',
+    });
+    expect(ctx.logs.some((l) => l.msg === 'Bedrock streaming exception')).toBe(true);
+  });
+
   it('takes the model from the body when options.model is absent, and removes it', async () => {
     const { reply } = await run(
       conf({ options: {} }),
@@ -216,6 +232,18 @@ describe('ai-proxy bedrock: OpenAI chat clients (Portico extension)', () => {
       .map((e) => JSON.parse(e) as { choices: { delta: { content?: string } }[]; usage?: unknown });
     expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('Hello!');
     expect(chunks.at(-1)!.usage).toEqual({ prompt_tokens: 13, completion_tokens: 5, total_tokens: 18 });
+  });
+
+  it('turns a mid-stream throttlingException frame into an OpenAI error event and [DONE]', async () => {
+    mock.setBehavior({ streamException: { type: 'throttlingException', message: 'Too many tokens' } });
+    const { reply, body } = await run(conf(), chat.replace('"max_tokens":64', '"stream":true'), '/v1/chat/completions');
+    expect(reply.status).toBe(200);
+    const events = body
+      .toString()
+      .split('\n\n')
+      .filter((e) => e.startsWith('data: '))
+      .map((e) => e.slice(6));
+    expect(events.slice(-2)).toEqual(['{"error":{"message":"Too many tokens","type":"throttlingException"}}', '[DONE]']);
   });
 
   it('refuses an embeddings request with the APISIX protocol error', async () => {
