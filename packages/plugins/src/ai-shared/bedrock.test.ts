@@ -13,7 +13,7 @@ const conf = (extra: Partial<AiInstanceConf> = {}): AiInstanceConf => ({
 
 describe('prepareBedrock', () => {
   it('targets bedrock-runtime.<region>.amazonaws.com:443 with a port-less Host by default', () => {
-    expect(prepareBedrock(conf(), undefined)).toEqual({
+    expect(prepareBedrock(conf(), undefined)).toMatchObject({
       region: 'eu-west-3',
       credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret', sessionToken: 'tok' },
       scheme: 'https',

@@ -13,6 +13,7 @@ import {
   normalisePath,
   openAiChatToConverse,
   signBedrockRequest,
+  SigningKeyCache,
   type AwsCredentials,
   type JsonObject,
 } from '@portico/providers';
@@ -30,6 +31,8 @@ import { AiProxyError, type AiInstanceConf, type AiRequest, type AttemptResult }
 export interface PreparedBedrock {
   readonly region: string;
   readonly credentials: AwsCredentials;
+  /** Day signing keys, derived once per UTC day. */
+  readonly keys: SigningKeyCache;
   readonly scheme: 'http' | 'https';
   readonly host: string;
   readonly port: number;
@@ -51,6 +54,7 @@ export function prepareBedrock(conf: AiInstanceConf, endpoint: ParsedEndpoint | 
   return Object.freeze({
     region,
     credentials: credentialsOf(aws),
+    keys: new SigningKeyCache(aws.secret_access_key, region),
     scheme,
     host,
     port,
@@ -131,6 +135,7 @@ export function planBedrockAttempt(
     body: wire,
     region: br.region,
     credentials: br.credentials,
+    keys: br.keys,
   });
   return {
     target: { scheme: br.scheme, host: br.host, port: br.port, path, origin: `${br.scheme}://${br.host}:${br.port}` },

@@ -21,6 +21,7 @@ export {
 } from './converse-stream.js';
 export {
   signBedrockRequest,
+  SigningKeyCache,
   normalisePath,
   escapeSegment,
   credentialsOf,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalisePath, signBedrockRequest } from './sign.js';
+import { normalisePath, signBedrockRequest, SigningKeyCache } from './sign.js';
 
 // Known answers computed with botocore 1.43 SigV4Auth(service "bedrock", region us-east-1) for
 // the same request, credentials and clock (the example keys of APISIX's t/plugin/ai-proxy-bedrock.t).
@@ -33,6 +33,17 @@ describe('bedrock SigV4', () => {
     expect(h.authorization).toBe(
       'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261206/us-east-1/bedrock/aws4_request, ' +
         'SignedHeaders=host;x-amz-date;x-amz-security-token, Signature=2e1ed4ef40ae4a4ee0a6bf98302f2c7fb474223136d41cac8d06b25a30e0857d',
+    );
+  });
+
+  it('signs identically with a cached day key, and re-derives it on a new day', () => {
+    const keys = new SigningKeyCache(credentials.secretAccessKey, 'us-east-1');
+    expect(signBedrockRequest({ ...base, credentials, keys }).authorization).toBe(
+      signBedrockRequest({ ...base, credentials }).authorization,
+    );
+    const next = { ...base, now: new Date('2026-12-07T00:00:01Z') };
+    expect(signBedrockRequest({ ...next, credentials, keys }).authorization).toBe(
+      signBedrockRequest({ ...next, credentials }).authorization,
     );
   });
 

@@ -3,7 +3,7 @@
  * Bedrock is not S3: the canonical URI is the wire path encoded once more, so a model id
  * `anthropic.claude-3-5-sonnet-20241022-v2:0` travels as `...v2%3A0` and is signed as `...v2%253A0`.
  */
-import { signRequest, type AwsCredentials } from '../aws/sigv4.js';
+import { signingKey, signRequest, type AwsCredentials } from '../aws/sigv4.js';
 
 /** `auth.aws` as configured. */
 export interface AwsAuthConf {
@@ -44,6 +44,28 @@ export function credentialsOf(aws: AwsAuthConf): AwsCredentials {
   return { accessKeyId: aws.access_key_id, secretAccessKey: aws.secret_access_key, sessionToken: aws.session_token };
 }
 
+/**
+ * The signing key of one credential set and region, derived once per UTC day (four HMACs
+ * saved on every request).
+ */
+export class SigningKeyCache {
+  private day = '';
+  private key: Buffer | undefined;
+
+  constructor(
+    private readonly secret: string,
+    private readonly region: string,
+  ) {}
+
+  readonly keyFor = (day: string): Buffer => {
+    if (this.key === undefined || day !== this.day) {
+      this.key = signingKey(this.secret, day, this.region, BEDROCK_SIGNING_SERVICE);
+      this.day = day;
+    }
+    return this.key;
+  };
+}
+
 export interface BedrockSignInput {
   /** Wire path (normalised, once-encoded) and query string without `?` ('' when none). */
   path: string;
@@ -54,6 +76,8 @@ export interface BedrockSignInput {
   region: string;
   credentials: AwsCredentials;
   now?: Date;
+  /** Cached day keys for these credentials and region. */
+  keys?: SigningKeyCache;
 }
 
 /**
@@ -71,5 +95,6 @@ export function signBedrockRequest(input: BedrockSignInput): Record<string, stri
     region: input.region,
     credentials: input.credentials,
     ...(input.now ? { now: input.now } : {}),
+    ...(input.keys ? { keyFor: input.keys.keyFor } : {}),
   });
 }
