@@ -118,6 +118,23 @@ describe('ai-proxy bedrock: Converse clients (APISIX behaviour)', () => {
     expect(ctx.logs.some((l) => l.msg === 'Bedrock streaming exception')).toBe(true);
   });
 
+  it('stops a ConverseStream after the chunk that crosses max_response_bytes', async () => {
+    mock.setBehavior({ splitBytes: 40 });
+    const { reply, body } = await run(
+      conf({ max_response_bytes: 100 }),
+      '{"stream":true,"messages":[{"role":"user","content":[{"text":"hi"}]}]}',
+      '/ai/converse',
+    );
+    expect(reply.status).toBe(200);
+    expect(body.length).toBe(120);
+  });
+
+  it('answers 502 max_response_bytes exceeded for a larger Converse JSON', async () => {
+    const { reply, body } = await run(conf({ max_response_bytes: 20 }), CONVERSE_BODY, '/ai/converse');
+    expect(reply.status).toBe(502);
+    expect(body.toString()).toBe('max_response_bytes exceeded');
+  });
+
   it('takes the model from the body when options.model is absent, and removes it', async () => {
     const { reply } = await run(
       conf({ options: {} }),

@@ -10,7 +10,11 @@ import {
 } from '@portico/providers';
 import { classifyTransportError } from './errors.js';
 import type { LlmExchange } from './exchange.js';
+import { FlushWriter } from './flush-writer.js';
 import { publishUsage, recordUpstreamTime, type AiRunState } from './keys.js';
+import { markToolCalls } from './llm-vars.js';
+import type { ResponseLimitsConf } from './response-limits-schema.js';
+import { StreamGuard, type StreamLimit } from './stream-guard.js';
 import { elapsedMs } from './response.js';
 import type { AiProxyError } from './types.js';
 
@@ -22,6 +26,7 @@ import type { AiProxyError } from './types.js';
  */
 export class BedrockStreamBody implements PushBody, AsyncIterable<Uint8Array> {
   private readonly decoder = new EventStreamDecoder();
+  private readonly guard: StreamGuard;
   private readonly texts: string[] = [];
   private first = true;
   private used = false;
@@ -36,10 +41,14 @@ export class BedrockStreamBody implements PushBody, AsyncIterable<Uint8Array> {
     private readonly startNs: bigint,
     private readonly release: () => void,
     private readonly openai: ConverseToOpenAiStream | undefined,
-  ) {}
+    private readonly limits: ResponseLimitsConf,
+  ) {
+    this.guard = new StreamGuard(limits, startNs);
+  }
 
   /** Observe one upstream chunk; returns the bytes for the client (empty: nothing to send). */
   private transform(chunk: Buffer): Buffer {
+    this.guard.count(chunk);
     const ms = elapsedMs(this.startNs);
     this.state.upstreamMs = ms;
     if (this.first) {
@@ -53,6 +62,7 @@ export class BedrockStreamBody implements PushBody, AsyncIterable<Uint8Array> {
       for (const frame of this.decoder.push(chunk)) {
         const ev = readConverseFrame(frame);
         const text = deltaText(ev);
+        if (ev.kind === 'event' && ev.type === 'contentBlockStart' && isToolStart(ev.data)) markToolCalls(this.ctx, this.state);
         if (text !== undefined) this.texts.push(text);
         const u = streamUsage(ev);
         if (u) {
@@ -92,6 +102,7 @@ export class BedrockStreamBody implements PushBody, AsyncIterable<Uint8Array> {
   private finish(ok: boolean): void {
     if (this.done) return;
     this.done = true;
+    this.guard.stop();
     if (ok && !this.broken && this.decoder.pending > 0) {
       this.ctx.logger.warn(
         { requestId: this.ctx.requestId, size: this.decoder.pending },
@@ -103,6 +114,18 @@ export class BedrockStreamBody implements PushBody, AsyncIterable<Uint8Array> {
     const st = this.state;
     if (st.upstreamMs !== undefined) recordUpstreamTime(this.ctx, st, st.upstreamMs);
     st.responseText = this.texts.join('');
+  }
+
+  /** A cap was crossed: cancel the upstream and end the client's response (as SseBody). */
+  private stopAtLimit(limit: StreamLimit): void {
+    if (this.done) return;
+    this.state.upstreamMs = elapsedMs(this.startNs);
+    this.ctx.logger.warn(
+      { requestId: this.ctx.requestId, bytes: this.guard.bytesRead, durationMs: this.state.upstreamMs },
+      `aborting AI stream: ${limit} exceeded; bytes=${this.guard.bytesRead} duration_ms=${this.state.upstreamMs} ` +
+        `route_id=${this.ctx.vars.get('route_id') ?? ''}`,
+    );
+    this.finish(false);
   }
 
   private fail(err: Error): AiProxyError {
@@ -126,22 +149,36 @@ export class BedrockStreamBody implements PushBody, AsyncIterable<Uint8Array> {
       paused = false;
       ex.resume();
     };
+    const out = new FlushWriter(sink, this.limits.streaming_flush_interval_ms ?? 10, () => {
+      if (paused) return;
+      paused = true;
+      ex.pause();
+      sink.onDrain(onDrain);
+    });
+    const stop = (limit: StreamLimit): void => {
+      this.stopAtLimit(limit);
+      out.end();
+    };
+    this.guard.start(stop);
     ex.pipe({
       data: (chunk) => {
-        const out = this.transform(chunk);
-        if (out.length > 0 && !sink.write(out) && !paused) {
-          paused = true;
-          ex.pause();
-          sink.onDrain(onDrain);
-        }
+        if (this.done) return;
+        const bytes = this.transform(chunk);
+        if (bytes.length > 0) out.write(bytes);
+        const limit = this.guard.afterForward();
+        if (limit) stop(limit);
       },
       end: () => {
+        if (this.done) return;
         const t = this.tail();
-        if (t.length > 0) sink.write(t);
+        if (t.length > 0) out.write(t);
         this.finish(true);
-        sink.end();
+        out.end();
       },
-      error: (err) => sink.destroy(this.fail(err)),
+      error: (err) => {
+        if (this.done) return;
+        out.destroy(this.fail(err));
+      },
     });
   }
 
@@ -156,13 +193,23 @@ export class BedrockStreamBody implements PushBody, AsyncIterable<Uint8Array> {
       waiter = undefined;
       w?.();
     };
+    const stop = (limit: StreamLimit): void => {
+      this.stopAtLimit(limit);
+      ended = true;
+      wake();
+    };
+    this.guard.start(stop);
     this.ex.pipe({
       data: (chunk) => {
+        if (this.done) return;
         const out = this.transform(chunk);
         if (out.length > 0) queue.push(out);
+        const limit = this.guard.afterForward();
+        if (limit) stop(limit);
         wake();
       },
       end: () => {
+        if (this.done) return;
         const t = this.tail();
         if (t.length > 0) queue.push(t);
         this.finish(true);
@@ -170,6 +217,7 @@ export class BedrockStreamBody implements PushBody, AsyncIterable<Uint8Array> {
         wake();
       },
       error: (err) => {
+        if (this.done) return;
         failure = this.fail(err);
         wake();
       },
@@ -197,5 +245,10 @@ export class BedrockStreamBody implements PushBody, AsyncIterable<Uint8Array> {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+function isToolStart(data: Record<string, unknown>): boolean {
+  const start = data.start;
+  return typeof start === 'object' && start !== null && 'toolUse' in start;
+}
 
 export type { ChatIdentity };

@@ -20,10 +20,12 @@ import {
 import type { BuiltBody } from './body.js';
 import { BedrockStreamBody } from './bedrock-stream.js';
 import { classifyTransportError } from './errors.js';
-import type { ExchangeHead, LlmExchange } from './exchange.js';
+import { BodyTooLargeError, type ExchangeHead, type LlmExchange } from './exchange.js';
 import type { ParsedEndpoint } from './endpoint.js';
 import type { Target } from './instance.js';
 import { publishUsage, recordUpstreamTime, type AiRunState } from './keys.js';
+import { markToolCalls, publishNoUsage } from './llm-vars.js';
+import type { ResponseLimitsConf } from './response-limits-schema.js';
 import { elapsedMs, responseHeaders } from './response.js';
 import { AiProxyError, type AiInstanceConf, type AiRequest, type AttemptResult } from './types.js';
 
@@ -169,6 +171,13 @@ const identity = (state: AiRunState) => ({
   model: state.model,
 });
 
+function hasToolUse(res: unknown): boolean {
+  const out =
+    typeof res === 'object' && res !== null ? (res as { output?: { message?: { content?: unknown } } }).output : undefined;
+  const content = out?.message?.content;
+  return Array.isArray(content) && content.some((b) => typeof b === 'object' && b !== null && 'toolUse' in b);
+}
+
 function isEventStream(head: ExchangeHead): boolean {
   const ct = head.headers['content-type'];
   return (Array.isArray(ct) ? ct[0] : ct)?.includes('application/vnd.amazon.eventstream') === true;
@@ -183,15 +192,16 @@ export async function bedrockReply(
   startNs: bigint,
   release: () => void,
   attempt: BedrockAttempt,
+  limits: ResponseLimitsConf,
 ): Promise<AttemptResult> {
   if (isEventStream(head) && head.statusCode < 300) {
     const conv = attempt.openai ? new ConverseToOpenAiStream(identity(state)) : undefined;
     const headers = attempt.openai ? { 'content-type': 'text/event-stream' } : responseHeaders(head);
-    const body = new BedrockStreamBody(ctx, state, ex, startNs, release, conv);
+    const body = new BedrockStreamBody(ctx, state, ex, startNs, release, conv, limits);
     return { ok: true, reply: { status: head.statusCode, headers, body } };
   }
   try {
-    return await bufferedBedrock(ctx, state, ex, head, startNs, attempt);
+    return await bufferedBedrock(ctx, state, ex, head, startNs, attempt, limits.max_response_bytes);
   } finally {
     release();
   }
@@ -204,11 +214,26 @@ async function bufferedBedrock(
   head: ExchangeHead,
   startNs: bigint,
   attempt: BedrockAttempt,
+  maxBytes: number | undefined,
 ): Promise<AttemptResult> {
   let raw: Buffer;
   try {
-    raw = await ex.collect();
+    raw = await ex.collect(maxBytes);
   } catch (err) {
+    if (err instanceof BodyTooLargeError) {
+      ctx.logger.warn(
+        { requestId: ctx.requestId },
+        `aborting AI response: body size exceeds max_response_bytes ${maxBytes} (read ${err.bytes} bytes)`,
+      );
+      recordUpstreamTime(ctx, state, elapsedMs(startNs));
+      return {
+        ok: false,
+        status: 502,
+        body: Buffer.from('max_response_bytes exceeded'),
+        headers: responseHeaders(head),
+        error: new AiProxyError('AI_RESPONSE_LIMIT', 'max_response_bytes exceeded'),
+      };
+    }
     const c = classifyTransportError(err, ex.clientGone || ctx.signal.aborted, ex.timedOut);
     ctx.logger.warn({ requestId: ctx.requestId, code: c.error.code }, `failed to read response body: ${c.error.message}`);
     return { ok: false, status: c.status, error: c.error };
@@ -228,12 +253,8 @@ async function bufferedBedrock(
   const rawUsage = typeof parsed === 'object' && parsed !== null ? (parsed as { usage?: unknown }).usage : undefined;
   const usage = converseUsage(rawUsage);
   if (usage) publishUsage(ctx, state, usage, rawUsage);
-  else {
-    state.promptTokens = 0;
-    state.completionTokens = 0;
-    ctx.vars.set('llm_prompt_tokens', 0);
-    ctx.vars.set('llm_completion_tokens', 0);
-  }
+  else publishNoUsage(ctx, state);
+  if (hasToolUse(parsed)) markToolCalls(ctx, state);
   const texts = converseTexts(parsed);
   if (texts.length > 0) state.responseText = texts.join(' ');
   // Errors (403 signature, 400 validation...) and Converse clients get the upstream bytes.
