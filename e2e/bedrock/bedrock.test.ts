@@ -100,6 +100,8 @@ beforeAll(async () => {
       plugins: {
         'ai-proxy-multi': {
           fallback_strategy: ['http_429'],
+          // Portico extension: must leave a native ConverseStream (not SSE) alone.
+          stream_failover: {},
           instances: [
             { name: 'throttled', weight: 1, priority: 1, ...bedrockConf({ override: { endpoint: throttled.url } }) },
             { name: 'healthy', weight: 1, priority: 0, ...bedrockConf() },
@@ -250,6 +252,18 @@ describe('bedrock in ai-proxy-multi', () => {
     expect(throttled.requests.length).toBe(before + 1);
     expect(throttled.requests.at(-1)!.signature).toEqual({ ok: true });
     expect(mock.requests.at(-1)!.signature).toEqual({ ok: true });
+  });
+
+  it('streams a native ConverseStream through the fallback route with stream_failover on', async () => {
+    const res = await fetch(`${dp}/fallback/converse`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ stream: true, ...CONVERSE }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/vnd.amazon.eventstream');
+    const frames = new EventStreamDecoder().push(Buffer.from(await res.arrayBuffer()));
+    expect(frames.at(-1)!.headers[':event-type']).toBe('metadata');
   });
 });
 
