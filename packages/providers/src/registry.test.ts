@@ -4,7 +4,7 @@ import { classifyRequest, getProvider, isProviderName, PROVIDER_NAMES } from './
 const input = { providerConf: {}, model: 'm' };
 
 describe('provider registry', () => {
-  it('lists providers in APISIX enum order, bedrock appended as in 3.17', () => {
+  it('lists providers in APISIX 3.17+ enum order (gemini, vertex-ai, bedrock last)', () => {
     expect(PROVIDER_NAMES).toEqual([
       'openai',
       'deepseek',
@@ -13,8 +13,8 @@ describe('provider registry', () => {
       'openai-compatible',
       'azure-openai',
       'openrouter',
-      'vertex-ai',
       'gemini',
+      'vertex-ai',
       'bedrock',
     ]);
   });

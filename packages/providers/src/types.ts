@@ -1,6 +1,6 @@
 /**
- * Provider names in APISIX enum order (3.16 apisix/plugins/ai-drivers/schema.lua `providers`;
- * 3.17+ ai-providers/schema.lua appends `bedrock`).
+ * Provider names in APISIX 3.17+ enum order (apisix/plugins/ai-providers/schema.lua `providers`:
+ * gemini now before vertex-ai, bedrock last).
  */
 export const PROVIDER_NAMES = [
   'openai',
@@ -10,8 +10,8 @@ export const PROVIDER_NAMES = [
   'openai-compatible',
   'azure-openai',
   'openrouter',
-  'vertex-ai',
   'gemini',
+  'vertex-ai',
   'bedrock',
 ] as const;
 
