@@ -178,7 +178,8 @@ export async function sendToInstance(
       upstreamHeaders: head.headers,
     };
   }
-  if (bedrock) return applyResponseGuards(ctx, state, await bedrockReply(ctx, state, ex, head, startNs, release, bedrock, pool.conf));
+  if (bedrock)
+    return applyResponseGuards(ctx, state, await bedrockReply(ctx, state, ex, head, startNs, release, bedrock, pool.conf));
   if (isEventStream(head)) {
     const reply = streamReply(ctx, state, ex, head, startNs, release, pool.conf);
     // A converted stream commits its head at the first converted event (protocol-stream.ts).
