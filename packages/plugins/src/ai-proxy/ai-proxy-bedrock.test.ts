@@ -212,6 +212,55 @@ describe('ai-proxy bedrock: Converse clients (APISIX behaviour)', () => {
   });
 });
 
+describe('ai-proxy bedrock: protocol layer (APISIX 3.18)', () => {
+  it('maps override.llm_options.max_tokens to inferenceConfig.maxTokens, forced', async () => {
+    const body = '{"messages":[{"role":"user","content":[{"text":"q"}]}],"inferenceConfig":{"maxTokens":9,"temperature":0.1}}';
+    await run(conf({ override: { endpoint: mock.url, llm_options: { max_tokens: 100 } } }), body, '/ai/converse');
+    expect(mock.requests[0]!.json).toEqual({
+      messages: [{ role: 'user', content: [{ text: 'q' }] }],
+      inferenceConfig: { maxTokens: 100, temperature: 0.1 },
+    });
+  });
+
+  it('deep-merges override.request_body["bedrock-converse"] into a Converse body', async () => {
+    await run(
+      conf({ override: { endpoint: mock.url, request_body: { 'bedrock-converse': { inferenceConfig: { topP: 0.5 } } } } }),
+      CONVERSE_BODY,
+      '/ai/converse',
+    );
+    expect(mock.requests[0]!.json).toEqual({ ...JSON.parse(CONVERSE_BODY), inferenceConfig: { topP: 0.5 } });
+  });
+
+  it('refuses an Anthropic Messages client with the APISIX unsupported-protocol 400', async () => {
+    const { reply, body } = await run(
+      conf(),
+      '{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"q"}]}',
+      '/v1/messages',
+    );
+    expect(reply.status).toBe(400);
+    expect(body.toString()).toBe('provider bedrock does not support anthropic-messages protocol (supported: bedrock-converse)');
+    expect(mock.requests).toHaveLength(0);
+  });
+
+  it('answers a Converse request to another provider with its unsupported-protocol 400', async () => {
+    const { reply, body } = await run(
+      { ...conf(), provider: 'openai', auth: { header: { Authorization: 'Bearer k' } }, provider_conf: undefined },
+      CONVERSE_BODY,
+      '/ai/converse',
+    );
+    expect(reply.status).toBe(400);
+    expect(body.toString()).toBe(
+      'provider openai does not support bedrock-converse protocol (supported: openai-chat, openai-responses, openai-embeddings)',
+    );
+    expect(mock.requests).toHaveLength(0);
+  });
+
+  it('sets llm_total_tokens from Converse totalTokens', async () => {
+    const { ctx } = await run(conf(), CONVERSE_BODY, '/ai/converse');
+    expect(ctx.varValues.get('llm_total_tokens')).toBe(18);
+  });
+});
+
 describe('ai-proxy bedrock: OpenAI chat clients (Portico extension)', () => {
   const chat =
     '{"model":"ignored","messages":[{"role":"system","content":"Be brief"},{"role":"user","content":"What is 1+1?"}],"max_tokens":64}';
@@ -232,6 +281,11 @@ describe('ai-proxy bedrock: OpenAI chat clients (Portico extension)', () => {
       usage: { prompt_tokens: 13, completion_tokens: 5, total_tokens: 18 },
     });
     expect(ctx.varValues.get('llm_prompt_tokens')).toBe(13);
+  });
+
+  it('applies override.llm_options.max_tokens before converting (maxTokens forced)', async () => {
+    await run(conf({ override: { endpoint: mock.url, llm_options: { max_tokens: 7 } } }), chat, '/v1/chat/completions');
+    expect((mock.requests[0]!.json as { inferenceConfig: unknown }).inferenceConfig).toEqual({ maxTokens: 7 });
   });
 
   it('converts ConverseStream into OpenAI SSE chunks ending with usage and [DONE]', async () => {

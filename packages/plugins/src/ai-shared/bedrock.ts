@@ -8,7 +8,6 @@ import {
   converseUsage,
   ConverseToOpenAiStream,
   credentialsOf,
-  isConverseRequest,
   NO_PATH_ERROR,
   normalisePath,
   openAiChatToConverse,
@@ -18,6 +17,7 @@ import {
   type JsonObject,
 } from '@portico/providers';
 import type { BuiltBody } from './body.js';
+import type { RequestPlan } from './protocol-plan.js';
 import { BedrockStreamBody } from './bedrock-stream.js';
 import { classifyTransportError } from './errors.js';
 import { BodyTooLargeError, type ExchangeHead, type LlmExchange } from './exchange.js';
@@ -84,49 +84,36 @@ const errorMsg = (status: number, message: string): AttemptResult => ({
   error: new AiProxyError('AI_REQUEST_CONVERSION', message),
 });
 
-/**
- * The Converse body APISIX sends for a Converse client: the client's body with `options`
- * merged flat, without the gateway-side `stream` flag and `model` (remove_model). The client's
- * bytes go out as they are when nothing changed.
- */
-function converseWire(req: AiRequest, built: BuiltBody): Buffer {
-  const body: JsonObject = { ...built.body };
-  let changed = built.changed;
-  // buildBody adds OpenAI's stream_options for streams; Converse has no such field.
-  if (built.stream && req.body.stream_options === undefined) delete body.stream_options;
-  if ('stream' in body) {
-    delete body.stream;
-    changed = true;
-  }
-  return !changed && req.raw !== undefined ? req.raw : Buffer.from(JSON.stringify(body));
-}
+const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * Shape, address and sign one attempt to a bedrock instance. A Converse client (URI ending in
- * `/converse` with `messages`) is forwarded natively as in APISIX; an OpenAI chat client is
- * converted to Converse (Portico extension). Failures are 400s with `{"error_msg": ...}`.
+ * Shape, address and sign one attempt to a bedrock instance. The protocol plan decided the
+ * body: a Converse client's (bedrock-converse target: options merged, `stream` and `model`
+ * removed, client bytes reused when unchanged, as APISIX), or an OpenAI chat client's, which is
+ * converted to Converse here (the external openai-chat → bedrock-converse route, a Portico
+ * extension). Failures are 400s with `{"error_msg": ...}`.
  */
 export function planBedrockAttempt(
-  ctx: RequestContext,
   br: PreparedBedrock,
   query: string,
   req: AiRequest,
   built: BuiltBody,
+  plan: RequestPlan,
 ): BedrockAttempt | AttemptResult {
-  const converse = isConverseRequest(ctx.uri, req.body);
+  const openai = plan.converter?.to === 'bedrock-converse';
   let wire: Buffer;
-  if (converse) {
-    wire = converseWire(req, built);
-  } else if (built.capability === 'embeddings') {
-    // APISIX before_proxy's plain-text 400 for a protocol the provider lacks.
-    return {
-      ok: true,
-      reply: { status: 400, body: 'provider bedrock does not support openai-embeddings protocol (supported: bedrock-converse)' },
-    };
-  } else {
+  if (openai) {
     const conv = openAiChatToConverse(built.body);
     if (!conv.ok) return errorMsg(400, `failed to convert openai-chat request to bedrock-converse: ${conv.error}`);
+    // override.llm_options.max_tokens was written by bedrock's capability (inferenceConfig.maxTokens).
+    const forced = built.body.inferenceConfig;
+    if (isObject(forced)) {
+      const cfg = isObject(conv.value.inferenceConfig) ? conv.value.inferenceConfig : {};
+      conv.value.inferenceConfig = { ...cfg, ...forced };
+    }
     wire = Buffer.from(JSON.stringify(conv.value));
+  } else {
+    wire = !built.changed && req.raw !== undefined ? req.raw : Buffer.from(JSON.stringify(built.body));
   }
   const path = br.fixedPath ?? bedrockPath(built.model, built.stream);
   if (path === undefined) return errorMsg(400, NO_PATH_ERROR);
@@ -144,7 +131,7 @@ export function planBedrockAttempt(
     wire,
     headers,
     stream: built.stream,
-    openai: !converse,
+    openai,
   };
 }
 

@@ -30,3 +30,4 @@ export {
   type BedrockSignInput,
 } from './sign.js';
 export { isConverseRequest, bedrockHost, bedrockPath, checkBedrockConf, NO_PATH_ERROR } from './protocol.js';
+export { applyConverseMaxTokens } from './capabilities.js';
