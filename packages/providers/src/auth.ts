@@ -1,8 +1,12 @@
+import type { AwsAuthConf } from './bedrock/sign.js';
+
 /** `auth` as configured (apisix/plugins/ai-proxy/schema.lua auth_schema). */
 export interface AuthConf {
   header?: Record<string, string>;
   query?: Record<string, string>;
   gcp?: GcpAuthConf;
+  /** SigV4 credentials (bedrock, APISIX 3.17+). */
+  aws?: AwsAuthConf;
 }
 
 /** `auth.gcp`. */

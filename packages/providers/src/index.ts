@@ -26,3 +26,4 @@ export {
 } from './usage-record.js';
 export type { UsageRecord, UsageVars, RequestFacts } from './usage-record.js';
 export * from './protocols/index.js';
+export * from './bedrock/index.js';

@@ -4,7 +4,7 @@ import { classifyRequest, getProvider, isProviderName, PROVIDER_NAMES } from './
 const input = { providerConf: {}, model: 'm' };
 
 describe('provider registry', () => {
-  it('lists providers in APISIX 3.16 enum order', () => {
+  it('lists providers in APISIX 3.17+ enum order (gemini, vertex-ai, bedrock last)', () => {
     expect(PROVIDER_NAMES).toEqual([
       'openai',
       'deepseek',
@@ -13,14 +13,16 @@ describe('provider registry', () => {
       'openai-compatible',
       'azure-openai',
       'openrouter',
-      'vertex-ai',
       'gemini',
+      'vertex-ai',
+      'bedrock',
     ]);
   });
 
   it('has a descriptor for every enum name and rejects others', () => {
     for (const n of PROVIDER_NAMES) expect(getProvider(n).name).toBe(n);
-    expect(isProviderName('bedrock')).toBe(false);
+    expect(isProviderName('bedrock')).toBe(true);
+    expect(isProviderName('cohere')).toBe(false);
     expect(isProviderName('toString')).toBe(false);
   });
 
@@ -40,8 +42,8 @@ describe('provider registry', () => {
     expect(getProvider(name).defaultTarget(cap, input)).toEqual({ scheme: 'https', host, path });
   });
 
-  it('removes model only for azure-openai', () => {
-    expect(PROVIDER_NAMES.filter((n) => getProvider(n).removeModel)).toEqual(['azure-openai']);
+  it('removes model only for azure-openai and bedrock', () => {
+    expect(PROVIDER_NAMES.filter((n) => getProvider(n).removeModel)).toEqual(['azure-openai', 'bedrock']);
   });
 
   it('computes vertex-ai host and paths from provider_conf', () => {

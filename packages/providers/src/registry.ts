@@ -1,6 +1,7 @@
 import { aimlapi } from './descriptors/aimlapi.js';
 import { anthropic } from './descriptors/anthropic.js';
 import { azureOpenai } from './descriptors/azure-openai.js';
+import { bedrock } from './descriptors/bedrock.js';
 import { deepseek } from './descriptors/deepseek.js';
 import { gemini } from './descriptors/gemini.js';
 import { openai } from './descriptors/openai.js';
@@ -19,6 +20,7 @@ const registry: Readonly<Record<ProviderName, ProviderDescriptor>> = Object.free
   openrouter,
   'vertex-ai': vertexAi,
   gemini,
+  bedrock,
 });
 
 /** The descriptor of a provider named in a (schema-validated) plugin conf. */

@@ -1,4 +1,7 @@
-/** Provider names in APISIX 3.16 enum order (apisix/plugins/ai-drivers/schema.lua `providers`). */
+/**
+ * Provider names in APISIX 3.17+ enum order (apisix/plugins/ai-providers/schema.lua `providers`:
+ * gemini now before vertex-ai, bedrock last).
+ */
 export const PROVIDER_NAMES = [
   'openai',
   'deepseek',
@@ -7,8 +10,9 @@ export const PROVIDER_NAMES = [
   'openai-compatible',
   'azure-openai',
   'openrouter',
-  'vertex-ai',
   'gemini',
+  'vertex-ai',
+  'bedrock',
 ] as const;
 
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
@@ -18,7 +22,7 @@ export type Capability = 'chat' | 'embeddings';
 
 export type JsonObject = Record<string, unknown>;
 
-/** `provider_conf` (only vertex-ai reads it). */
+/** `provider_conf` (vertex-ai: project_id + region; bedrock: region). */
 export interface ProviderConf {
   project_id?: string;
   region?: string;
@@ -39,6 +43,8 @@ export interface TargetInput {
   providerConf: ProviderConf;
   /** Model of the final request body, if any. */
   model: string | undefined;
+  /** The request streams (bedrock picks /converse-stream). */
+  stream?: boolean;
 }
 
 export type Converted<T> = { ok: true; value: T } | { ok: false; error: string };

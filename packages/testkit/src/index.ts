@@ -29,3 +29,4 @@ export {
   type SegmentScore,
 } from './mock-comprehend/index.js';
 export { lakeraVerdict, startMockLakera, type LakeraCall, type MockLakera, type MockLakeraOptions } from './mock-lakera/index.js';
+export * from './mock-bedrock/index.js';

@@ -14,6 +14,7 @@ export interface TestCa {
   /** Path of the CA certificate (for curl --cacert). */
   certFile: string;
   /** Issue a leaf certificate signed by this CA. */
+  /** `dns` entries that are IP addresses become IP SANs. */
   issue(opts: { cn: string; dns?: string[]; client?: boolean }): { cert: string; key: string };
   cleanup(): void;
 }
@@ -59,7 +60,7 @@ export function createTestCa(name = 'Portico test CA'): TestCa {
         'keyUsage=critical,digitalSignature',
         `extendedKeyUsage=${client ? 'clientAuth' : 'serverAuth'}`,
       ];
-      if (dns?.length) ext.push(`subjectAltName=${dns.map((h) => `DNS:${h}`).join(',')}`);
+      if (dns?.length) ext.push(`subjectAltName=${dns.map((h) => (/^[\d.]+$|:/.test(h) ? `IP:${h}` : `DNS:${h}`)).join(',')}`);
       writeFileSync(join(dir, `${base}.ext`), ext.join('\n'));
       openssl(
         [

@@ -1,6 +1,6 @@
 import type { JsonSchema, PluginDefinition } from '@portico/plugin-sdk';
 import { compileSchema } from '@portico/schemas';
-import { checkAiProxyConf } from '../ai-proxy/schema.js';
+import { checkAiProxyConf, checkProviderRequirements } from '../ai-proxy/schema.js';
 import { aiSharedSchemas as s } from '../ai-shared/schema.js';
 import type { AiInstanceConf, LoggingConf, TransportConf } from '../ai-shared/types.js';
 import { healthCheckerActiveSchema, type ActiveCheckConf } from '../healthcheck/schema.js';
@@ -66,6 +66,7 @@ const instanceSchema: JsonSchema = {
     auth: s.auth,
     options: s.options,
     override: s.override,
+    provider_conf: s.providerConf,
     checks: {
       type: 'object',
       properties: { active: healthCheckerActiveSchema },
@@ -163,6 +164,8 @@ export function checkAiProxyMultiConf(conf: AiProxyMultiConf): string | undefine
     if (endpoint !== undefined && !ENDPOINT_RE.test(endpoint)) return 'invalid endpoint';
     const gcpErr = checkAiProxyConf(inst);
     if (gcpErr) return gcpErr;
+    const reqErr = checkProviderRequirements(inst);
+    if (reqErr) return `instance '${inst.name}': ${reqErr}`;
   }
   const { algorithm, hash_on: hashOn, key } = conf.balancer ?? {};
   if (algorithm === 'chash') {

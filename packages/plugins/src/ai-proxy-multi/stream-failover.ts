@@ -60,7 +60,9 @@ export async function awaitFirstToken(
   startMs: number,
 ): Promise<FirstToken> {
   const body = reply.body;
-  if (!isIterable(body)) return { ok: true, reply, ttftMs: Date.now() - startMs };
+  // Only SSE is read for its first token; other streams (bedrock's AWS event-stream) go as they are.
+  const sse = (reply.headers?.['content-type'] ?? '').toString().includes('text/event-stream');
+  if (!isIterable(body) || !sse) return { ok: true, reply, ttftMs: Date.now() - startMs };
   const it = body[Symbol.asyncIterator]();
   const decoder = new SseDecoder();
   const held: Uint8Array[] = [];

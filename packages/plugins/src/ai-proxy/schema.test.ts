@@ -18,8 +18,21 @@ describe('ai-proxy schema', () => {
   });
 
   it('rejects an unknown provider with the APISIX message', () => {
-    expect(check({ provider: 'bedrock', auth: {} })).toBe(
+    expect(check({ provider: 'cohere', auth: {} })).toBe(
       'property "provider" validation failed: matches none of the enum values',
+    );
+  });
+
+  it('checks bedrock requirements with APISIX 3.17 strings and the auth.aws schema', () => {
+    const aws = { access_key_id: 'AKID', secret_access_key: 'secret' };
+    expect(check({ provider: 'bedrock', auth: { aws } })).toBe('bedrock requires provider_conf.region');
+    expect(check({ provider: 'bedrock', auth: {}, provider_conf: { region: 'us-east-1' } })).toBe('bedrock requires auth.aws');
+    expect(check({ provider: 'bedrock', auth: { aws }, provider_conf: { region: 'us-east-1' } })).toBeUndefined();
+    expect(check({ provider: 'bedrock', auth: { aws: { access_key_id: 'AKID' } }, provider_conf: { region: 'us-east-1' } })).toBe(
+      'property "auth" validation failed: failed to validate aws (matching "aws"): property "secret_access_key" is required',
+    );
+    expect(check({ provider: 'bedrock', auth: { aws }, provider_conf: { region: '' } })).toBe(
+      'property "provider_conf" validation failed: property "region" validation failed: string too short, expected at least 1, got 0',
     );
   });
 

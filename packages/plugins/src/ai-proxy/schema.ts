@@ -1,4 +1,5 @@
 import type { PluginDefinition } from '@portico/plugin-sdk';
+import { checkBedrockConf } from '@portico/providers';
 import { cjsonDecodeError } from '../ai-shared/cjson-error.js';
 import { aiSharedSchemas as s } from '../ai-shared/schema.js';
 import type { AiInstanceConf, LoggingConf, TransportConf } from '../ai-shared/types.js';
@@ -24,6 +25,7 @@ export const aiProxySchema = {
     ...s.transportProperties,
     max_req_body_size: s.maxReqBodySize,
     override: s.override,
+    provider_conf: s.providerConf,
   },
   required: ['provider', 'auth'],
 };
@@ -43,11 +45,16 @@ export function checkAiProxyConf(conf: { auth?: { gcp?: { service_account_json?:
   }
 }
 
+/** ai-proxy/schema.lua validate_provider_requirements (3.17+), bedrock part. */
+export function checkProviderRequirements(conf: AiInstanceConf): string | undefined {
+  return conf.provider === 'bedrock' ? checkBedrockConf(conf) : undefined;
+}
+
 /** Admin-side definition of ai-proxy (name, priority, schema, check). */
 export const aiProxyDefinition = {
   name: 'ai-proxy',
   priority: 1040,
   version: 0.5,
   schema: aiProxySchema,
-  check: (conf: AiProxyConf) => checkAiProxyConf(conf),
+  check: (conf: AiProxyConf) => checkAiProxyConf(conf) ?? checkProviderRequirements(conf),
 } satisfies PluginDefinition<AiProxyConf>;

@@ -8,6 +8,7 @@ import {
   type ProviderConf,
   type ProviderDescriptor,
 } from '@portico/providers';
+import { prepareBedrock, type PreparedBedrock } from './bedrock.js';
 import { parseEndpoint, type ParsedEndpoint } from './endpoint.js';
 import type { AiInstanceConf } from './types.js';
 
@@ -25,6 +26,8 @@ export interface PreparedInstance {
   /** Query string sent upstream (auth.query + endpoint query). Contains secrets: never log. */
   readonly query: string;
   readonly gcp: GcpTokenSource | undefined;
+  /** Region, credentials and host of a bedrock instance (SigV4 per request). */
+  readonly bedrock: PreparedBedrock | undefined;
 }
 
 /** Build a PreparedInstance (call from `prepare`, never per request). */
@@ -43,6 +46,7 @@ export function prepareInstance(name: string, conf: AiInstanceConf): PreparedIns
     providerConf: conf.provider_conf ?? {},
     query: mergeQuery(auth.query, endpoint?.query ?? ''),
     gcp: auth.gcp ? new GcpTokenSource(auth.gcp) : undefined,
+    bedrock: prepareBedrock(conf, endpoint),
   });
 }
 

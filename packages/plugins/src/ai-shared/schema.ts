@@ -27,6 +27,16 @@ const authSchema: JsonSchema = {
         expire_early_secs: { type: 'integer', minimum: 0, default: 60 },
       },
     },
+    // 3.17+: SigV4 credentials (bedrock).
+    aws: {
+      type: 'object',
+      properties: {
+        access_key_id: { type: 'string', minLength: 1 },
+        secret_access_key: { type: 'string', minLength: 1 },
+        session_token: { type: 'string', minLength: 1 },
+      },
+      required: ['access_key_id', 'secret_access_key'],
+    },
   },
   additionalProperties: false,
 };
@@ -71,6 +81,14 @@ const overrideSchema: JsonSchema = {
 /** Plugin-level `max_req_body_size` (bytes read from the client; larger bodies get 413). */
 const maxReqBodySize: JsonSchema = { type: 'integer', minimum: 1, default: 67108864 };
 // --- end AI protocols ---
+/** 3.17+ `provider_conf`; which fields are required depends on the provider (checked in code). */
+const providerConfSchema: JsonSchema = {
+  type: 'object',
+  properties: {
+    project_id: { type: 'string' },
+    region: { type: 'string', minLength: 1 },
+  },
+};
 
 /** Plugin-level transport fields (same in ai-proxy and ai-proxy-multi). */
 const transportProperties: Record<string, JsonSchema> = {
@@ -91,5 +109,6 @@ export const aiSharedSchemas = {
   logging: loggingSchema,
   override: overrideSchema,
   maxReqBodySize,
+  providerConf: providerConfSchema,
   transportProperties,
 } as const;

@@ -1,6 +1,7 @@
 import type { Reply, RequestContext } from '@portico/plugin-sdk';
 import { anthropicToOpenAiHeaders, isAnthropicToOpenAiChat, openAiChatRequestFacts } from '@portico/providers';
 import { trackLlmActive } from '../prometheus/active.js';
+import { bedrockReply, isBedrockAttempt, planBedrockAttempt, withSignature, type BedrockAttempt } from './bedrock.js';
 import { buildBody, isBodyError } from './body.js';
 import { classifyTransportError } from './errors.js';
 import { LlmExchange, type ExchangeHead } from './exchange.js';
@@ -87,8 +88,16 @@ export async function sendToInstance(
     wire = enc.value;
   }
 
+  // bedrock: Converse body, model/stream-dependent path and SigV4 signature (bedrock.ts).
+  let bedrock: BedrockAttempt | undefined;
+  if (inst.bedrock) {
+    const attempt = planBedrockAttempt(inst.bedrock, inst.query, req, built, plan);
+    if (!isBedrockAttempt(attempt)) return attempt;
+    bedrock = attempt;
+  }
+
   const passthrough = plan.target.name === 'passthrough';
-  const target = resolveTarget(inst, built.capability, built.model, passthrough ? ctx.uri : plan.cap?.path);
+  const target = bedrock?.target ?? resolveTarget(inst, built.capability, built.model, passthrough ? ctx.uri : plan.cap?.path);
   if (!target) {
     const msg = `no upstream host for provider ${inst.conf.provider}: set override.endpoint`;
     ctx.logger.error({ requestId: ctx.requestId, instance: inst.name }, msg);
@@ -124,8 +133,12 @@ export async function sendToInstance(
         origin: target.origin,
         path: q.sent ? `${target.path}?${q.sent}` : target.path,
         method: passthrough ? ctx.method : 'POST',
-        headers,
-        body: wire === built.body && !built.changed && req.raw !== undefined ? req.raw : Buffer.from(JSON.stringify(wire)),
+        headers: bedrock ? withSignature(headers, bedrock) : headers,
+        body: bedrock
+          ? bedrock.wire
+          : wire === built.body && !built.changed && req.raw !== undefined
+            ? req.raw
+            : Buffer.from(JSON.stringify(wire)),
         reset: !pool.conf.keepalive,
       },
       ex,
@@ -165,6 +178,8 @@ export async function sendToInstance(
       upstreamHeaders: head.headers,
     };
   }
+  if (bedrock)
+    return applyResponseGuards(ctx, state, await bedrockReply(ctx, state, ex, head, startNs, release, bedrock, pool.conf));
   if (isEventStream(head)) {
     const reply = streamReply(ctx, state, ex, head, startNs, release, pool.conf);
     // A converted stream commits its head at the first converted event (protocol-stream.ts).

@@ -23,6 +23,8 @@ export interface SignInput {
   credentials: AwsCredentials;
   /** Signing time; defaults to now. */
   now?: Date;
+  /** The day's signing key (yyyymmdd → key) when the caller caches it; else derived here. */
+  keyFor?: (day: string) => Buffer;
 }
 
 const sha256Hex = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
@@ -83,7 +85,7 @@ export function signRequest(input: SignInput, includeContentSha = false): Record
   ].join('\n');
   const scope = `${day}/${input.region}/${input.service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', date, scope, sha256Hex(canonicalRequest)].join('\n');
-  const key = signingKey(input.credentials.secretAccessKey, day, input.region, input.service);
+  const key = input.keyFor?.(day) ?? signingKey(input.credentials.secretAccessKey, day, input.region, input.service);
   const signature = createHmac('sha256', key).update(stringToSign).digest('hex');
   headers.authorization = `AWS4-HMAC-SHA256 Credential=${input.credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
   return headers;
