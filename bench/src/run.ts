@@ -1,6 +1,6 @@
 /**
  * Portico benchmark suite entry: `pnpm bench` (full, ≤ 10 min) or `pnpm bench -- --quick` (≤ 60 s smoke).
- * Options: --quick, --only non-streaming,streaming,convergence,scale,prometheus,plugin-stack, --cpu-prof (profile the data planes).
+ * Options: --quick, --only non-streaming,streaming,convergence,scale,prometheus,plugin-stack,tail, --cpu-prof (profile the data planes).
  * Everything runs on 127.0.0.1; every process started is stopped by PID at the end.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +19,7 @@ import { pluginStack } from './scenarios/plugin-stack.js';
 import { prometheusCost } from './scenarios/prometheus.js';
 import { scale } from './scenarios/scale.js';
 import { streaming } from './scenarios/streaming.js';
+import { tail } from './scenarios/tail.js';
 
 const SCENARIOS = {
   'non-streaming': nonStreaming,
@@ -28,6 +29,7 @@ const SCENARIOS = {
   prometheus: prometheusCost,
   'plugin-stack': pluginStack,
   'ai-failover': (await import('./scenarios/ai-failover.js')).aiFailover, // ai-routing (issue 15)
+  tail,
 } as const;
 type Name = keyof typeof SCENARIOS;
 
@@ -87,6 +89,7 @@ try {
     long: quick ? { chunks: 16, intervalMs: 20 } : { chunks: 64, intervalMs: 20 },
     withNginx: true,
     withPortkey: true,
+    withLitellm: only.includes('tail'),
     ...(cpuProf ? { cpuProfDir: profDir } : {}),
   });
   for (const [k, v] of Object.entries(env.skipped)) results.note(`${k} skipped: ${v}`);
