@@ -104,20 +104,49 @@ async function runPipeline(ctx: RequestCtx, snap: Snapshot, serverHeader: string
   return forward(ctx, upstream, route.timeouts, serverHeader);
 }
 
-async function runLogHooks(ctx: RequestCtx): Promise<void> {
-  const lists: (readonly PreparedPlugin[])[] = ctx.globals.map((g) => g.log);
-  if (ctx.chain !== undefined) lists.push(ctx.chain.log);
-  for (const list of lists) {
-    for (const p of list) {
-      if (p.filter !== undefined && !p.filter(ctx.vars)) continue;
-      try {
-        const r = p.module.log!(ctx, p.state);
-        if (r !== undefined) await r;
-      } catch (e) {
-        ctx.logger.error({ plugin: p.name, err: (e as Error).message }, 'log phase failed');
-      }
+/** Run one list of log hooks from `start`; returns a promise only when a hook returned one. */
+function runLogList(ctx: RequestCtx, list: readonly PreparedPlugin[], start: number): Promise<void> | undefined {
+  for (let i = start; i < list.length; i++) {
+    const p = list[i]!;
+    if (p.filter !== undefined && !p.filter(ctx.vars)) continue;
+    let r: unknown;
+    try {
+      r = p.module.log!(ctx, p.state);
+    } catch (e) {
+      logFailed(ctx, p, e);
+      continue;
+    }
+    if (r !== undefined && typeof (r as PromiseLike<void>).then === 'function') {
+      return Promise.resolve(r).then(
+        () => runLogList(ctx, list, i + 1),
+        (e: unknown) => {
+          logFailed(ctx, p, e);
+          return runLogList(ctx, list, i + 1);
+        },
+      );
     }
   }
+  return undefined;
+}
+
+function logFailed(ctx: RequestCtx, p: PreparedPlugin, e: unknown): void {
+  ctx.logger.error({ plugin: p.name, err: (e as Error).message }, 'log phase failed');
+}
+
+/**
+ * Log hooks of the global rules, then of the route's chain, in order; each waits for the one
+ * before it. Synchronous (no promise, no array) while every hook is: the usual case.
+ */
+function runLogHooks(ctx: RequestCtx, from = 0): Promise<void> | undefined {
+  const globals = ctx.globals;
+  const n = globals.length;
+  for (let g = from; g <= n; g++) {
+    const list = g < n ? globals[g]!.log : ctx.chain?.log;
+    if (list === undefined || list.length === 0) continue;
+    const pending = runLogList(ctx, list, 0);
+    if (pending !== undefined) return pending.then(() => runLogHooks(ctx, g + 1));
+  }
+  return undefined;
 }
 
 /**
@@ -166,10 +195,13 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       if (logged) return;
       logged = true;
       if (!res.headersSent && ctx.status === 0) ctx.status = 499;
-      void runLogHooks(ctx).then(() => {
+      const done = (): void => {
         if (epoch !== undefined) deps.inflight!.leave(epoch);
         deps.onDone?.(ctx);
-      });
+      };
+      const pending = runLogHooks(ctx);
+      if (pending === undefined) done();
+      else void pending.then(done);
     };
     res.once('close', () => {
       if (stats !== undefined) stats.inFlight--;
