@@ -9,6 +9,7 @@ import type { ResponseLimitsConf } from './response-limits-schema.js';
 import { StreamGuard, type StreamLimit } from './stream-guard.js';
 import type { AttemptResult } from './types.js';
 import { AiProxyError } from './types.js';
+import { scanTrailingUsage } from './usage-scan.js';
 
 /** Milliseconds since `startNs`, as an integer (APISIX math.floor of ngx.now deltas). */
 export function elapsedMs(startNs: bigint): number {
@@ -288,6 +289,13 @@ export async function bufferedReply(
   state.ttftMs = ms;
   ctx.vars.set('llm_time_to_first_token', ms);
   recordUpstreamTime(ctx, state, ms);
+  // Fast path (usage-scan.ts): an unconverted answer ending with its usage object is not parsed whole.
+  const tailUsage = descriptor.decodeResponse === undefined ? scanTrailingUsage(raw) : undefined;
+  if (tailUsage !== undefined) {
+    publishUsage(ctx, state, normaliseUsage(tailUsage)!, tailUsage);
+    state.responseRaw = raw;
+    return { ok: true, reply: { status: res.statusCode, headers: responseHeaders(res), body: raw } };
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw.toString('utf8'));
