@@ -49,7 +49,11 @@ if (workers > 1 && cluster.isPrimary) {
     for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
     process.exit(0);
   });
-} else serve();
+} else {
+  // Exit normally on a signal, so `node --cpu-prof` writes its profile.
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => process.exit(0));
+  serve();
+}
 
 function serve(): void {
   const port = Number(arg('--port'));
