@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import { startPortico, freePort, type PorticoApps } from '@portico/testkit';
+import { freePort } from '@portico/testkit';
 import type { StreamResult, StreamSpec } from '../clients/stream-client.js';
-import { cpuSeconds, fetchText, pollUntil } from '../lib/admin.js';
+import { cpuSeconds } from '../lib/admin.js';
+import { porticoWith } from '../lib/portico.js';
 import { runLoad, type LoadResult } from '../lib/load.js';
 import { fmt } from '../lib/results.js';
 import { CHAT_BODY, STREAM_BODY } from '../lib/routes.js';
@@ -59,22 +60,6 @@ async function streams(ctx: Ctx, p: Peer, perSlot: number): Promise<StreamResult
     timeoutMs: chunks * intervalMs * 4 + 20_000,
   };
   return ctx.procs.runJson<StreamResult>(process.execPath, [streamClient, JSON.stringify(spec)], spec.timeoutMs * (perSlot + 1));
-}
-
-/** A second Portico data plane (no admin) on the same etcd with `workers` workers. */
-async function porticoWith(ctx: Ctx, workers: number): Promise<PorticoApps> {
-  const apps = await startPortico({
-    etcdEndpoint: ctx.env.etcd.endpoint,
-    admin: false,
-    workers,
-    env: ctx.env.porticoEnv,
-    extraConf: { nginx_config: { http: { enable_access_log: false } } },
-  });
-  ctx.procs.own({ name: `portico-${workers}w`, stop: () => apps.stop() });
-  const url = apps.dataPlanes[0]!.url;
-  if (!(await pollUntil(async () => (await fetchText(`${url}/plain/ready`)).status === 200, 15_000)))
-    throw new Error(`the ${workers}-worker data plane never served the bench routes:\n${apps.logs(20)}`);
-  return apps;
 }
 
 /**
