@@ -8,7 +8,7 @@ import { UpstreamRuntime } from '../proxy/upstream.js';
 import type { Inflight } from '../snapshot/inflight.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import type { Chain, PreparedPlugin } from '../chain/chain.js';
-import { runPhase } from './phases.js';
+import { isReply, runPhase } from './phases.js';
 import { sendReply } from '../reply/send.js';
 import type { ServerStats } from '../metrics/server-stats.js';
 
@@ -51,9 +51,9 @@ async function runPipeline(ctx: RequestCtx, snap: Snapshot, serverHeader: string
   let r: Outcome;
   for (const g of snap.globals) {
     r = runPhase(g.rewrite, 'rewrite', ctx);
-    if (r !== undefined && (r = await r) !== undefined) return r;
+    if (r !== undefined && isReply((r = await r))) return r;
     r = runPhase(g.access, 'access', ctx);
-    if (r !== undefined && (r = await r) !== undefined) return r;
+    if (r !== undefined && isReply((r = await r))) return r;
   }
   if (route === undefined) return NOT_FOUND;
   if (route.failStatus !== undefined) return { status: route.failStatus };
@@ -63,7 +63,7 @@ async function runPipeline(ctx: RequestCtx, snap: Snapshot, serverHeader: string
   ctx.plugins = route.chain.byName;
 
   r = runPhase(route.chain.rewrite, 'rewrite', ctx);
-  if (r !== undefined && (r = await r) !== undefined) return r;
+  if (r !== undefined && isReply((r = await r))) return r;
 
   let chain: Chain = route.chain;
   if (ctx.consumerAttached && ctx.consumer !== undefined) {
@@ -74,17 +74,17 @@ async function runPipeline(ctx: RequestCtx, snap: Snapshot, serverHeader: string
     ctx.chain = chain;
     ctx.plugins = chain.byName;
     r = runPhase(merged.addedRewrite, 'rewrite', ctx);
-    if (r !== undefined && (r = await r) !== undefined) return r;
+    if (r !== undefined && isReply((r = await r))) return r;
   }
 
   r = runPhase(chain.access, 'access', ctx);
-  if (r !== undefined && (r = await r) !== undefined) return r;
+  if (r !== undefined && isReply((r = await r))) return r;
   for (const g of snap.globals) {
     r = runPhase(g.beforeProxy, 'beforeProxy', ctx);
-    if (r !== undefined && (r = await r) !== undefined) return r;
+    if (r !== undefined && isReply((r = await r))) return r;
   }
   r = runPhase(chain.beforeProxy, 'beforeProxy', ctx);
-  if (r !== undefined && (r = await r) !== undefined) return r;
+  if (r !== undefined && isReply((r = await r))) return r;
 
   // A plugin's choice (traffic-split) replaces the route's upstream; the route `timeout` still wins.
   const choice = ctx.upstreamChoice;
@@ -208,26 +208,40 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       ctx.onClose();
       if (pipelineDone) runLog();
     });
-    void process(ctx, snap, serverHeader).finally(() => {
+    const settled = (): void => {
       pipelineDone = true;
       if (res.writableEnded || res.destroyed || ctx.clientGone) runLog();
-    });
+    };
+    runPipeline(ctx, snap, serverHeader).then(
+      (reply) => replyThen(ctx, reply, serverHeader, settled),
+      (e: unknown) => {
+        ctx.logger.error({ route_id: ctx.routeId, err: (e as Error).message, stack: (e as Error).stack }, 'request failed');
+        replyThen(ctx, { status: 500 }, serverHeader, settled);
+      },
+    );
   };
 }
 
-async function process(ctx: RequestCtx, snap: Snapshot, serverHeader: string): Promise<void> {
-  let reply: Reply | undefined;
-  try {
-    reply = await runPipeline(ctx, snap, serverHeader);
-  } catch (e) {
-    ctx.logger.error({ route_id: ctx.routeId, err: (e as Error).message, stack: (e as Error).stack }, 'request failed');
-    reply = { status: 500 };
-  }
-  if (reply === undefined || ctx.clientGone) return;
-  try {
-    await sendReply(ctx, reply, serverHeader);
-  } catch (e) {
+/**
+ * Send the pipeline's reply (none when the proxy relayed the response itself), then call
+ * `settled`: at once for a reply written in one go, after the last chunk for a streamed one.
+ * No promise of its own for the common, synchronous case.
+ */
+function replyThen(ctx: RequestCtx, reply: Reply | undefined, serverHeader: string, settled: () => void): void {
+  if (reply === undefined || ctx.clientGone) return settled();
+  const failed = (e: unknown): void => {
     ctx.logger.error({ err: (e as Error).message }, 'failed to send reply');
     ctx.res.destroy();
+  };
+  let streaming: Promise<void> | undefined;
+  try {
+    streaming = sendReply(ctx, reply, serverHeader);
+  } catch (e) {
+    failed(e);
   }
+  if (streaming === undefined) return settled();
+  streaming.then(settled, (e: unknown) => {
+    failed(e);
+    settled();
+  });
 }
