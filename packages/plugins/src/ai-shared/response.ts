@@ -289,10 +289,12 @@ export async function bufferedReply(
   state.ttftMs = ms;
   ctx.vars.set('llm_time_to_first_token', ms);
   recordUpstreamTime(ctx, state, ms);
-  // Fast path (usage-scan.ts): an unconverted answer ending with its usage object is not parsed whole.
+  // Fast path (usage-scan.ts): an unconverted answer without tool calls that ends with its usage
+  // object is not parsed whole.
   const tailUsage = descriptor.decodeResponse === undefined ? scanTrailingUsage(raw) : undefined;
-  if (tailUsage !== undefined) {
-    publishUsage(ctx, state, normaliseUsage(tailUsage)!, tailUsage);
+  const tailRecord = tailUsage === undefined ? undefined : openAiChatUsage(tailUsage);
+  if (tailRecord !== undefined) {
+    publishUsage(ctx, state, tailRecord, tailUsage);
     state.responseRaw = raw;
     return { ok: true, reply: { status: res.statusCode, headers: responseHeaders(res), body: raw } };
   }

@@ -33,6 +33,11 @@ describe('scanTrailingUsage (usage of a buffered answer without parsing it whole
     expect(scan('{"usage":{"note":"a } b \\" {","prompt_tokens":3}}')).toEqual({ note: 'a } b " {', prompt_tokens: 3 });
   });
 
+  it('gives up on an answer with tool calls (their facts need the parsed choices)', () => {
+    const body = { choices: [{ message: { tool_calls: [{ id: 't' }] } }], usage: { prompt_tokens: 1 } };
+    expect(scan(JSON.stringify(body))).toBeUndefined();
+  });
+
   it('gives up on a usage object that is not valid JSON', () => {
     expect(scan('{"usage":{"prompt_tokens":}}')).toBeUndefined();
     expect(scan('{"usage":{"prompt_tokens":1}')).toBeUndefined();

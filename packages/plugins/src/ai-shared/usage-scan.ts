@@ -8,6 +8,7 @@ const CLOSE = 0x7d;
 const COLON = 0x3a;
 const COMMA = 0x2c;
 const USAGE_KEY = Buffer.from('"usage"');
+const TOOL_CALLS_KEY = Buffer.from('"tool_calls"');
 
 function isSpace(b: number): boolean {
   return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
@@ -42,12 +43,14 @@ function objectEnd(raw: Buffer, start: number): number {
  * an object value, followed by nothing but the `}` that closes the body — so the member is
  * the root object's (the last byte of a JSON document closes its root). Anything else
  * (no usage, usage not last, a non-object value, odd bytes) returns undefined and the caller
- * parses the whole body as before. Parsing a chat answer whole cost ~3 µs of the ~80 µs of
+ * parses the whole body as before — and so does any body holding a `"tool_calls"` key, whose
+ * tool-call facts (llm_* variables) need the parsed choices. Parsing a chat answer whole cost ~3 µs of the ~80 µs of
  * CPU a proxied request takes; the usage object alone is a few dozen bytes.
  */
 export function scanTrailingUsage(raw: Buffer): Record<string, unknown> | undefined {
   const last = skipSpaceBack(raw, raw.length - 1);
   if (last < 0 || raw[last] !== CLOSE || raw[skipSpace(raw, 0)] !== OPEN) return undefined;
+  if (raw.indexOf(TOOL_CALLS_KEY) >= 0) return undefined;
   const key = raw.lastIndexOf(USAGE_KEY);
   if (key <= 0) return undefined;
   // A key starts a member: after `{` or `,` (an escaped quote inside a string never matches this).
