@@ -77,6 +77,8 @@ export async function startLitellm(procs: Procs, dir: string, port: number, mock
       LITELLM_TELEMETRY: 'False',
       PYTHONUNBUFFERED: '1',
     },
+    // Importing litellm takes 5-10 s on a quiet machine, much longer on a busy one.
+    120_000,
   );
   return p.pid;
 }
