@@ -63,6 +63,7 @@ describe('responseTextOf', () => {
   it('prefers a text already set, and is undefined without texts or state', () => {
     expect(responseTextOf({ ...state('{"choices":[]}'), responseText: 'streamed' })).toBe('streamed');
     expect(responseTextOf(state('{"choices":[]}'))).toBeUndefined();
+    expect(responseTextOf(state('{"choices":[{"message":{}}]}'))).toBe('');
     expect(responseTextOf(state('not json'))).toBeUndefined();
     expect(responseTextOf(undefined)).toBeUndefined();
   });

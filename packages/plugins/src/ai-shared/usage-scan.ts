@@ -1,4 +1,4 @@
-import { messageTexts } from '@portico/providers';
+import { getProtocol } from '@portico/providers';
 import type { AiRunState } from './keys.js';
 
 const QUOTE = 0x22;
@@ -82,11 +82,18 @@ export function responseTextOf(state: AiRunState | undefined): string | undefine
   if (state.responseText === undefined && raw !== undefined) {
     state.responseRaw = undefined;
     try {
-      const texts = messageTexts(JSON.parse(raw.toString('utf8')));
-      if (texts.length > 0) state.responseText = texts.join(' ');
+      // The same extraction the full parse does for an OpenAI chat client (protocol-response.ts).
+      const text = getProtocol('openai-chat')?.extractResponseText(JSON.parse(raw.toString('utf8')));
+      if (text !== undefined) state.responseText = text;
     } catch {
       // not JSON: no text, as when it was parsed up front
     }
   }
   return state.responseText;
+}
+
+/** True when the request is OpenAI chat end to end (no protocol plan, or one without converter). */
+export function isPlainOpenAiChat(state: AiRunState): boolean {
+  const plan = state.plan;
+  return plan === undefined || (plan.client.name === 'openai-chat' && plan.converter === undefined);
 }
