@@ -1,6 +1,7 @@
 /**
  * Portico benchmark suite entry: `pnpm bench` (full, ≤ 10 min) or `pnpm bench -- --quick` (≤ 60 s smoke).
- * Options: --quick, --only non-streaming,streaming,convergence,scale,prometheus,plugin-stack, --cpu-prof (profile the data planes).
+ * Options: --quick, --only non-streaming,streaming,convergence,scale,prometheus,plugin-stack,tail,soak, --cpu-prof (profile
+ * the data planes), --soak-min N (soak length, default 30). `tail` and `soak` run only when named in --only.
  * Everything runs on 127.0.0.1; every process started is stopped by PID at the end.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,8 @@ import { pluginStack } from './scenarios/plugin-stack.js';
 import { prometheusCost } from './scenarios/prometheus.js';
 import { scale } from './scenarios/scale.js';
 import { streaming } from './scenarios/streaming.js';
+import { soak } from './scenarios/soak.js';
+import { tail } from './scenarios/tail.js';
 
 const SCENARIOS = {
   'non-streaming': nonStreaming,
@@ -28,15 +31,19 @@ const SCENARIOS = {
   prometheus: prometheusCost,
   'plugin-stack': pluginStack,
   'ai-failover': (await import('./scenarios/ai-failover.js')).aiFailover, // ai-routing (issue 15)
+  tail,
+  soak,
 } as const;
 type Name = keyof typeof SCENARIOS;
+/** Run only when named with --only: issue 16's table (≈5 min) and the soak (30 min by default). */
+const ON_REQUEST: readonly Name[] = ['tail', 'soak'];
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const cpuProf = argv.includes('--cpu-prof');
 const onlyArg =
   argv.find((a) => a.startsWith('--only='))?.slice(7) ?? (argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined);
-const only = (onlyArg ? onlyArg.split(',') : Object.keys(SCENARIOS)) as Name[];
+const only = (onlyArg ? onlyArg.split(',') : Object.keys(SCENARIOS).filter((n) => !ON_REQUEST.includes(n as Name))) as Name[];
 for (const n of only)
   if (!(n in SCENARIOS)) throw new Error(`unknown scenario ${n}; known: ${Object.keys(SCENARIOS).join(', ')}`);
 
@@ -85,8 +92,10 @@ try {
   const env = await startEnv(procs, {
     dir: runDir,
     long: quick ? { chunks: 16, intervalMs: 20 } : { chunks: 64, intervalMs: 20 },
-    withNginx: true,
-    withPortkey: true,
+    // The soak measures Portico alone: no reference servers beside it.
+    withNginx: only.some((n) => n !== 'soak'),
+    withPortkey: only.some((n) => n !== 'soak'),
+    withLitellm: only.includes('tail'),
     ...(cpuProf ? { cpuProfDir: profDir } : {}),
   });
   for (const [k, v] of Object.entries(env.skipped)) results.note(`${k} skipped: ${v}`);

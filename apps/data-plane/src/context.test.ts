@@ -64,7 +64,9 @@ describe('RequestCtx vars', () => {
 
   it('lets plugins set and clear variables, and apisix_upstream_response_time follows upstream_response_time', () => {
     const x = ctxFor('/');
-    x.upstream.responseTime = '0.012';
+    x.upstream.exchange('http', '/');
+    x.upstream.attempt('a:80', 'a');
+    x.upstream.finished(12);
     expect(x.vars.get('apisix_upstream_response_time')).toBe('0.012');
     x.vars.set('apisix_upstream_response_time', 5);
     expect(x.vars.get('apisix_upstream_response_time')).toBe('5');

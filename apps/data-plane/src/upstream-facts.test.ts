@@ -8,7 +8,8 @@ describe('UpstreamFacts (the $upstream_* report)', () => {
     u.attempt('10.0.0.1:443', 'api.example.com');
     u.responded(200, 12.4);
     u.finished(120.6);
-    expect({ ...u }).toMatchObject({
+    const { scheme, uri, host, addr, status, headerTime, responseTime } = u;
+    expect({ scheme, uri, host, addr, status, headerTime, responseTime }).toEqual({
       scheme: 'https',
       uri: '/v1/chat?x=1',
       host: 'api.example.com',
@@ -38,6 +39,17 @@ describe('UpstreamFacts (the $upstream_* report)', () => {
     u.finished(10);
     u.finished(250);
     expect(u.responseTime).toBe('0.250');
+  });
+
+  it('reads as the tries so far while a new try has not reported yet', () => {
+    const u = new UpstreamFacts();
+    u.exchange('http', '/');
+    u.attempt('a:80', 'a');
+    u.failed(502, 3);
+    u.attempt('b:80', 'b');
+    expect([u.status, u.headerTime, u.responseTime]).toEqual(['502', '-', '0.003']);
+    u.responded(200, 5);
+    expect([u.status, u.headerTime, u.responseTime]).toEqual(['502, 200', '-, 0.005', '0.003']);
   });
 
   it('starts over on a new exchange (an AI fallback to another instance)', () => {

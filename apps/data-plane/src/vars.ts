@@ -34,7 +34,8 @@ export interface VarContext {
  * log asks for it; plugin `set()`s live in a map created on first write.
  */
 export class Vars implements VarStore {
-  private overrides: Map<string, string> | undefined;
+  /** Plugin-set values; numbers stay numbers until read (most are never read). */
+  private overrides: Map<string, string | number> | undefined;
   private argsCache: Map<string, string> | undefined;
   private argsFrom: string | undefined;
   private cookies: Map<string, string> | undefined;
@@ -43,20 +44,19 @@ export class Vars implements VarStore {
 
   set(name: string, value: string | number | undefined): void {
     if (!this.overrides) this.overrides = new Map();
-    if (value === undefined) this.overrides.set(name, UNSET);
-    else this.overrides.set(name, String(value));
+    this.overrides.set(name, value === undefined ? UNSET : value);
   }
 
   /** A value a plugin set explicitly (e.g. `upstream_uri`), ignoring built-ins. */
   override(name: string): string | undefined {
     const o = this.overrides?.get(name);
-    return o === UNSET ? undefined : o;
+    return o === UNSET || o === undefined ? undefined : typeof o === 'number' ? String(o) : o;
   }
 
   get(name: string): string | undefined {
     if (this.overrides !== undefined) {
       const o = this.overrides.get(name);
-      if (o !== undefined) return o === UNSET ? undefined : o;
+      if (o !== undefined) return o === UNSET ? undefined : typeof o === 'number' ? String(o) : o;
     }
     const c = this.ctx;
     switch (name) {

@@ -10,6 +10,7 @@ import {
   type RedisProcess,
 } from '@portico/testkit';
 import { findNginx, startNginx } from '../servers/nginx.js';
+import { litellmMissing, startLitellm } from '../servers/litellm.js';
 import { portkeyMissing, startPortkey } from '../servers/portkey.js';
 import { adminPut, fetchText, pollUntil } from './admin.js';
 import type { Procs } from './procs.js';
@@ -20,9 +21,13 @@ export interface BenchEnv {
   dir: string;
   mockPort: number;
   /** Base URLs (no trailing slash); undefined when that reference is skipped. */
-  urls: { direct: string; undici: string; nginx?: string; portkey?: string; portico: string };
+  urls: { direct: string; undici: string; nginx?: string; portkey?: string; litellm?: string; portico: string };
   portkeyPort?: number;
+  /** PIDs of the reference servers (CPU per request is read from /proc of each process tree). */
+  pids: { mock: number; undici: number; portkey?: number; litellm?: number };
   portico: PorticoApps;
+  /** Environment the Portico processes were started with (more data planes get the same). */
+  porticoEnv: NodeJS.ProcessEnv;
   etcd: EtcdProcess;
   redis?: RedisProcess;
   /** Reference → why it was skipped. */
@@ -40,13 +45,17 @@ export interface EnvOptions {
   cpuProfDir?: string;
   withPortkey: boolean;
   withNginx: boolean;
+  /** Start LiteLLM's proxy when installed (bench/litellm/install.sh). */
+  withLitellm?: boolean;
+  /** Extra environment of the Portico processes. */
+  porticoEnv?: NodeJS.ProcessEnv;
 }
 
 /** Start the mock, the references, etcd, redis and one Portico data plane, and load the bench routes. */
 export async function startEnv(procs: Procs, o: EnvOptions): Promise<BenchEnv> {
   const skipped: Record<string, string> = {};
   const mockPort = await freePort();
-  await procs.start(
+  const mock = await procs.start(
     'mock-llm',
     process.execPath,
     [
@@ -65,7 +74,7 @@ export async function startEnv(procs: Procs, o: EnvOptions): Promise<BenchEnv> {
   const upstream = `http://127.0.0.1:${mockPort}`;
 
   const undiciPort = await freePort();
-  await procs.start(
+  const undici = await procs.start(
     'undici-proxy',
     process.execPath,
     [here('../servers/undici-proxy.js'), '--port', String(undiciPort), '--upstream', upstream],
@@ -84,6 +93,7 @@ export async function startEnv(procs: Procs, o: EnvOptions): Promise<BenchEnv> {
     nginxUrl = `http://127.0.0.1:${port}`;
   }
 
+  const pids: BenchEnv['pids'] = { mock: mock.pid, undici: undici.pid };
   let portkeyUrl: string | undefined;
   let portkeyPort: number | undefined;
   const why = o.withPortkey ? portkeyMissing() : 'not requested';
@@ -91,10 +101,23 @@ export async function startEnv(procs: Procs, o: EnvOptions): Promise<BenchEnv> {
   else {
     portkeyPort = await freePort();
     try {
-      await startPortkey(procs, portkeyPort);
+      pids.portkey = await startPortkey(procs, portkeyPort);
       portkeyUrl = `http://127.0.0.1:${portkeyPort}`;
     } catch (e) {
       skipped.portkey = `failed to start: ${(e as Error).message.slice(0, 200)}`;
+    }
+  }
+
+  let litellmUrl: string | undefined;
+  const whyNot = o.withLitellm ? litellmMissing() : 'not requested';
+  if (whyNot) skipped.litellm = whyNot;
+  else {
+    const port = await freePort();
+    try {
+      pids.litellm = await startLitellm(procs, o.dir, port, mockPort);
+      litellmUrl = `http://127.0.0.1:${port}`;
+    } catch (e) {
+      skipped.litellm = `failed to start: ${(e as Error).message.slice(0, 300)}`;
     }
   }
 
@@ -110,9 +133,12 @@ export async function startEnv(procs: Procs, o: EnvOptions): Promise<BenchEnv> {
   }
 
   // Node 20 refuses --cpu-prof in NODE_OPTIONS; a preload starts the inspector's profiler instead.
-  const env: NodeJS.ProcessEnv = o.cpuProfDir
-    ? { NODE_OPTIONS: `--import=${new URL('./cpu-prof-preload.js', import.meta.url).href}`, BENCH_CPU_PROF_DIR: o.cpuProfDir }
-    : {};
+  const env: NodeJS.ProcessEnv = {
+    ...o.porticoEnv,
+    ...(o.cpuProfDir
+      ? { NODE_OPTIONS: `--import=${new URL('./cpu-prof-preload.js', import.meta.url).href}`, BENCH_CPU_PROF_DIR: o.cpuProfDir }
+      : {}),
+  };
   const portico = await startPortico({
     etcdEndpoint: etcd.endpoint,
     dataPlanes: 1,
@@ -136,9 +162,12 @@ export async function startEnv(procs: Procs, o: EnvOptions): Promise<BenchEnv> {
       portico: dp,
       ...(nginxUrl ? { nginx: nginxUrl } : {}),
       ...(portkeyUrl ? { portkey: portkeyUrl } : {}),
+      ...(litellmUrl ? { litellm: litellmUrl } : {}),
     },
+    pids,
     ...(portkeyPort ? { portkeyPort } : {}),
     portico,
+    porticoEnv: env,
     etcd,
     ...(redis ? { redis } : {}),
     skipped,

@@ -31,11 +31,18 @@ export class Procs {
   }
 
   /** Spawn a long-running process logging to `<logDir>/<name>.log` and wait for its port. */
-  async start(name: string, cmd: string, args: string[], port: number, env?: NodeJS.ProcessEnv): Promise<ManagedProcess> {
+  async start(
+    name: string,
+    cmd: string,
+    args: string[],
+    port: number,
+    env?: NodeJS.ProcessEnv,
+    timeoutMs = 30_000,
+  ): Promise<ManagedProcess> {
     const p = spawnProcess({ cmd, args, env: { ...process.env, ...env }, logFile: join(this.logDir, `${name}.log`) });
     this.own({ name, stop: () => p.stop('SIGTERM', 3000) });
     await waitForPort(port, {
-      timeoutMs: 30_000,
+      timeoutMs,
       abort: () => {
         const x = p.exitInfo();
         return x ? `${name} exited (${x.code ?? x.signal}):\n${p.tail(20)}` : undefined;

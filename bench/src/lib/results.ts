@@ -26,6 +26,8 @@ export class Results {
   readonly measures: Measure[] = [];
   readonly targets: TargetCheck[] = [];
   readonly notes: string[] = [];
+  /** Extra markdown sections (title, body) printed after the measurements. */
+  readonly sections: Array<{ title: string; body: string }> = [];
   readonly raw: Record<string, unknown> = {};
 
   measure(scenario: string, name: string, value: number, unit: string, note?: string): number {
@@ -39,6 +41,10 @@ export class Results {
 
   note(s: string): void {
     this.notes.push(s);
+  }
+
+  section(title: string, body: string): void {
+    this.sections.push({ title, body });
   }
 }
 
@@ -68,6 +74,7 @@ export function renderMarkdown(r: Results, header: string): string {
   }
   out.push('', '## Measurements (medians over repetitions)', '', '| scenario | measure | value |', '| --- | --- | --- |');
   for (const m of r.measures) out.push(`| ${m.scenario} | ${m.name} | ${fmt(m.value, m.unit)}${m.note ? ` (${m.note})` : ''} |`);
+  for (const sec of r.sections) out.push('', `## ${sec.title}`, '', sec.body);
   if (r.notes.length) out.push('', '## Notes', '', ...r.notes.map((n) => `* ${n}`));
   return out.join('\n') + '\n';
 }

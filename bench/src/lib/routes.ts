@@ -67,6 +67,23 @@ export function porticoRoutes(mockPort: number, redisPort?: number): Array<[stri
         },
       },
     ],
+    [
+      // Soak: one instance always answers 500, ai-proxy-multi falls back to the good one.
+      'routes/bench-fallback',
+      {
+        uri: '/fallback/v1/chat/completions',
+        methods: ['POST'],
+        plugins: {
+          'ai-proxy-multi': {
+            fallback_strategy: 'http_5xx',
+            instances: [
+              aiInstance(mockPort, '/fault/v1/chat/completions', 'faulty'),
+              aiInstance(mockPort, '/v1/chat/completions', 'good'),
+            ],
+          },
+        },
+      },
+    ],
     ['routes/bench-plain', { uri: '/plain/*', upstream: { type: 'roundrobin', nodes: { [`127.0.0.1:${mockPort}`]: 1 } } }],
     ['consumers/bench', { username: 'bench', plugins: { 'key-auth': { key: BENCH_KEY } } }],
     ['routes/bench-multi-local', { uri: '/multi/local', methods: ['POST'], plugins: multi({ policy: 'local' }) }],

@@ -4,7 +4,8 @@
  * A path starting with `/<name>/` uses that stream profile; other paths use the profile with
  * the empty name. POST .../embeddings answers an embeddings body; any other request a chat
  * completion: SSE (`chunks` events `intervalMs` apart, then usage and [DONE]) when the body
- * has "stream":true, else JSON with usage.
+ * has "stream":true, else JSON with usage. A path starting with `/fault/` answers 500 with an
+ * OpenAI-shaped error body (a failing provider instance for fallback tests).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { chatBody, embeddingsBody, nowUs, streamEvents, type StreamEvents } from './mock-payloads.js';
@@ -19,6 +20,8 @@ const EMB = embeddingsBody();
 const JSON_HEAD = { 'content-type': 'application/json', 'content-length': String(CHAT.length) };
 const EMB_HEAD = { 'content-type': 'application/json', 'content-length': String(EMB.length) };
 const SSE_HEAD = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
+const FAULT = Buffer.from('{"error":{"message":"bench mock fault","type":"server_error"}}');
+const FAULT_HEAD = { 'content-type': 'application/json', 'content-length': String(FAULT.length) };
 
 function isStream(body: string): boolean {
   const i = body.indexOf('"stream"');
@@ -71,6 +74,7 @@ function main(argv: string[]): void {
     req.on('end', () => {
       const url = req.url ?? '/';
       if (url.startsWith('/__health')) return void res.end('ok');
+      if (url.startsWith('/fault/')) return void res.writeHead(500, FAULT_HEAD).end(FAULT);
       if (url.includes('embeddings')) return void res.writeHead(200, EMB_HEAD).end(EMB);
       if (req.method === 'POST' && isStream(body)) {
         const p = profileOf(url);

@@ -22,8 +22,9 @@ export function portkeyHeaders(mockPort: number, path = '/v1'): Record<string, s
 }
 
 /** Start Portkey's gateway on `port` (headless, production mode: no per-request console log). */
-export async function startPortkey(procs: Procs, port: number): Promise<void> {
-  await procs.start('portkey', process.execPath, [portkeyEntry, `--port=${port}`, '--headless'], port, {
+export async function startPortkey(procs: Procs, port: number): Promise<number> {
+  const p = await procs.start('portkey', process.execPath, [portkeyEntry, `--port=${port}`, '--headless'], port, {
     NODE_ENV: 'production',
   });
+  return p.pid;
 }

@@ -1,3 +1,5 @@
+import type { RuntimeStats } from './runtime-stats.js';
+
 /**
  * IPC between the data-plane primary and its workers (node:cluster channel). Every message
  * carries a `portico` tag so that unrelated messages (node's own cluster traffic is internal,
@@ -25,6 +27,8 @@ export interface RevisionReply {
   portico: 'revision';
   seq: number;
   revision: number;
+  /** Memory and event-loop delay of the worker (absent from workers that predate it). */
+  runtime?: RuntimeStats;
 }
 
 /** primary → worker: report the applied etcd revision. */

@@ -10,6 +10,7 @@ class FakeWorker implements PoolWorker {
   readonly sent: PrimaryToWorker[] = [];
   killed: NodeJS.Signals | undefined;
   revision = 0;
+  runtime: unknown;
   answerRevision = true;
   private msgFns: Array<(m: unknown) => void> = [];
   private exitFns: Array<(code: number | null, signal: string | null) => void> = [];
@@ -17,7 +18,14 @@ class FakeWorker implements PoolWorker {
   send(msg: PrimaryToWorker): void {
     this.sent.push(msg);
     if (msg.portico === 'revision?' && this.answerRevision) {
-      queueMicrotask(() => this.emit({ portico: 'revision', seq: msg.seq, revision: this.revision }));
+      queueMicrotask(() =>
+        this.emit({
+          portico: 'revision',
+          seq: msg.seq,
+          revision: this.revision,
+          ...(this.runtime ? { runtime: this.runtime } : {}),
+        }),
+      );
     }
   }
   onMessage(fn: (m: unknown) => void): void {
@@ -151,6 +159,19 @@ describe('WorkerPool', () => {
     const r = await p.revisions(50);
     expect(r.revision).toBeNull();
     expect(r.workers.map((w) => w.revision)).toEqual([12, null]);
+  });
+
+  it("adds each worker's memory and event-loop delay to its revision entry", async () => {
+    vi.useRealTimers();
+    const p = pool(1);
+    p.start();
+    const runtime = {
+      rssBytes: 90e6,
+      heapUsedBytes: 30e6,
+      eventLoopDelayMs: { windowMs: 10_000, p50: 10.1, p99: 12.5, max: 20 },
+    };
+    forked[0]!.runtime = runtime;
+    expect((await p.revisions(50)).workers).toEqual([{ id: 0, pid: forked[0]!.pid, ready: false, revision: 0, ...runtime }]);
   });
 
   it('drains: tells every worker the deadline, stops restarting, resolves when all exited', async () => {

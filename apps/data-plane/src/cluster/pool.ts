@@ -2,6 +2,7 @@ import type { Logger } from '@portico/plugin-sdk';
 import type { WorkerStatus } from '../status/readiness.js';
 import type { PodRevision, WorkerRevision } from '../status/status-server.js';
 import { isWorkerMessage, type PrimaryToWorker } from './messages.js';
+import type { RuntimeStats } from './runtime-stats.js';
 
 /** The primary's view of one worker process (a node:cluster Worker, or a fake in tests). */
 export interface PoolWorker {
@@ -55,7 +56,7 @@ export class WorkerPool {
   private drainDeadlineMs: number | undefined;
   private allExited: (() => void) | undefined;
   private seq = 0;
-  private readonly pending = new Map<number, (revision: number) => void>();
+  private readonly pending = new Map<number, (revision: number, runtime?: RuntimeStats) => void>();
 
   constructor(private readonly opts: WorkerPoolOptions) {
     this.slots = Array.from({ length: opts.size }, (_, id) => ({
@@ -140,7 +141,7 @@ export class WorkerPool {
           this.everListened = true;
           break;
         default:
-          this.pending.get(msg.seq)?.(msg.revision);
+          this.pending.get(msg.seq)?.(msg.revision, msg.runtime);
       }
     });
     w.onExit((code, signal) => {
@@ -183,10 +184,10 @@ export class WorkerPool {
     if (w === undefined) return Promise.resolve({ ...base, revision: null });
     const seq = ++this.seq;
     return new Promise((resolve) => {
-      const done = (revision: number | null): void => {
+      const done = (revision: number | null, runtime?: RuntimeStats): void => {
         clearTimeout(timer);
         this.pending.delete(seq);
-        resolve({ ...base, revision });
+        resolve({ ...base, revision, ...(runtime ? runtime : {}) });
       };
       const timer = setTimeout(() => done(null), timeoutMs);
       this.pending.set(seq, done);

@@ -5,6 +5,7 @@ import type { Logger } from '@portico/plugin-sdk';
 import { startDataPlane, type DataPlane } from '../server/server.js';
 import { drainDeadlineMs } from './deadline.js';
 import { isPrimaryMessage, type WorkerToPrimary } from './messages.js';
+import { RuntimeMonitor } from './runtime-stats.js';
 import { createConfigStore } from './store.js';
 
 /**
@@ -21,6 +22,8 @@ export async function runWorker(conf: PorticoConf, logger: Logger): Promise<void
   const store = await createConfigStore(conf, logger);
   // prometheus: this worker's metric cells, reported to the primary that owns the pod's totals.
   const metrics = initPrometheusWorker(conf.pluginAttr.prometheus);
+  // Memory and event-loop delay, reported with the revision (GET /status/revision).
+  const runtime = new RuntimeMonitor();
   let dp: DataPlane | undefined;
   let stopping: Promise<void> | undefined;
   let drainAsked: number | undefined;
@@ -38,7 +41,8 @@ export async function runWorker(conf: PorticoConf, logger: Logger): Promise<void
   // Installed before the (possibly long) start: an IPC message without a listener is lost.
   process.on('message', (msg: unknown) => {
     if (!isPrimaryMessage(msg)) return;
-    if (msg.portico === 'revision?') send({ portico: 'revision', seq: msg.seq, revision: dp?.revision() ?? 0 });
+    if (msg.portico === 'revision?')
+      send({ portico: 'revision', seq: msg.seq, revision: dp?.revision() ?? 0, runtime: runtime.stats() });
     else if (msg.portico === 'drain') drain(msg.deadlineMs);
     else if (dp !== undefined && stopping === undefined) {
       dp.listen().then(

@@ -8,7 +8,7 @@ import { UpstreamRuntime } from '../proxy/upstream.js';
 import type { Inflight } from '../snapshot/inflight.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import type { Chain, PreparedPlugin } from '../chain/chain.js';
-import { runPhase } from './phases.js';
+import { isReply, runPhase } from './phases.js';
 import { sendReply } from '../reply/send.js';
 import type { ServerStats } from '../metrics/server-stats.js';
 
@@ -51,9 +51,9 @@ async function runPipeline(ctx: RequestCtx, snap: Snapshot, serverHeader: string
   let r: Outcome;
   for (const g of snap.globals) {
     r = runPhase(g.rewrite, 'rewrite', ctx);
-    if (r !== undefined && (r = await r) !== undefined) return r;
+    if (r !== undefined && isReply((r = await r))) return r;
     r = runPhase(g.access, 'access', ctx);
-    if (r !== undefined && (r = await r) !== undefined) return r;
+    if (r !== undefined && isReply((r = await r))) return r;
   }
   if (route === undefined) return NOT_FOUND;
   if (route.failStatus !== undefined) return { status: route.failStatus };
@@ -63,7 +63,7 @@ async function runPipeline(ctx: RequestCtx, snap: Snapshot, serverHeader: string
   ctx.plugins = route.chain.byName;
 
   r = runPhase(route.chain.rewrite, 'rewrite', ctx);
-  if (r !== undefined && (r = await r) !== undefined) return r;
+  if (r !== undefined && isReply((r = await r))) return r;
 
   let chain: Chain = route.chain;
   if (ctx.consumerAttached && ctx.consumer !== undefined) {
@@ -74,17 +74,17 @@ async function runPipeline(ctx: RequestCtx, snap: Snapshot, serverHeader: string
     ctx.chain = chain;
     ctx.plugins = chain.byName;
     r = runPhase(merged.addedRewrite, 'rewrite', ctx);
-    if (r !== undefined && (r = await r) !== undefined) return r;
+    if (r !== undefined && isReply((r = await r))) return r;
   }
 
   r = runPhase(chain.access, 'access', ctx);
-  if (r !== undefined && (r = await r) !== undefined) return r;
+  if (r !== undefined && isReply((r = await r))) return r;
   for (const g of snap.globals) {
     r = runPhase(g.beforeProxy, 'beforeProxy', ctx);
-    if (r !== undefined && (r = await r) !== undefined) return r;
+    if (r !== undefined && isReply((r = await r))) return r;
   }
   r = runPhase(chain.beforeProxy, 'beforeProxy', ctx);
-  if (r !== undefined && (r = await r) !== undefined) return r;
+  if (r !== undefined && isReply((r = await r))) return r;
 
   // A plugin's choice (traffic-split) replaces the route's upstream; the route `timeout` still wins.
   const choice = ctx.upstreamChoice;
@@ -104,20 +104,49 @@ async function runPipeline(ctx: RequestCtx, snap: Snapshot, serverHeader: string
   return forward(ctx, upstream, route.timeouts, serverHeader);
 }
 
-async function runLogHooks(ctx: RequestCtx): Promise<void> {
-  const lists: (readonly PreparedPlugin[])[] = ctx.globals.map((g) => g.log);
-  if (ctx.chain !== undefined) lists.push(ctx.chain.log);
-  for (const list of lists) {
-    for (const p of list) {
-      if (p.filter !== undefined && !p.filter(ctx.vars)) continue;
-      try {
-        const r = p.module.log!(ctx, p.state);
-        if (r !== undefined) await r;
-      } catch (e) {
-        ctx.logger.error({ plugin: p.name, err: (e as Error).message }, 'log phase failed');
-      }
+/** Run one list of log hooks from `start`; returns a promise only when a hook returned one. */
+function runLogList(ctx: RequestCtx, list: readonly PreparedPlugin[], start: number): Promise<void> | undefined {
+  for (let i = start; i < list.length; i++) {
+    const p = list[i]!;
+    if (p.filter !== undefined && !p.filter(ctx.vars)) continue;
+    let r: unknown;
+    try {
+      r = p.module.log!(ctx, p.state);
+    } catch (e) {
+      logFailed(ctx, p, e);
+      continue;
+    }
+    if (r !== undefined && typeof (r as PromiseLike<void>).then === 'function') {
+      return Promise.resolve(r).then(
+        () => runLogList(ctx, list, i + 1),
+        (e: unknown) => {
+          logFailed(ctx, p, e);
+          return runLogList(ctx, list, i + 1);
+        },
+      );
     }
   }
+  return undefined;
+}
+
+function logFailed(ctx: RequestCtx, p: PreparedPlugin, e: unknown): void {
+  ctx.logger.error({ plugin: p.name, err: (e as Error).message }, 'log phase failed');
+}
+
+/**
+ * Log hooks of the global rules, then of the route's chain, in order; each waits for the one
+ * before it. Synchronous (no promise, no array) while every hook is: the usual case.
+ */
+function runLogHooks(ctx: RequestCtx, from = 0): Promise<void> | undefined {
+  const globals = ctx.globals;
+  const n = globals.length;
+  for (let g = from; g <= n; g++) {
+    const list = g < n ? globals[g]!.log : ctx.chain?.log;
+    if (list === undefined || list.length === 0) continue;
+    const pending = runLogList(ctx, list, 0);
+    if (pending !== undefined) return pending.then(() => runLogHooks(ctx, g + 1));
+  }
+  return undefined;
 }
 
 /**
@@ -166,36 +195,53 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       if (logged) return;
       logged = true;
       if (!res.headersSent && ctx.status === 0) ctx.status = 499;
-      void runLogHooks(ctx).then(() => {
+      const done = (): void => {
         if (epoch !== undefined) deps.inflight!.leave(epoch);
         deps.onDone?.(ctx);
-      });
+      };
+      const pending = runLogHooks(ctx);
+      if (pending === undefined) done();
+      else void pending.then(done);
     };
     res.once('close', () => {
       if (stats !== undefined) stats.inFlight--;
       ctx.onClose();
       if (pipelineDone) runLog();
     });
-    void process(ctx, snap, serverHeader).finally(() => {
+    const settled = (): void => {
       pipelineDone = true;
       if (res.writableEnded || res.destroyed || ctx.clientGone) runLog();
-    });
+    };
+    runPipeline(ctx, snap, serverHeader).then(
+      (reply) => replyThen(ctx, reply, serverHeader, settled),
+      (e: unknown) => {
+        ctx.logger.error({ route_id: ctx.routeId, err: (e as Error).message, stack: (e as Error).stack }, 'request failed');
+        replyThen(ctx, { status: 500 }, serverHeader, settled);
+      },
+    );
   };
 }
 
-async function process(ctx: RequestCtx, snap: Snapshot, serverHeader: string): Promise<void> {
-  let reply: Reply | undefined;
-  try {
-    reply = await runPipeline(ctx, snap, serverHeader);
-  } catch (e) {
-    ctx.logger.error({ route_id: ctx.routeId, err: (e as Error).message, stack: (e as Error).stack }, 'request failed');
-    reply = { status: 500 };
-  }
-  if (reply === undefined || ctx.clientGone) return;
-  try {
-    await sendReply(ctx, reply, serverHeader);
-  } catch (e) {
+/**
+ * Send the pipeline's reply (none when the proxy relayed the response itself), then call
+ * `settled`: at once for a reply written in one go, after the last chunk for a streamed one.
+ * No promise of its own for the common, synchronous case.
+ */
+function replyThen(ctx: RequestCtx, reply: Reply | undefined, serverHeader: string, settled: () => void): void {
+  if (reply === undefined || ctx.clientGone) return settled();
+  const failed = (e: unknown): void => {
     ctx.logger.error({ err: (e as Error).message }, 'failed to send reply');
     ctx.res.destroy();
+  };
+  let streaming: Promise<void> | undefined;
+  try {
+    streaming = sendReply(ctx, reply, serverHeader);
+  } catch (e) {
+    failed(e);
   }
+  if (streaming === undefined) return settled();
+  streaming.then(settled, (e: unknown) => {
+    failed(e);
+    settled();
+  });
 }

@@ -17,7 +17,8 @@ function finish(p: PreparedPlugin, r: Reply): Reply {
   return r;
 }
 
-function isReply(v: unknown): v is Reply {
+/** A hook's result that ends the request (anything else lets the phase go on). */
+export function isReply(v: unknown): v is Reply {
   return v !== null && typeof v === 'object' && typeof (v as Reply).status === 'number';
 }
 
@@ -37,6 +38,9 @@ export function runPhase(
     if (p.filter !== undefined && !p.filter(ctx.vars)) continue;
     const r = p.module[phase]!(ctx, p.state);
     if (isThenable(r)) {
+      // The last hook of the list without _meta.error_response: its promise is the outcome
+      // itself (hooks resolve a Reply or nothing), so no derived promise per request.
+      if (i === list.length - 1 && p.errorResponse === undefined && r instanceof Promise) return r as Promise<Outcome>;
       return Promise.resolve(r).then((v) => (isReply(v) ? finish(p, v) : runPhase(list, phase, ctx, i + 1)));
     }
     if (isReply(r)) return finish(p, r);

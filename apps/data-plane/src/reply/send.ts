@@ -27,8 +27,10 @@ function lowerHeaders(h: Reply['headers']): Record<string, string | readonly str
 /**
  * Write a Reply as `core.response.exit` would: objects → JSON + "\n", strings/bytes raw,
  * async iterables streamed chunk by chunk, no body with status >= 300 → nginx's HTML page.
+ * Returns a promise only for a streamed body (settled after its last chunk); a reply written
+ * in one go returns undefined (no promise per request).
  */
-export async function sendReply(ctx: RequestCtx, reply: Reply, serverHeader: string): Promise<void> {
+export function sendReply(ctx: RequestCtx, reply: Reply, serverHeader: string): Promise<void> | undefined {
   const res = ctx.res;
   if (res.headersSent || res.destroyed) return;
   const headers = lowerHeaders(reply.headers);
@@ -70,11 +72,9 @@ export async function sendReply(ctx: RequestCtx, reply: Reply, serverHeader: str
     return;
   }
   if (isPushBody(body)) return pushBody(ctx, body, filters);
-  if (isAsyncIterable(body)) {
-    await streamBody(ctx, body, filters);
-    return;
-  }
+  if (isAsyncIterable(body)) return streamBody(ctx, body, filters);
   res.end();
+  return undefined;
 }
 
 async function streamBody(ctx: RequestCtx, body: AsyncIterable<Uint8Array>, filters: BodyFilters | undefined): Promise<void> {

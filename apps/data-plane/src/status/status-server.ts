@@ -10,6 +10,10 @@ export interface WorkerRevision {
   ready: boolean;
   /** null when the worker did not answer in time (busy, starting, or gone). */
   revision: number | null;
+  /** Portico: the worker's memory and event-loop delay (cluster/runtime-stats.ts), when it answered. */
+  rssBytes?: number;
+  heapUsedBytes?: number;
+  eventLoopDelayMs?: { windowMs: number; p50: number; p99: number; max: number } | null;
 }
 
 /** Body of GET /status/revision. */

@@ -24,7 +24,8 @@ export function buildUpstreamHeaders(
   bearer: string | undefined,
 ): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(client)) {
+  for (const k in client) {
+    const v = client[k];
     if (v === undefined || DROPPED.has(k)) continue;
     out[k] = v;
   }

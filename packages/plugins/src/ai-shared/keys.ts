@@ -32,7 +32,10 @@ export interface AiRunState {
   /** Values of the llm_prompt_tokens / llm_completion_tokens vars once set. */
   promptTokens?: number;
   completionTokens?: number;
+  /** Read it through responseTextOf() (usage-scan.ts): a buffered answer's text is extracted on first read. */
   responseText?: string;
+  /** A buffered answer whose text was not extracted yet (see responseTextOf). */
+  responseRaw?: Buffer;
   /** `llm_request.messages`: the client protocol's request content (after options merge). */
   messages?: unknown;
   // APISIX 3.18 log fields (llm_tool_count, llm_end_user_id, llm_has_tool_calls), see llm-vars.ts.

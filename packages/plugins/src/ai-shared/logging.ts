@@ -1,5 +1,6 @@
 import type { RequestContext } from '@portico/plugin-sdk';
 import { getRunState } from './keys.js';
+import { responseTextOf } from './usage-scan.js';
 import type { LoggingConf } from './types.js';
 
 /**
@@ -34,6 +35,6 @@ export function applyLogging(ctx: RequestContext, logging: LoggingConf | undefin
   }
   if (logging.payloads) {
     ctx.logFields.llm_request = { messages: st?.messages, stream: st?.stream ?? false };
-    ctx.logFields.llm_response_text = { content: st?.responseText };
+    ctx.logFields.llm_response_text = { content: responseTextOf(st) };
   }
 }

@@ -37,6 +37,18 @@ describe('response guards', () => {
     expect(seen).toEqual([]);
   });
 
+  it('see the text of a buffered answer whose usage was read without parsing it whole (responseRaw)', async () => {
+    const ctx = fakeContext();
+    const seen: string[] = [];
+    addResponseGuard(ctx, recordingGuard(seen));
+    const st: AiRunState = {
+      ...state(),
+      responseRaw: Buffer.from('{"choices":[{"message":{"content":"kept raw"}}],"usage":{}}'),
+    };
+    await applyResponseGuards(ctx, st, { ok: true, reply: { status: 200, body: Buffer.from('a') } });
+    expect(seen).toEqual(['kept raw']);
+  });
+
   it('run in registration order on a buffered answer; the first replacement wins', async () => {
     const ctx = fakeContext();
     const seen: string[] = [];

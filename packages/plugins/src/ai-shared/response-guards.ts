@@ -9,6 +9,7 @@
 import type { Reply, RequestContext } from '@portico/plugin-sdk';
 import type { AiRunState } from './keys.js';
 import type { AttemptResult } from './types.js';
+import { responseTextOf } from './usage-scan.js';
 
 export interface ResponseGuard {
   /** Non-stream answer: its assembled text (possibly ""); a Reply is sent instead of the answer. */
@@ -39,10 +40,11 @@ export async function applyResponseGuards(ctx: RequestContext, state: AiRunState
   const reply = result.reply;
   if (isStreamBody(reply.body)) {
     let body: AsyncIterable<Uint8Array> = reply.body;
-    for (const g of guards) body = g.wrapStream(ctx, body, () => state.responseText);
+    for (const g of guards) body = g.wrapStream(ctx, body, () => responseTextOf(state));
     return { ok: true, reply: { ...reply, body } };
   }
-  const text = state.responseText ?? '';
+  // A buffered answer's text is extracted on first read (usage-scan.ts).
+  const text = responseTextOf(state) ?? '';
   for (const g of guards) {
     const replaced = await g.checkBuffered(ctx, text);
     if (replaced) return { ok: true, reply: replaced };

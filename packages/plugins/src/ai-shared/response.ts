@@ -1,14 +1,15 @@
 import type { BodySink, PushBody, Reply, RequestContext } from '@portico/plugin-sdk';
-import type { Capability, ProviderDescriptor } from '@portico/providers';
+import { openAiChatUsage, type Capability, type ProviderDescriptor } from '@portico/providers';
 import { BodyTooLargeError, type ExchangeHead, type LlmExchange } from './exchange.js';
 import { classifyTransportError } from './errors.js';
 import { FlushWriter } from './flush-writer.js';
-import { recordUpstreamTime, type AiRunState } from './keys.js';
+import { publishUsage, recordUpstreamTime, type AiRunState } from './keys.js';
 import { decodeWholeBody, StreamProtocolIo } from './protocol-response.js';
 import type { ResponseLimitsConf } from './response-limits-schema.js';
 import { StreamGuard, type StreamLimit } from './stream-guard.js';
 import type { AttemptResult } from './types.js';
 import { AiProxyError } from './types.js';
+import { isPlainOpenAiChat, scanTrailingUsage } from './usage-scan.js';
 
 /** Milliseconds since `startNs`, as an integer (APISIX math.floor of ngx.now deltas). */
 export function elapsedMs(startNs: bigint): number {
@@ -288,6 +289,18 @@ export async function bufferedReply(
   state.ttftMs = ms;
   ctx.vars.set('llm_time_to_first_token', ms);
   recordUpstreamTime(ctx, state, ms);
+  // Fast path (usage-scan.ts): an unconverted answer without tool calls that ends with its usage
+  // object is not parsed whole.
+  // Only for an OpenAI chat client served without conversion: other protocols and converters
+  // read usage and text in their own shapes (protocol-response.ts).
+  const plain = descriptor.decodeResponse === undefined && isPlainOpenAiChat(state);
+  const tailUsage = plain ? scanTrailingUsage(raw) : undefined;
+  const tailRecord = tailUsage === undefined ? undefined : openAiChatUsage(tailUsage);
+  if (tailRecord !== undefined) {
+    publishUsage(ctx, state, tailRecord, tailUsage);
+    state.responseRaw = raw;
+    return { ok: true, reply: { status: res.statusCode, headers: responseHeaders(res), body: raw } };
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw.toString('utf8'));
