@@ -53,9 +53,14 @@ export function apisixDocAnswer(texts: string[]): Answer | undefined {
   if (has('John paid $12.5 for a hot brewed coffee.'))
     return { content: A.coffeeConforming, promptTokens: 60, completionTokens: 17 };
   if (has('4111 1111 1111 1111')) return { content: A.redacted, promptTokens: 90, completionTokens: 30 };
-  if (has('Book a flight from NYC to LA on April 10, 2022.')) return { content: A.flight, promptTokens: 40, completionTokens: 45 };
+  if (has('Book a flight from NYC to LA on April 10, 2022.'))
+    return { content: A.flight, promptTokens: 40, completionTokens: 45 };
   if (has("I'm planning a trip to Japan")) return { content: A.summary, promptTokens: 160, completionTokens: 110 };
-  if (has('What is Apache APISIX? Answer in one sentence.') || has('What is Apache APISIX?') || has('Can you explain what Apache APISIX is?'))
+  if (
+    has('What is Apache APISIX? Answer in one sentence.') ||
+    has('What is Apache APISIX?') ||
+    has('Can you explain what Apache APISIX is?')
+  )
     return { content: A.apisixOneSentence, promptTokens: 19, completionTokens: 25 };
   return undefined;
 }

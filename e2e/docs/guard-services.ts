@@ -1,5 +1,12 @@
 import { request, type IncomingMessage, type ServerResponse } from 'node:http';
-import { defaultScore, segmentScore, startMockComprehend, startMockLakera, type MockComprehend, type MockLakera } from '@portico/testkit';
+import {
+  defaultScore,
+  segmentScore,
+  startMockComprehend,
+  startMockLakera,
+  type MockComprehend,
+  type MockLakera,
+} from '@portico/testkit';
 
 // The external services of the APISIX AI-guard docs, answered by the testkit mocks (AWS Comprehend
 // DetectToxicContent over JSON 1.1 with SigV4 verification; Lakera Guard v2) behind the docs' real
@@ -28,19 +35,20 @@ export interface GuardServices {
   close(): Promise<void>;
 }
 
-export async function startGuardServices(keys: { awsAccessKey: string; awsSecret: string; lakeraKey: string }): Promise<GuardServices> {
+export async function startGuardServices(keys: {
+  awsAccessKey: string;
+  awsSecret: string;
+  lakeraKey: string;
+}): Promise<GuardServices> {
   const comprehend = await startMockComprehend({ credentials: { [keys.awsAccessKey]: keys.awsSecret }, score: docScore });
   const lakera = await startMockLakera({ apiKey: keys.lakeraKey, triggers: ['ignore all previous instructions'] });
   const forward = (host: string, req: IncomingMessage, raw: Buffer, res: ServerResponse): boolean => {
     const port = host === COMPREHEND_HOST ? comprehend.port : host === LAKERA_HOST ? lakera.port : undefined;
     if (port === undefined) return false;
-    const up = request(
-      { host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers },
-      (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      },
-    );
+    const up = request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
     up.once('error', () => {
       if (!res.headersSent) res.writeHead(502);
       res.end();

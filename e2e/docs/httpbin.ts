@@ -48,7 +48,9 @@ export async function startHttpbin(port = 80): Promise<Httpbin> {
           data: body,
           files: {},
           form: {},
-          headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [titleCase(k), Array.isArray(v) ? v.join(',') : v])),
+          headers: Object.fromEntries(
+            Object.entries(req.headers).map(([k, v]) => [titleCase(k), Array.isArray(v) ? v.join(',') : v]),
+          ),
           json,
           method: req.method,
           origin: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '',

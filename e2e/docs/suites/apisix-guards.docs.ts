@@ -34,7 +34,11 @@ describe.sequential('apisix 3.18 ai-aws-content-moderation doc, run as printed',
     step(fixture, async () => {
       const r = await session().run(fixture);
       return report(r, [
-        ...chatChecks(r, DOC_ANSWERS.openaiOnePlusOne, { model: 'gpt-4-0613', 'choices.0.message.refusal': null, 'choices.0.logprobs': null }),
+        ...chatChecks(r, DOC_ANSWERS.openaiOnePlusOne, {
+          model: 'gpt-4-0613',
+          'choices.0.message.refusal': null,
+          'choices.0.logprobs': null,
+        }),
         ...expectCalls(r, [COMPREHEND, OPENAI_CHAT]),
       ]);
     });
@@ -84,11 +88,20 @@ describe.sequential('apisix 3.18 ai-lakera-guard doc, run as printed', () => {
   // After 07 (`action: alert`) the route is in shadow mode: the doc's prompt-injection request now
   // reaches the LLM (flagged only in the log); both directions are scanned since 06.
   step('derived:ai-lakera-guard/shadow-mode', async () => {
-    const r = await session().runDerived('derived:ai-lakera-guard/shadow-mode', 'Roll Out in Shadow Mode First', readFixture(f('04-post.sh')));
+    const r = await session().runDerived(
+      'derived:ai-lakera-guard/shadow-mode',
+      'Roll Out in Shadow Mode First',
+      readFixture(f('04-post.sh')),
+    );
     const got = includedJson(r);
     return report(
       r,
-      [...statuses(r, [200]), ...got.diffs, ...fields(got.body, { 'choices.0.message.role': 'assistant' }), ...expectCalls(r, [LAKERA, OPENAI_CHAT, LAKERA])],
+      [
+        ...statuses(r, [200]),
+        ...got.diffs,
+        ...fields(got.body, { 'choices.0.message.role': 'assistant' }),
+        ...expectCalls(r, [LAKERA, OPENAI_CHAT, LAKERA]),
+      ],
       'the 04 request re-sent after 06-08: alert mode passes it through; direction both scans the reply too',
     );
   });
@@ -101,7 +114,11 @@ describe.sequential('apisix 3.18 ai-lakera-guard doc, run as printed', () => {
       'Surface Matched Categories',
       `curl -s "http://127.0.0.1:9180/apisix/admin/routes/${ID}" -X PATCH -H "X-API-KEY: \${admin_key}" -d '{"plugins":{"ai-lakera-guard":{"action":"block"}}}'`,
     );
-    const r = await s.runDerived('derived:ai-lakera-guard/reveal-categories', 'Surface Matched Categories', readFixture(f('04-post.sh')));
+    const r = await s.runDerived(
+      'derived:ai-lakera-guard/reveal-categories',
+      'Surface Matched Categories',
+      readFixture(f('04-post.sh')),
+    );
     return report(
       r,
       [

@@ -43,7 +43,9 @@ describe.sequential('apisix 3.18 ai-prompt-template doc, run as printed', () => 
       return report(r, [
         ...chatChecks(r, content),
         ...expectCalls(r, OPENAI_CHAT),
-        ...(JSON.stringify(got) === JSON.stringify(messages) ? [] : [`LLM messages: expected ${clip(messages)}, got ${clip(got)}`]),
+        ...(JSON.stringify(got) === JSON.stringify(messages)
+          ? []
+          : [`LLM messages: expected ${clip(messages)}, got ${clip(got)}`]),
       ]);
     });
   exportStep(session, f('01-export.sh'), ['OPENAI_API_KEY']);
@@ -79,8 +81,10 @@ describe.sequential('apisix 3.18 ai-prompt-guard doc, run as printed', () => {
   step(f('02-export.sh'), async () => {
     const r = await session().run(f('02-export.sh'));
     const d = statuses(r, []);
-    if (session().vars.ALLOW_PATTERN_1 !== '\\\\$?\\\\(?\\\\d{1,3}(,\\\\d{3})*(\\\\.\\\\d{1,2})?\\\\)?') d.push('ALLOW_PATTERN_1 not set as printed');
-    if (session().vars.DENY_PATTERN_1 !== '(\\\\([0-9]{3}\\\\)|[0-9]{3}-)[0-9]{3}-[0-9]{4}') d.push('DENY_PATTERN_1 not set as printed');
+    if (session().vars.ALLOW_PATTERN_1 !== '\\\\$?\\\\(?\\\\d{1,3}(,\\\\d{3})*(\\\\.\\\\d{1,2})?\\\\)?')
+      d.push('ALLOW_PATTERN_1 not set as printed');
+    if (session().vars.DENY_PATTERN_1 !== '(\\\\([0-9]{3}\\\\)|[0-9]{3}-)[0-9]{3}-[0-9]{4}')
+      d.push('DENY_PATTERN_1 not set as printed');
     return report(r, d);
   });
   adminKeyStep(session, f('03-admin-key.sh'));

@@ -40,7 +40,8 @@ describe.sequential('apisix 3.18 ai-request-rewrite doc, run as printed', () => 
         ...fields(body, { data, json: parsed, method: 'POST' }),
         ...expectCalls(r, [OPENAI_CHAT]),
       ];
-      if (seen.length !== 1 || seen[0]?.url !== '/anything') d.push(`httpbin.org requests: expected 1 POST /anything, got ${clip(seen.map((s) => s.url))}`);
+      if (seen.length !== 1 || seen[0]?.url !== '/anything')
+        d.push(`httpbin.org requests: expected 1 POST /anything, got ${clip(seen.map((s) => s.url))}`);
       const msgs = llmMessages(r) as Array<{ role?: string; content?: string }> | undefined;
       const sys = msgs?.[0];
       if (msgs?.length !== 2 || sys?.role !== 'system' || !sys.content?.startsWith(promptStart) || msgs[1]?.role !== 'user')
@@ -64,7 +65,11 @@ describe.sequential('apisix 3.18 ai-request-rewrite doc, run as printed', () => 
   // The doc stops at the route; the first example's request shows where it now goes.
   step('derived:ai-request-rewrite/openai-compatible', async () => {
     const s = session();
-    const r = await s.runDerived('derived:ai-request-rewrite/openai-compatible', 'Send Request to an OpenAI-Compatible LLM', readFixture(f('04-post.sh')));
+    const r = await s.runDerived(
+      'derived:ai-request-rewrite/openai-compatible',
+      'Send Request to an OpenAI-Compatible LLM',
+      readFixture(f('04-post.sh')),
+    );
     const llm = r.upstream.find((c) => c.method === 'POST');
     const { body, diffs } = json(r);
     return report(
@@ -75,7 +80,9 @@ describe.sequential('apisix 3.18 ai-request-rewrite doc, run as printed', () => 
         ...fields(body, { data: A.redacted }),
         ...expectCalls(r, ['dashscope.aliyuncs.com/compatible-mode/v1/chat/completions']),
         ...fields(llm?.json, { model: 'qwen-plus', max_tokens: 1024, temperature: 1 }, 'LLM body'),
-        ...(llm?.headers.authorization === `Bearer ${TEST_KEYS.DASHSCOPE_API_KEY}` ? [] : ['LLM Authorization: expected the configured key']),
+        ...(llm?.headers.authorization === `Bearer ${TEST_KEYS.DASHSCOPE_API_KEY}`
+          ? []
+          : ['LLM Authorization: expected the configured key']),
       ],
       'the "Redact Sensitive Information" request (04) re-sent to the openai-compatible route',
     );
@@ -129,10 +136,18 @@ describe.sequential('apisix 3.18 ai-cache doc, run as printed', () => {
   step(f('03-post.sh'), async () => {
     const r = await session().run(f('03-post.sh'));
     first = includedJson(r).body;
-    return report(r, [...chatChecks(r, A.apisixOneSentence, { model: 'gpt-4o' }), ...status(r, 'MISS'), ...expectCalls(r, [OPENAI_CHAT])]);
+    return report(r, [
+      ...chatChecks(r, A.apisixOneSentence, { model: 'gpt-4o' }),
+      ...status(r, 'MISS'),
+      ...expectCalls(r, [OPENAI_CHAT]),
+    ]);
   });
   step('derived:ai-cache/03-post.sh-again', async () => {
-    const r = await session().runDerived('derived:ai-cache/03-post.sh-again', 'Cache LLM Responses', readFixture(f('03-post.sh')));
+    const r = await session().runDerived(
+      'derived:ai-cache/03-post.sh-again',
+      'Cache LLM Responses',
+      readFixture(f('03-post.sh')),
+    );
     const got = includedJson(r);
     const age = got.headers['x-ai-cache-age'];
     const d = [...statuses(r, [200]), ...got.diffs, ...status(r, 'HIT'), ...expectCalls(r, [])];
@@ -150,7 +165,8 @@ describe.sequential('apisix 3.18 ai-cache doc, run as printed', () => {
   // on `/anything` without removing `ai-cache-route`; with equal priority the older route matches first
   // (APISIX's radixtree keeps insertion order), so 07/08 are served by the exact-only cache route:
   // no embedding call, and the reworded 08 is a plain L1 MISS. Asserted as APISIX behaves.
-  const SHADOWED = 'doc error: ai-cache-route (06 never removes it) still serves /anything, as in APISIX; see docs/compatibility.md';
+  const SHADOWED =
+    'doc error: ai-cache-route (06 never removes it) still serves /anything, as in APISIX; see docs/compatibility.md';
   step(f('07-post.sh'), async () => {
     const r = await session().run(f('07-post.sh'));
     return report(r, [...chatChecks(r, A.apisixOneSentence), ...status(r, 'MISS'), ...expectCalls(r, [OPENAI_CHAT])], SHADOWED);
@@ -182,8 +198,12 @@ describe.sequential('apisix 3.18 ai-cache doc, run as printed', () => {
     const got = includedJson(r);
     const sim = Number(got.headers['x-ai-cache-similarity']);
     const d = [...statuses(r, [200]), ...got.diffs, ...status(r, 'HIT'), ...expectCalls(r, [OPENAI_EMBEDDINGS])];
-    if (!(sim >= 0.92 && sim <= 1)) d.push(`X-AI-Cache-Similarity: expected a value >= similarity_threshold 0.92, got ${got.headers['x-ai-cache-similarity'] ?? 'none'}`);
-    if (!/^\d+$/.test(got.headers['x-ai-cache-age'] ?? '')) d.push(`X-AI-Cache-Age: expected whole seconds, got ${got.headers['x-ai-cache-age'] ?? 'none'}`);
+    if (!(sim >= 0.92 && sim <= 1))
+      d.push(
+        `X-AI-Cache-Similarity: expected a value >= similarity_threshold 0.92, got ${got.headers['x-ai-cache-similarity'] ?? 'none'}`,
+      );
+    if (!/^\d+$/.test(got.headers['x-ai-cache-age'] ?? ''))
+      d.push(`X-AI-Cache-Age: expected whole seconds, got ${got.headers['x-ai-cache-age'] ?? 'none'}`);
     if (at(got.body, 'choices.0.message.content') !== A.apisixOneSentence) d.push('body: expected the cached answer of 07');
     return d;
   });
