@@ -37,7 +37,9 @@ describe.sequential('apisix 3.18 ai-request-rewrite doc, run as printed', () => 
         ...statuses(r, [200]),
         ...diffs,
         // httpbin's echo of what the gateway forwarded: the LLM's rewrite, as the doc prints it.
-        ...fields(body, { data, json: parsed, method: 'POST' }),
+        // APISIX forwards `Host: $http_host` (ngx_tpl `set $upstream_host $http_host`), port included; the doc's
+        // `"url": "http://127.0.0.1/anything"` comes from another setup ("similar to").
+        ...fields(body, { data, json: parsed, method: 'POST', 'headers.Host': '127.0.0.1:9080' }),
         ...expectCalls(r, [OPENAI_CHAT]),
       ];
       if (seen.length !== 1 || seen[0]?.url !== '/anything')
