@@ -1,3 +1,4 @@
+import { APISIX_AI_CATALOG } from './catalog-apisix.js';
 import { SEEDS } from './verbatim.js';
 
 /** Where a fixture's text comes from, and how the verbatim test proves it. */
@@ -9,13 +10,15 @@ export type Provenance =
   /** A base fixture with one line replaced as the newest doc's diff shows; `anchor` is diff text around the fix. */
   | { kind: 'patched'; base: string; from: string; to: string; seed: string; anchor: string }
   /** Added wholesale by the newest doc's diff (after-side, whitespace collapsed). */
-  | { kind: 'diff-added'; seed: string };
+  | { kind: 'diff-added'; seed: string }
+  /** Byte-exact inside an APISIX plugin doc stored under sources/ (`seed`), taken from apache/apisix `tag`:`path`. */
+  | { kind: 'apisix-doc'; seed: string; tag: string; path: string };
 
 /** One shell block (or config snippet) of a seed doc, checked in verbatim under fixtures/. */
 export interface CatalogEntry {
   /** Fixture path relative to fixtures/ — also the example id in reports. */
   fixture: string;
-  doc: 'ai-proxy' | 'ai-proxy-multi (002, older)' | 'ai-proxy-multi (newest: 002 + 004 diff)';
+  doc: 'ai-proxy' | 'ai-proxy-multi (002, older)' | 'ai-proxy-multi (newest: 002 + 004 diff)' | `${string} (apisix ${string})`;
   section: string;
   provenance: Provenance;
 }
@@ -115,6 +118,9 @@ export const CATALOG: CatalogEntry[] = [
   }),
   newest('23-logging-route.sh', 'Send Request Log to Logger', { kind: 'diff-added', seed: SEEDS.aiProxyMultiNewestDiff }),
   newest('24-logging-post.sh', 'Send Request Log to Logger', { kind: 'diff-added', seed: SEEDS.aiProxyMultiNewestDiff }),
+
+  // APISIX 3.18 AI-plugin docs (catalog-apisix.ts).
+  ...APISIX_AI_CATALOG,
 ];
 
 /** Look up a catalog entry by fixture path (throws on typos so a suite cannot silently skip one). */

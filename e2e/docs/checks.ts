@@ -117,3 +117,35 @@ export function cjsonError(body: string, expected: string, found: string, needle
   for (let i = 0; i <= nth; i++) idx = body.indexOf(needle, idx + 1);
   return `Expected ${expected} but found ${found} at character ${idx + 1}`;
 }
+
+/** A `curl -i` output split into its status, headers (lower-case names) and body. */
+export function included(run: StepRun): { status: number; headers: Record<string, string>; body: string } {
+  // With redirects or 100-continue several header blocks may be printed; the last one is the answer.
+  const text = run.stdout.replace(/\r\n/g, '\n');
+  let rest = text;
+  let status = 0;
+  let headers: Record<string, string> = {};
+  while (/^HTTP\/[\d.]+ \d{3}/.test(rest)) {
+    const end = rest.indexOf('\n\n');
+    const head = end < 0 ? rest : rest.slice(0, end);
+    rest = end < 0 ? '' : rest.slice(end + 2);
+    const [first, ...lines] = head.split('\n');
+    status = Number(/^HTTP\/[\d.]+ (\d{3})/.exec(first ?? '')?.[1] ?? 0);
+    headers = {};
+    for (const l of lines) {
+      const i = l.indexOf(':');
+      if (i > 0) headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
+    }
+  }
+  return { status, headers, body: rest };
+}
+
+/** The body of a `curl -i` run parsed as JSON, or a difference. */
+export function includedJson(run: StepRun): { status: number; headers: Record<string, string>; body: unknown; diffs: string[] } {
+  const r = included(run);
+  try {
+    return { ...r, body: JSON.parse(r.body) as unknown, diffs: [] };
+  } catch {
+    return { ...r, body: undefined, diffs: [`body is not JSON: ${clip(r.body)}`] };
+  }
+}

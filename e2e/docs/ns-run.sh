@@ -16,7 +16,8 @@ hosts=$(mktemp /tmp/portico-docs-hosts.XXXXXX)
   echo "::1 localhost ip6-localhost ip6-loopback"
   for h in api.openai.com api.deepseek.com api.anthropic.com openrouter.ai api.aimlapi.com \
     generativelanguage.googleapis.com aiplatform.googleapis.com api7-auzre-openai.openai.azure.com \
-    ai-plugin-developer.openai.azure.com yourhost.com; do
+    ai-plugin-developer.openai.azure.com yourhost.com \
+    comprehend.us-east-1.amazonaws.com api.lakera.ai httpbin.org dashscope.aliyuncs.com; do
     echo "127.0.0.1 $h"
   done
 } >"$hosts"

@@ -14,6 +14,10 @@ export const PROVIDER_HOSTS = [
   'api7-auzre-openai.openai.azure.com',
   'ai-plugin-developer.openai.azure.com',
   'yourhost.com',
+  // APISIX 3.18 AI-plugin docs: AWS Comprehend, Lakera Guard, DashScope (ai-request-rewrite).
+  'comprehend.us-east-1.amazonaws.com',
+  'api.lakera.ai',
+  'dashscope.aliyuncs.com',
 ] as const;
 
 /** A throwaway CA and one leaf certificate covering every provider host. */

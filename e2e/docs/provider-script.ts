@@ -2,7 +2,7 @@
 // provider family and the last user message, so every "You should receive ..." block can be compared.
 
 /** Provider family of an impersonated host. */
-export type Family = 'openai' | 'deepseek' | 'azure' | 'other';
+export type Family = 'openai' | 'deepseek' | 'azure' | 'comprehend' | 'lakera' | 'other';
 
 /** A scripted chat answer. */
 export interface Answer {

@@ -1,5 +1,8 @@
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { apisixDocAnswer } from './doc-answers.js';
+import { COMPREHEND_HOST, LAKERA_HOST, startGuardServices, type GuardServices } from './guard-services.js';
+import { startHttpbin, type Httpbin } from './httpbin.js';
 import { answerFor, DOC_EMBEDDING, type Family } from './provider-script.js';
 
 /** Test API keys the runner exports in place of the docs' `<your-api-key>`. */
@@ -9,6 +12,11 @@ export const TEST_KEYS = {
   AZ_OPENAI_API_KEY: 'az-docs-e2e-key',
   YOUR_LLM_API_KEY: 'sk-docs-e2e-your-llm',
   YOUR_LLM_MODEL: 'your-llm-model',
+  // APISIX 3.18 AI-plugin docs: AWS Comprehend credentials, the Lakera Guard key, DashScope's key.
+  AWS_ACCESS_KEY: 'AKIADOCSE2E000000001',
+  AWS_SECRET_ACCESS_KEY: 'docs-e2e-aws-secret-access-key-0000000001',
+  LAKERA_API_KEY: 'docs-e2e-lakera-key',
+  DASHSCOPE_API_KEY: 'sk-docs-e2e-dashscope',
 } as const;
 
 /** One request as an impersonated provider saw it. */
@@ -28,6 +36,10 @@ export interface ProviderRequest {
 export interface Providers {
   port: number;
   requests: ProviderRequest[];
+  /** AWS Comprehend and Lakera Guard, reached as comprehend.us-east-1.amazonaws.com / api.lakera.ai. */
+  guards: GuardServices;
+  /** httpbin.org on :80 (plain HTTP). */
+  httpbin: Httpbin;
   /** Requests recorded since `mark` (an index from `requests.length`). */
   since(mark: number): ProviderRequest[];
   close(): Promise<void>;
@@ -37,6 +49,8 @@ function familyOf(host: string): Family {
   if (host === 'api.openai.com') return 'openai';
   if (host === 'api.deepseek.com') return 'deepseek';
   if (host.endsWith('.openai.azure.com')) return 'azure';
+  if (host === COMPREHEND_HOST) return 'comprehend';
+  if (host === LAKERA_HOST) return 'lakera';
   return 'other';
 }
 
@@ -77,6 +91,11 @@ function servedModel(family: Family, requested: string): string {
   return requested === 'gpt-4' ? 'gpt-4-0613' : requested;
 }
 
+function allTexts(body: Record<string, unknown>): string[] {
+  const msgs = Array.isArray(body.messages) ? (body.messages as Array<{ content?: unknown }>) : [];
+  return msgs.map((m) => (typeof m.content === 'string' ? m.content : ''));
+}
+
 function lastUserText(body: Record<string, unknown>): string {
   const msgs = Array.isArray(body.messages) ? (body.messages as Array<{ role?: string; content?: unknown }>) : [];
   const user = [...msgs].reverse().find((m) => m.role === 'user');
@@ -107,7 +126,7 @@ function chat(family: Family, body: Record<string, unknown>, res: ServerResponse
     send(res, 400, openaiError('you must provide a model parameter', 'invalid_request_error', null));
     return 400;
   }
-  const a = answerFor(family, lastUserText(body));
+  const a = apisixDocAnswer(allTexts(body)) ?? answerFor(family, lastUserText(body));
   let { content, promptTokens, completionTokens } = a;
   let finish = 'stop';
   const max = typeof body.max_tokens === 'number' ? body.max_tokens : undefined;
@@ -174,7 +193,8 @@ function embeddings(body: Record<string, unknown>, res: ServerResponse): number 
   return 200;
 }
 
-function handle(req: IncomingMessage, res: ServerResponse, raw: string, log: ProviderRequest[]): void {
+function handle(req: IncomingMessage, res: ServerResponse, rawBuf: Buffer, log: ProviderRequest[], guards: GuardServices): void {
+  const raw = rawBuf.toString('utf8');
   const host = (req.headers.host ?? '').replace(/:\d+$/, '');
   const family = familyOf(host);
   const url = req.url ?? '/';
@@ -187,6 +207,13 @@ function handle(req: IncomingMessage, res: ServerResponse, raw: string, log: Pro
   }
   const rec: ProviderRequest = { host, family, method: req.method ?? '', url, headers: req.headers, json, status: 0 };
   log.push(rec);
+  if (family === 'comprehend' || family === 'lakera') {
+    res.once('finish', () => {
+      rec.status = res.statusCode;
+    });
+    guards.forward(host, req, rawBuf, res);
+    return;
+  }
   if (req.method === 'GET') {
     // Health probes (the docs' `/your/probe/path`) and anything else read-only: healthy.
     send(res, 200, { status: 'ok' });
@@ -220,10 +247,16 @@ function handle(req: IncomingMessage, res: ServerResponse, raw: string, log: Pro
 /** Start the HTTPS impersonator on 127.0.0.1:`port` (443 inside the docs namespace). */
 export async function startProviders(tls: { cert: string; key: string }, port = 443): Promise<Providers> {
   const requests: ProviderRequest[] = [];
+  const guards = await startGuardServices({
+    awsAccessKey: TEST_KEYS.AWS_ACCESS_KEY,
+    awsSecret: TEST_KEYS.AWS_SECRET_ACCESS_KEY,
+    lakeraKey: TEST_KEYS.LAKERA_API_KEY,
+  });
+  const httpbin = await startHttpbin(port === 443 ? 80 : 0);
   const server: Server = createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
     const parts: Buffer[] = [];
     req.on('data', (c: Buffer) => parts.push(c));
-    req.on('end', () => handle(req, res, Buffer.concat(parts).toString('utf8'), requests));
+    req.on('end', () => handle(req, res, Buffer.concat(parts), requests, guards));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -233,11 +266,16 @@ export async function startProviders(tls: { cert: string; key: string }, port = 
   return {
     port: typeof addr === 'object' && addr ? addr.port : port,
     requests,
+    guards,
+    httpbin,
     since: (mark) => requests.slice(mark),
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+      await guards.close();
+      await httpbin.close();
+    },
   };
 }

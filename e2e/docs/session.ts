@@ -25,7 +25,20 @@ export interface StepRun extends ShellResult {
 }
 
 const PLACEHOLDER = /^export ([A-Z_]+)=<your-api-key>$/;
-const CAPTURED = ['admin_key', ...Object.keys(TEST_KEYS)];
+/**
+ * Credential placeholders of the APISIX 3.18 AI-plugin docs' `export` lines: `<YOUR_OPENAI_API_KEY>`,
+ * `your-openai-api-key`, `your-aws-access-key-id`, `your-lakera-api-key`, ... Only variables that hold
+ * a credential (a TEST_KEYS name) are filled; anything else (e.g. LAKERA_PROJECT_ID) runs as printed.
+ */
+const EXPORT_PLACEHOLDER = /^export ([A-Z_]+)=(<[A-Za-z_-]+>|your-[a-z-]+)$/gm;
+const CAPTURED = [
+  'admin_key',
+  ...Object.keys(TEST_KEYS),
+  // Variables the APISIX AI-plugin docs export for later blocks.
+  'ALLOW_PATTERN_1',
+  'DENY_PATTERN_1',
+  'LAKERA_PROJECT_ID',
+];
 const VAR_MARK = '@@docs-e2e-var ';
 
 /** Pause after an Admin API write, as a reader would, so the data plane has applied the etcd event. */
@@ -77,11 +90,18 @@ export class DocSession {
   }
 
   /** Run a catalog fixture with bash exactly as printed (only `<your-api-key>` gets a test value). */
-  async run(fixture: string): Promise<StepRun> {
+  async run(fixture: string, inline?: { placeholder: string; key: keyof typeof TEST_KEYS }): Promise<StepRun> {
     const e = entry(fixture);
     let script = readFixture(fixture);
     const ph = PLACEHOLDER.exec(script.trim());
     if (ph) script = script.replace('<your-api-key>', TEST_KEYS[ph[1] as keyof typeof TEST_KEYS] ?? 'test-key');
+    else if (e.provenance.kind === 'apisix-doc') {
+      script = script.replace(EXPORT_PLACEHOLDER, (line, name: string) =>
+        name in TEST_KEYS ? `export ${name}=${TEST_KEYS[name as keyof typeof TEST_KEYS]}` : line,
+      );
+    }
+    // A key printed inside a JSON body (e.g. `"Authorization": "Bearer <your-api-key>"`), filled when the suite says so.
+    if (inline) script = script.split(inline.placeholder).join(TEST_KEYS[inline.key]);
     return this.exec(e, script);
   }
 

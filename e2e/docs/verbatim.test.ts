@@ -2,7 +2,18 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CATALOG } from './catalog.js';
-import { diffAfterSide, FIXTURES_DIR, normalise, readFixture, readSeed, SEEDS, shellBlocks } from './verbatim.js';
+import { APISIX_AI_CATALOG, APISIX_DOCS, APISIX_DOCS_TAG, sourceOf } from './catalog-apisix.js';
+import {
+  adminApiShellBlocks,
+  diffAfterSide,
+  FIXTURES_DIR,
+  normalise,
+  readFixture,
+  readSeed,
+  readSource,
+  SEEDS,
+  shellBlocks,
+} from './verbatim.js';
 
 // Proves the checked-in fixtures are the docs' text, so the executable suite runs what users copy.
 describe('doc fixtures are verbatim copies of the seed docs', () => {
@@ -10,7 +21,9 @@ describe('doc fixtures are verbatim copies of the seed docs', () => {
     it(`${e.fixture} appears in ${e.provenance.seed} (${e.provenance.kind})`, () => {
       const text = readFixture(e.fixture);
       const p = e.provenance;
-      if (p.kind === 'exact') {
+      if (p.kind === 'apisix-doc') {
+        expect(readSource(p.seed).includes(text), `not byte-exact in apisix ${p.tag}:${p.path}`).toBe(true);
+      } else if (p.kind === 'exact') {
         expect(readSeed(p.seed).includes(text), 'not byte-exact in the seed').toBe(true);
       } else if (p.kind === 'normalised') {
         expect(normalise(readSeed(p.seed)).includes(normalise(text)), 'not in the normalised seed').toBe(true);
@@ -50,6 +63,20 @@ describe('doc fixtures are verbatim copies of the seed docs', () => {
     const after = diffAfterSide(readSeed(SEEDS.aiProxyMultiNewestDiff));
     expect(after).toContain(normalise('"kafka_topic": "test2", "key": "key1", "batch_max_size": 1'));
   });
+
+  for (const doc of APISIX_DOCS) {
+    it(`every Admin API / data-plane shell block of apisix ${APISIX_DOCS_TAG} ${doc}.md has a fixture, in doc order`, () => {
+      const src = readSource(sourceOf(doc).stored);
+      const fixtures = APISIX_AI_CATALOG.filter((e) => e.fixture.startsWith(`${doc}/`)).map((e) => readFixture(e.fixture));
+      expect(fixtures).toEqual(adminApiShellBlocks(src));
+    });
+
+    it(`the stored ${doc}.md keeps its Apache-2.0 license header`, () => {
+      expect(readSource(sourceOf(doc).stored)).toContain(
+        'The ASF licenses this file to You under the Apache License, Version 2.0',
+      );
+    });
+  }
 
   it('every fixture file on disk is in the catalog', () => {
     const onDisk = readdirSync(FIXTURES_DIR).flatMap((d) => readdirSync(join(FIXTURES_DIR, d)).map((f) => `${d}/${f}`));

@@ -53,3 +53,38 @@ export function shellBlocks(markdown: string): string[] {
   for (let m = re.exec(markdown); m; m = re.exec(markdown)) out.push(m[1] ?? '');
   return out;
 }
+
+/** e2e/docs — stored upstream docs live under sources/. */
+export const DOCS_DIR = dirname(fileURLToPath(import.meta.url));
+
+/** Read a stored upstream doc (path relative to e2e/docs). */
+export function readSource(rel: string): string {
+  return readFileSync(join(DOCS_DIR, rel), 'utf8');
+}
+
+// Tabs of the APISIX docs that configure the gateway through ADC or Kubernetes instead of the Admin API.
+const OUT_OF_SCOPE_TABS = new Set(['adc', 'ingress', 'aic', 'gateway-api', 'apisix-crd']);
+
+/**
+ * The ```shell / ```bash blocks of an APISIX doc a user runs against the Admin API and the data
+ * plane: blocks inside ADC / Ingress Controller tabs, and `adc sync` / `kubectl apply`, are left out.
+ */
+export function adminApiShellBlocks(markdown: string): string[] {
+  const lines = markdown.split('\n');
+  const tabs: string[] = [];
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i] ?? '';
+    const open = /^\s*<TabItem value="([^"]+)"/.exec(l);
+    if (open) tabs.push(open[1] ?? '');
+    if (/^\s*<\/TabItem>/.test(l)) tabs.pop();
+    if (!/^```(?:shell|bash)/.test(l)) continue;
+    let j = i + 1;
+    while (j < lines.length && !(lines[j] ?? '').startsWith('```')) j++;
+    const body = `${lines.slice(i + 1, j).join('\n')}\n`;
+    i = j;
+    if (tabs.some((t) => OUT_OF_SCOPE_TABS.has(t)) || /kubectl apply|adc sync/.test(body)) continue;
+    out.push(body);
+  }
+  return out;
+}
