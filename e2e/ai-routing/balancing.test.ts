@@ -180,6 +180,33 @@ describe('least_latency', () => {
       expect(tried().reduce((x, y) => x + y)).toBe(1);
     }
   });
+
+  it('keeps priority groups and weight-0 instances: the faster lower-priority or weight-0 one serves only as fallback', async () => {
+    resetMocks();
+    a.configure({ fallback: { kind: 'ok', delayMs: 150 } });
+    const url = await route('ll-priority', {
+      balancer: { algorithm: 'least_latency' },
+      fallback_strategy: ['http_5xx'],
+      instances: [
+        instance('preferred', a, { priority: 1 }),
+        instance('spare', c, { priority: 1, weight: 0 }),
+        instance('lower', b),
+      ],
+    });
+    let served = counter(a, c, b);
+    for (let i = 0; i < 6; i++) expectServed(await chatRequest(url, chat({ stream: true })));
+    expect(served()).toEqual([6, 0, 0]);
+    // The weighted instance of the top group fails: the weight-0 one of that group is next.
+    a.configure({ fallback: { kind: 'status', status: 500 } });
+    served = counter(a, c, b);
+    expectServed(await chatRequest(url, chat()));
+    expect(served()).toEqual([1, 1, 0]);
+    // Both top-group instances fail: the lower group serves.
+    c.configure({ fallback: { kind: 'status', status: 502 } });
+    served = counter(a, c, b);
+    expectServed(await chatRequest(url, chat()));
+    expect(served()).toEqual([1, 1, 1]);
+  });
 });
 
 describe('least_busy', () => {
@@ -405,5 +432,30 @@ describe('cooldowns from x-ratelimit-reset-*', () => {
     served = counter(a, b);
     expectServed(await chatRequest(ignoring, chat()));
     expect(served()).toEqual([1, 0]);
+  });
+
+  it("a model chain skips the first model's cooling instance, and tries it anyway when nothing else is left", async () => {
+    resetMocks();
+    const url = await route('cd-models', {
+      model_routing: { aliases: { best: ['gpt-4o', 'claude-3-5-sonnet'] } },
+      fallback_strategy: ['http_429', 'http_5xx'],
+      cooldown: { max_fails: 5, duration: 30 },
+      instances: [instance('gpt', a, { models: ['gpt-4o'] }), instance('claude', b, { models: ['claude-*'] })],
+    });
+    a.configure({ script: [{ kind: 'status', status: 429, resetRequests: '6m0s' }] });
+    let served = counter(a, b);
+    expectServed(await chatRequest(url, chat({ model: 'best' })));
+    expect(served()).toEqual([1, 1]);
+    // gpt-4o's only instance cools down for 6 minutes: the chain starts at claude-3-5-sonnet.
+    served = counter(a, b);
+    for (let i = 0; i < 4; i++) expectServed(await chatRequest(url, chat({ model: 'best' })));
+    expect(served()).toEqual([0, 4]);
+    expect(lastSent(b).model).toBe('claude-3-5-sonnet');
+    // claude fails too: the cooling gpt-4o instance is the only one left, so it is tried.
+    b.configure({ fallback: { kind: 'status', status: 500 } });
+    served = counter(a, b);
+    expectServed(await chatRequest(url, chat({ model: 'best' })));
+    expect(served()).toEqual([1, 1]);
+    expect(lastSent(a).model).toBe('gpt-4o');
   });
 });
