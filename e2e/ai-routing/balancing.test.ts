@@ -5,6 +5,7 @@
 // their figures per worker, so a single worker makes every pick see every request.
 // Which instance served a request is read from each fault mock's request log; timing is only
 // ever asserted through counts over many requests, with wide margins.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   chatRequest,
@@ -19,6 +20,8 @@ import {
 import { adminRequest, dumpLogsOnFailure, eventually } from '../helpers.js';
 
 const ANSWER = 'The answer is 2.';
+/** The model the client asked for and the one sent upstream, per request. */
+const ACCESS_LOG_FORMAT = '"$request_uri" $status "$request_llm_model" "$llm_model"';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 let etcd: EtcdProcess;
@@ -40,7 +43,12 @@ beforeAll(async () => {
     startMockFaults({ content: ANSWER, intervalMs: 400 }),
     startMockFaults({ content: ANSWER, intervalMs: 400 }),
   ]);
-  apps = await startPortico({ etcdEndpoint: etcd.endpoint, dataPlanes: 1, workers: 1 });
+  apps = await startPortico({
+    etcdEndpoint: etcd.endpoint,
+    dataPlanes: 1,
+    workers: 1,
+    extraConf: { nginx_config: { http: { access_log_format: ACCESS_LOG_FORMAT } } },
+  });
 }, 60_000);
 afterAll(async () => {
   await apps?.stop();
@@ -99,6 +107,16 @@ function expectServed(r: ChatResult): void {
 }
 
 const MOCK_500 = { error: { message: 'mock fault: status 500', type: 'mock_error', code: 500 } };
+
+/** The access log line of the request to `uri` (lines are written after the response). */
+const accessLine = (uri: string) =>
+  eventually(async () => {
+    const line = readFileSync(apps.dataPlanes[0]!.accessLog, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`"${uri}" `));
+    expect(line).toBeDefined();
+    return line!;
+  });
 
 function resetMocks(): void {
   for (const m of [a, b, c, longA, longB]) m.configure({});
@@ -297,15 +315,25 @@ describe('model routing', () => {
 
     a.configure({ fallback: { kind: 'status', status: 500 } });
     served = counter(a, b, c);
-    expectServed(await chatRequest(url, chat({ model: 'best' })));
+    expectServed(await chatRequest(`${url}?log=alias`, chat({ model: 'best' })));
     expect(served()).toEqual([1, 1, 0]);
     expect(lastSent(b).model).toBe('claude-3-5-sonnet');
+    // request_llm_model stays the name the client sent; llm_model is the model that answered.
+    expect(await accessLine('/mr?log=alias')).toBe('"/mr?log=alias" 200 "best" "claude-3-5-sonnet"');
 
     b.configure({ fallback: { kind: 'status', status: 429 } });
     served = counter(a, b, c);
     expectServed(await chatRequest(url, chat({ model: 'best', stream: true })));
     expect(served()).toEqual([1, 1, 1]);
     expect(lastSent(c).model).toBe(LLAMA);
+
+    // An alias inside the client's models list expands in place.
+    resetMocks();
+    served = counter(a, b, c);
+    const listed = { messages: [{ role: 'user', content: 'hi' }], models: ['mistral-large', 'best'] };
+    expectServed(await chatRequest(url, listed));
+    expect(served()).toEqual([1, 0, 0]);
+    expect(JSON.parse(a.requests.at(-1)!.body)).toEqual({ messages: listed.messages, model: 'gpt-4o' });
   });
 
   it("tries the client's ordered models list in turn, skipping entries no instance serves", async () => {
