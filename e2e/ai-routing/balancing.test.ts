@@ -89,7 +89,7 @@ const chat = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-/** Requests each mock received since `mark()` was called. */
+/** A reader of how many requests each mock received since this call. */
 function counter(...mocks: MockFaults[]) {
   const start = mocks.map((m) => m.requests.length);
   return () => mocks.map((m, i) => m.requests.length - start[i]!);
