@@ -366,6 +366,12 @@ describe('model routing', () => {
     expect(r.status).toBe(502);
     expect(JSON.parse(r.raw)).toEqual(MOCK_500);
     expect(served()).toEqual([1, 1, 0]);
+    // An instance tried for one model is not tried again for a later model it also serves.
+    served = counter(a, b, c);
+    const again = await chatRequest(url, { ...body, models: ['gpt-4o', 'gpt-4o-mini'] });
+    expect(again.status).toBe(502);
+    expect(JSON.parse(again.raw)).toEqual(MOCK_500);
+    expect(served()).toEqual([1, 0, 0]);
   });
 
   it('answers 400 with the exact body when no instance serves the model or the models list is malformed', async () => {
