@@ -453,6 +453,27 @@ describe('cooldowns', () => {
     const r = await run(p);
     expect(r.status).toBe(200);
   });
+
+  it("a model chain skips the first model's cooling instance for the next model's, and revisits it when nothing else is left", async () => {
+    a.configure({ script: [{ kind: 'status', status: 429, retryAfter: '30' }] });
+    const p = prepare({
+      instances: [inst('a', a, { models: ['gpt-4o'] }), inst('b', b, { models: ['claude-*'] })],
+      model_routing: { aliases: { best: ['gpt-4o', 'claude-3'] } },
+      fallback_strategy: ['http_429', 'http_5xx'],
+      cooldown: { max_fails: 5 },
+    });
+    expect((await run(p, { ...chat, model: 'best' })).picked).toBe('b');
+    const before = a.requests.length;
+    const skipped = await run(p, { ...chat, model: 'best' });
+    expect(skipped.picked).toBe('b');
+    expect(a.requests.length).toBe(before);
+    expect((JSON.parse(b.requests.at(-1)!.body) as { model: string }).model).toBe('claude-3');
+    b.configure({ fallback: { kind: 'status', status: 500 } });
+    const revisited = await run(p, { ...chat, model: 'best' });
+    expect(revisited.status).toBe(200);
+    expect(revisited.picked).toBe('a');
+    expect((JSON.parse(a.requests.at(-1)!.body) as { model: string }).model).toBe('gpt-4o');
+  });
 });
 
 describe('least_busy and least_latency', () => {

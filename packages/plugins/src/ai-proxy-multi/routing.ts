@@ -47,16 +47,33 @@ async function pickCooled(ctx: RequestContext, state: MultiState, exclude: Reado
 /**
  * The next instance for this request: without a model plan, the balancer's pick (skipping
  * cooldowns); with one, the instances serving the current model, then those of the next
- * model in the plan once they are all tried.
+ * model in the plan once they are all tried. Cooling instances are skipped across the whole
+ * plan first (a later model's healthy instance beats an earlier model's cooling one); only
+ * when every untried instance of every step is cooling are they used anyway, earliest step first.
  */
 export async function pickRouted(ctx: RequestContext, state: MultiState): Promise<string | { error: string }> {
   const plan = getPlan(ctx);
   if (!plan) return pickCooled(ctx, state, undefined);
+  const cold = cooling(state, triedSet(ctx));
+  if (cold !== undefined) {
+    for (let i = plan.index; i < plan.steps.length; i++) {
+      const others = plan.steps[i]!.others;
+      const r = await pickInstance(ctx, state, others ? new Set([...others, ...cold]) : cold);
+      if (typeof r === 'string') {
+        plan.index = i;
+        return r;
+      }
+    }
+    ctx.logger.info('every remaining ai instance is cooling down, trying them anyway');
+  }
   let last: { error: string } = { error: 'all servers tried' };
-  for (; plan.index < plan.steps.length; plan.index++) {
-    const step = plan.steps[plan.index]!;
-    const r = await pickCooled(ctx, state, step.others);
-    if (typeof r === 'string') return r;
+  // Steps skipped above for cooling instances are revisited: their untried instances are all that is left.
+  for (let i = cold !== undefined ? 0 : plan.index; i < plan.steps.length; i++) {
+    const r = await pickInstance(ctx, state, plan.steps[i]!.others);
+    if (typeof r === 'string') {
+      plan.index = i;
+      return r;
+    }
     last = r;
   }
   plan.index = plan.steps.length - 1;
