@@ -1,5 +1,5 @@
 import type { PluginDefinition } from '@portico/plugin-sdk';
-import { checkBedrockConf } from '@portico/providers';
+import { checkBedrockConf } from '@portico/providers/bedrock-check';
 import { cjsonDecodeError } from '../ai-shared/cjson-error.js';
 import { aiSharedSchemas as s } from '../ai-shared/schema.js';
 import type { AiInstanceConf, LoggingConf, TransportConf } from '../ai-shared/types.js';

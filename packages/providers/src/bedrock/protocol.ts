@@ -25,9 +25,4 @@ export function bedrockPath(model: string | undefined, stream: boolean): string 
 export const NO_PATH_ERROR =
   'could not resolve upstream path: ensure the route or request body specifies a model, or that override.endpoint includes a path';
 
-/** Admin-side requirements (ai-proxy/schema.lua validate_provider_requirements). */
-export function checkBedrockConf(conf: { provider_conf?: { region?: unknown }; auth?: { aws?: unknown } }): string | undefined {
-  if (!conf.provider_conf?.region) return 'bedrock requires provider_conf.region';
-  if (!conf.auth?.aws) return 'bedrock requires auth.aws';
-  return undefined;
-}
+export { checkBedrockConf } from './check.js';
