@@ -37,3 +37,22 @@ export function onUnsupported(
   else ctx.logger.info({ requestId: ctx.requestId }, msg);
   return undefined;
 }
+
+/** The request never went through ai-proxy / ai-proxy-multi: `fail_mode` decides (APISIX's strings). */
+export function notBehindAiProxy(mode: FailMode, plugin: string, ctx: RequestContext): Reply | undefined {
+  return onUnsupported(
+    mode,
+    plugin,
+    ctx,
+    'no ai instance picked (request did not pass through ai-proxy/ai-proxy-multi)',
+    500,
+    `no ai instance picked, ${plugin} plugin must be used with ai-proxy or ai-proxy-multi plugin`,
+  );
+}
+
+/** A protocol APISIX checks but Portico cannot read yet: refuse (500) rather than pass it unread. */
+export function unreadableProtocol(ctx: RequestContext, plugin: string, protocol: string): Reply {
+  const msg = `unsupported protocol: ${protocol}`;
+  ctx.logger.error({ requestId: ctx.requestId, plugin }, msg);
+  return { status: 500, body: msg };
+}

@@ -9,7 +9,7 @@
 import type { HookResult, RequestContext } from '@portico/plugin-sdk';
 import { definePlugin } from '@portico/plugin-helpers';
 import { denyReply } from '../ai-guard-shared/deny.js';
-import { onUnsupported } from '../ai-guard-shared/fail-mode.js';
+import { notBehindAiProxy, onUnsupported, unreadableProtocol } from '../ai-guard-shared/fail-mode.js';
 import {
   type ClientProtocol,
   detectProtocol,
@@ -88,36 +88,22 @@ export function prepareState(conf: AiLakeraGuardConf, client?: LakeraClient): La
   return state;
 }
 
-/** A protocol APISIX scans but Portico cannot read yet: refuse rather than pass it unread. */
-function unreadable(ctx: RequestContext, protocol: string): HookResult {
-  const msg = `unsupported protocol: ${protocol}`;
-  ctx.logger.error({ requestId: ctx.requestId, plugin: NAME }, msg);
-  return { status: 500, body: msg };
-}
-
 async function access(ctx: RequestContext, state: LakeraGuardState): Promise<HookResult> {
   const { conf } = state;
   const body = pickedAiRequestBody(ctx);
   if (!body) {
-    return onUnsupported(
-      conf.fail_mode,
-      NAME,
-      ctx,
-      'no ai instance picked (request did not pass through ai-proxy/ai-proxy-multi)',
-      500,
-      `no ai instance picked, ${NAME} plugin must be used with ai-proxy or ai-proxy-multi plugin`,
-    );
+    return notBehindAiProxy(conf.fail_mode, NAME, ctx);
   }
   const detected = detectProtocol(ctx, body);
   if (conf.direction !== 'input') {
     if (detected.supported) addResponseGuard(ctx, state.responseGuards[detected.protocol]);
-    else if (detected.protocol !== 'passthrough') return unreadable(ctx, detected.protocol);
+    else if (detected.protocol !== 'passthrough') return unreadableProtocol(ctx, NAME, detected.protocol);
   }
   if (conf.direction === 'output') return undefined;
   if (!detected.supported) {
     const msg = `unsupported protocol: ${detected.protocol}`;
     if (detected.protocol === 'passthrough') return onUnsupported(conf.fail_mode, NAME, ctx, msg, 500, msg);
-    return unreadable(ctx, detected.protocol);
+    return unreadableProtocol(ctx, NAME, detected.protocol);
   }
   const { deny } = await scan(ctx, state, guardMessages(detected.protocol, body), 'request');
   return deny === undefined ? undefined : denyReply(ctx, detected.protocol, conf.deny_code, deny);
