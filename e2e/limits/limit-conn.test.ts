@@ -103,12 +103,16 @@ describe('limit-conn policy local on a 2-worker pod', () => {
   it('a client that disconnects mid-stream frees its slot', async () => {
     // The previous test's last request releases its slot in its log phase, through the primary
     // (IPC): retry opening the stream until that release has landed.
-    const s = await eventually(async () => {
-      const o = await openStream('/conn/stream?ms=60000');
-      if (o.status !== 200) o.abort();
-      expect(o.status).toBe(200);
-      return o;
-    }, 5_000, 100);
+    const s = await eventually(
+      async () => {
+        const o = await openStream('/conn/stream?ms=60000');
+        if (o.status !== 200) o.abort();
+        expect(o.status).toBe(200);
+        return o;
+      },
+      5_000,
+      100,
+    );
     expect((await get(url + '/conn/fast')).status).toBe(429);
     s.abort();
     await eventually(async () => expect((await get(url + '/conn/fast')).status).toBe(200), 10_000, 50);
